@@ -1,0 +1,37 @@
+# Every target sets itself up from nothing: a fresh clone needs only python3 (3.11+).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test dev lint bench-smoke clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/logingest sample --home data
+	$(BIN)/logingest run --home data --log-dir data/sample
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+dev: setup
+	mkdir -p data/dagster_home
+	DAGSTER_HOME=$(abspath data/dagster_home) LOGINGEST_HOME=$(abspath data) \
+		$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench-smoke: setup
+	$(BIN)/python benchmarks/run_all.py --size tiny
+
+clean:
+	rm -rf $(VENV) data/warehouse data/state data/dagster_home
