@@ -138,7 +138,7 @@ def detect_format(sample_lines: pa.Array, is_record: pa.Array | None = None) -> 
         return PLAIN
     best, best_hits = PLAIN, 0
     for fmt in CANDIDATES:
-        tokens = pc.extract_regex(lines, fmt.pattern).field("level").drop_null()
+        tokens = pc.struct_field(pc.extract_regex(lines, fmt.pattern), "level").drop_null()
         if len(tokens) <= best_hits:
             continue
         counts = pc.value_counts(tokens).to_pylist()

@@ -20,7 +20,9 @@ from logingest_dagster.engine.levels import empty_counts
 CONTINUATION = (
     r"^(?:[ \t]+\S|Caused by:|Suppressed:|\.\.\. \d+ (?:more|common frames omitted)"
     r"|Traceback \(most recent call last\):|During handling of the above exception"
-    r"|The above exception was the direct cause)"
+    r"|The above exception was the direct cause"
+    # A Java exception's first line, printed under the log line that reported it.
+    r"|(?:[a-zA-Z_$][\w$]*\.)+[\w$]*(?:Exception|Error|Throwable)(?::|\s*$))"
 )
 BLANK = r"^\s*$"
 INDENTED = r"^[ \t]"
@@ -74,7 +76,7 @@ class RecordCounter:
             heads = pa.nulls(n, pa.large_binary())
             is_head = np.zeros(n, dtype=bool)
         else:
-            heads = pc.extract_regex(lines, self.fmt.pattern).field("level")
+            heads = self._level_fields(lines)
             is_head = heads.is_valid().to_numpy(zero_copy_only=False)
 
         if self.multiline_start is not None:
@@ -86,6 +88,22 @@ class RecordCounter:
 
         self._count_heads(heads)
         self._count_non_heads(lines, is_head)
+
+    def _level_fields(self, lines: pa.Array) -> pa.Array:
+        """Each line's level token, null unless the format matched AND the token is a level.
+
+        A column format also matches a `Caused by: java.io.IOException: x` line (its k-th field is
+        `java.io.IOException:`); such lines are not headers and go on to the continuation rules.
+        """
+        heads = level_tokens(lines, self.fmt.pattern)
+        if heads.null_count == len(heads):
+            return heads
+        distinct = pc.unique(heads.drop_null()).to_pylist()
+        not_levels = [t for t in distinct if self.fmt.level_of(t.decode("latin-1")) is None]
+        if not not_levels:
+            return heads
+        keep = pc.invert(pc.is_in(heads, value_set=pa.array(not_levels, heads.type)))
+        return pc.if_else(keep, heads, pa.scalar(None, heads.type))
 
     def _count_heads(self, heads: pa.Array) -> None:
         if heads.null_count == len(heads):
@@ -127,6 +145,15 @@ class RecordCounter:
             level = self.fmt.level_of(token.decode("latin-1")) or "UNKNOWN"
             out[level] += count
         return out
+
+
+def level_tokens(lines: pa.Array, pattern: str) -> pa.Array:
+    """The `level` group of each line, null where the pattern does not match.
+
+    `StructArray.field()` ignores the struct's own validity, so non-matching rows would come back
+    as empty strings; `pc.struct_field` carries the nulls through.
+    """
+    return pc.struct_field(pc.extract_regex(lines, pattern), "level")
 
 
 def _matches(lines: pa.Array, pattern: str) -> np.ndarray:
