@@ -1,0 +1,73 @@
+"""The Parquet outputs analysts read: schemas and atomic writers.
+
+Every file is written to a temporary name in the same directory, fsynced, then renamed over the
+old one, so a reader (or a run killed mid-write) never sees half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from logingest_dagster.engine.levels import LEVELS
+
+SEVERITY_TOTALS = "severity_totals.parquet"
+FILE_STATS = "file_stats.parquet"
+
+SEVERITY_TOTALS_SCHEMA = pa.schema([("level", pa.string()), ("count", pa.int64())])
+FILE_STATS_SCHEMA = pa.schema(
+    [("path", pa.string()), ("lines", pa.int64()), ("bytes", pa.int64())]
+    + [(level.lower(), pa.int64()) for level in LEVELS]
+)
+
+
+def warehouse_dir(home: str | os.PathLike[str]) -> Path:
+    return Path(home) / "warehouse"
+
+
+def severity_totals_table(totals: Mapping[str, int]) -> pa.Table:
+    return pa.table(
+        {"level": list(LEVELS), "count": [int(totals.get(level, 0)) for level in LEVELS]},
+        schema=SEVERITY_TOTALS_SCHEMA,
+    )
+
+
+def file_stats_table(rows: Iterable[Mapping[str, object]]) -> pa.Table:
+    """Rows carry `path`, `lines`, `bytes` and a count per level (upper or lower case keys)."""
+    columns: dict[str, list] = {name: [] for name in FILE_STATS_SCHEMA.names}
+    for row in sorted(rows, key=lambda r: str(r["path"])):
+        columns["path"].append(str(row["path"]))
+        columns["lines"].append(int(row.get("lines", 0)))
+        columns["bytes"].append(int(row.get("bytes", 0)))
+        for level in LEVELS:
+            columns[level.lower()].append(int(row.get(level, row.get(level.lower(), 0))))
+    return pa.table(columns, schema=FILE_STATS_SCHEMA)
+
+
+def write_atomic(table: pa.Table, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            pq.write_table(table, sink)
+            sink.flush()
+            os.fsync(sink.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def publish(home: str | os.PathLike[str], totals: Mapping[str, int], file_rows) -> dict[str, Path]:
+    """Write both outputs from committed state; returns where each landed."""
+    out = warehouse_dir(home)
+    return {
+        "severity_totals": write_atomic(severity_totals_table(totals), out / SEVERITY_TOTALS),
+        "file_stats": write_atomic(file_stats_table(file_rows), out / FILE_STATS),
+    }
