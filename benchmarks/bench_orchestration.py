@@ -1,0 +1,81 @@
+"""Orchestration cost: `logingest run` (a real Dagster run) against `logingest scan`, same files.
+
+The corpus is 1,000 files of about 100 KB (`many`); every run starts from a fresh --home.
+
+    python benchmarks/bench_orchestration.py --size tiny|full
+"""
+
+from __future__ import annotations
+
+import sys
+
+import corpus
+import harness as h
+
+
+def measure(s: h.Settings) -> dict:
+    exe = h.logingest()
+    d = s.corpus("many")
+    m = corpus.manifest(d)
+    h.log(f"orchestration {d.name}: logingest scan")
+    scan = h.best_of(lambda i: [exe, "scan", str(d)], s)
+    with h.scratch("orch-") as tmp:
+        h.log(f"orchestration {d.name}: logingest run (fresh home each time)")
+        run = h.best_of(
+            lambda i: [
+                exe,
+                "run",
+                "--home",
+                str(h.fresh_home(tmp, "home")),
+                "--log-dir",
+                str(d),
+                "--json",
+            ],
+            s,
+            env=h.run_env(),
+        )
+    rj, sj = run.json(), scan.json()
+    if str(rj.get("status", "")).upper() != "SUCCESS":
+        raise h.BenchError(f"run ended {rj.get('status')}: {rj}")
+    if rj.get("files_read") != m["files_count"]:
+        s.fail(f"run read {rj.get('files_read')} files of {m['files_count']}")
+    return {
+        "corpus": d.name,
+        "files": m["files_count"],
+        "bytes": m["bytes"],
+        "scan_s": scan.seconds,
+        "run_s": run.seconds,
+        "run": rj,
+        "same_totals": rj.get("totals") == sj.get("totals"),
+    }
+
+
+def summary_rows(res: dict) -> list[list[str]]:
+    what = f"{res['files']:,} files, {res['bytes'] / h.MB:,.0f} MB ({res['corpus']})"
+    return [[f"run / scan, seconds, {what}", h.fmt_ratio(res["run_s"], res["scan_s"]), "≤ 3"]]
+
+
+def render(res: dict) -> str:
+    return (
+        "### Orchestration: a Dagster run against the engine alone (fresh home, hot cache)\n\n"
+        + h.table(
+            ["corpus", "files", "MB", "scan s", "run s", "run/scan", "run MB/s", "same totals"],
+            [
+                [
+                    res["corpus"],
+                    f"{res['files']:,}",
+                    f"{res['bytes'] / h.MB:,.1f}",
+                    h.fmt(res["scan_s"], 2),
+                    h.fmt(res["run_s"], 2),
+                    h.fmt_ratio(res["run_s"], res["scan_s"]),
+                    h.fmt(h.mbps(res["bytes"], res["run_s"])),
+                    "yes" if res["same_totals"] else "NO",
+                ]
+            ],
+        )
+        + "\n"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(h.standalone(measure, render, __doc__.splitlines()[0]))
