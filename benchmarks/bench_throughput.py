@@ -145,9 +145,9 @@ def render(res: dict) -> str:
         )
         + "\n"
         + note
-        + "\nSame files, what each counted (level agreement: share of records counted under the "
-        "level the generator wrote, by GUIDE.md's table; seed-go takes the first level-like word "
-        "of each line):\n\n"
+        + "\nSame files, what each counted. Level agreement: records counted under the level the "
+        "generator wrote (GUIDE.md's table), over the larger of the two totals; seed-go counts "
+        "every line as a record, under its first level-like word.\n\n"
         + h.table(
             [
                 "corpus",
