@@ -37,7 +37,11 @@ def _log4j(rng: random.Random, i: int, level: str) -> str:
 
 
 def _json(rng: random.Random, i: int, level: str) -> str:
-    record = {"ts": f"2026-11-26T12:00:{i % 60:02d}Z", "msg": rng.choice(MESSAGES), "level": level.lower()}
+    record = {
+        "ts": f"2026-11-26T12:00:{i % 60:02d}Z",
+        "msg": rng.choice(MESSAGES),
+        "level": level.lower(),
+    }
     return json.dumps(record) + "\n"
 
 
@@ -74,7 +78,9 @@ def write_sample(directory: str | Path, lines_per_file: int = 500, seed: int = 7
     written = []
     for name, writer in WRITERS.items():
         rng = random.Random(f"{seed}-{name}")
-        text = "".join(writer(rng, i, level) for i, level in enumerate(_levels(rng, lines_per_file)))
+        text = "".join(
+            writer(rng, i, level) for i, level in enumerate(_levels(rng, lines_per_file))
+        )
         if name == "worker.log":
             text = text.replace("\n", "\r\n")
         path = out / name

@@ -1,0 +1,230 @@
+"""The `logingest` command: run | scan | sample | state | reset | rebuild."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.settings import (
+    Settings,
+    SettingsError,
+    check_directories,
+    home_from_env,
+    load_settings,
+    settings_from_env,
+    validate,
+)
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(message: str) -> None:
+    """Bad settings or arguments: one clear line on stderr, exit 2, no traceback."""
+    click.echo(f"logingest: error: {message}", err=True)
+    sys.exit(2)
+
+
+def _settings(config: str | None, log_dirs: tuple[str, ...], worker_count: int | None) -> Settings:
+    settings = load_settings(config) if config else settings_from_env()
+    changes = {}
+    if log_dirs:
+        changes["log_dirs"] = list(log_dirs)
+    if worker_count is not None:
+        changes["worker_count"] = worker_count
+    return validate(dataclasses.replace(settings, **changes), "command line")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Incremental log ingestion with severity counts, as Dagster runs writing Parquet."""
+
+
+@main.command()
+@click.option("--config", type=click.Path(dir_okay=False), help="The seed's JSON settings file.")
+@click.option(
+    "--home", default=None, help="Holds warehouse/ and state/ (default $LOGINGEST_HOME or data/)."
+)
+@click.option(
+    "--log-dir",
+    "log_dirs",
+    multiple=True,
+    help="Directory to scan (repeatable); replaces walker.log_dirs.",
+)
+@click.option(
+    "--worker-count",
+    type=int,
+    default=None,
+    help="Concurrent ingestion steps (ingestion.worker_count).",
+)
+@click.option("--json", "as_json", is_flag=True, help="End with a one-line JSON summary.")
+def run(config, home, log_dirs, worker_count, as_json) -> None:
+    """Run the `ingest_logs` job as a real Dagster run and print the totals."""
+    home = home or home_from_env()
+    try:
+        settings = _settings(config, log_dirs, worker_count)
+        check_directories(settings)
+    except SettingsError as exc:
+        _fail(str(exc))
+    from logingest_dagster.runner import run_ingest  # Dagster loads only for commands that need it
+
+    started = time.monotonic()
+    with err.status("starting run...") as status:
+
+        def show(progress) -> None:
+            total = "?" if progress.steps_total is None else progress.steps_total
+            status.update(
+                f"ingesting: {progress.steps_done}/{total} steps, {progress.files_done} files, "
+                f"{progress.bytes_done / 1e6:.1f} MB"
+            )
+
+        try:
+            run_id, status_, summary, progress = run_ingest(
+                settings, home, settings.worker_count, on_progress=show
+            )
+        except KeyboardInterrupt:
+            err.print("[yellow]interrupted[/yellow]")
+            sys.exit(130)
+    seconds = time.monotonic() - started
+    if summary is None:
+        err.print(f"run {run_id} ended {status_.value}; nothing committed.")
+        _print_totals(progress.counts, "counted before it stopped (not committed)")
+        if as_json:
+            click.echo(
+                json.dumps({"run_id": run_id, "status": status_.value, "totals": progress.counts})
+            )
+        sys.exit(1 if status_.value != "CANCELED" else 130)
+    _print_totals(summary["totals"], "all-time totals")
+    err.print(
+        f"run {run_id} {status_.value}: {summary['records_read']:,} records in "
+        f"{summary['files_read']} files read, "
+        f"{summary['files_unchanged']} unchanged, {summary['files_skipped']} skipped, "
+        f"{summary['bytes_read'] / 1e6:.1f} MB in {seconds:.1f}s"
+    )
+    if as_json:
+        keys = ("files_discovered", "files_read", "files_unchanged", "bytes_read", "totals")
+        click.echo(
+            json.dumps(
+                {"run_id": run_id, "status": status_.value}
+                | {k: summary[k] for k in keys}
+                | {
+                    "files_skipped": summary["files_skipped"],
+                    "files_deferred": summary["files_deferred"],
+                }
+            )
+        )
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--workers", type=int, default=None, help="Files scanned at once (default: all cores)."
+)
+def scan(paths, workers) -> None:
+    """Count records per level with the engine alone (no Dagster, no state); prints JSON."""
+    from logingest_dagster.engine.batch import scan_paths
+    from logingest_dagster.engine.levels import add_counts, empty_counts
+
+    started = time.perf_counter()
+    totals, files, lines, size, errors = empty_counts(), 0, 0, 0, []
+    for result in scan_paths(list(paths), workers):
+        files += 1
+        if result.error:
+            errors.append({"path": result.path, "error": result.error})
+            continue
+        add_counts(totals, result.counts)
+        lines += result.lines
+        size += result.bytes_read
+    report = {
+        "files": files,
+        "lines": lines,
+        "bytes": size,
+        "seconds": round(time.perf_counter() - started, 4),
+        "totals": totals,
+    }
+    if errors:
+        report["skipped"] = errors
+    click.echo(json.dumps(report))
+
+
+@main.command()
+@click.option(
+    "--home", default=None, help="Writes <home>/sample/ (default $LOGINGEST_HOME or data/)."
+)
+def sample(home) -> None:
+    """Write the bundled sample logs."""
+    from pathlib import Path
+
+    from logingest_dagster.sample import write_sample
+
+    target = Path(home or home_from_env()) / "sample"
+    for path in write_sample(target):
+        err.print(f"wrote {path}")
+
+
+@main.command()
+@click.option("--home", default=None)
+@click.option("--config", type=click.Path(dir_okay=False))
+def state(home, config) -> None:
+    """List tracked files with offset, size and unread bytes."""
+    from logingest_dagster.engine.state import open_store
+
+    settings = _settings_or_fail(config)
+    with open_store(home or home_from_env(), settings.state_url) as store:
+        rows = store.tracked()
+    table = Table("path", "offset", "size", "unread", title="tracked files")
+    for row in rows:
+        table.add_row(str(row["path"]), str(row["offset"]), str(row["size"]), str(row["unread"]))
+    out.print(table)
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--home", default=None)
+@click.option("--config", type=click.Path(dir_okay=False))
+def reset(paths, home, config) -> None:
+    """Forget offsets (of PATHS, or of every file) so they are read again."""
+    from logingest_dagster.engine.state import open_store
+
+    settings = _settings_or_fail(config)
+    with open_store(home or home_from_env(), settings.state_url) as store:
+        forgotten = store.reset(list(paths) or None)
+    err.print(f"forgot {forgotten} tracked files")
+
+
+@main.command()
+@click.option("--home", default=None)
+@click.option("--config", type=click.Path(dir_okay=False))
+def rebuild(home, config) -> None:
+    """Rewrite the Parquet outputs from committed state."""
+    from logingest_dagster.engine.state import open_store
+    from logingest_dagster.engine.warehouse import publish
+
+    home = home or home_from_env()
+    settings = _settings_or_fail(config)
+    with open_store(home, settings.state_url) as store:
+        written = publish(home, store.totals(), store.file_stats())
+    for path in written.values():
+        err.print(f"wrote {path}")
+
+
+def _settings_or_fail(config: str | None) -> Settings:
+    try:
+        return load_settings(config) if config else settings_from_env()
+    except SettingsError as exc:
+        _fail(str(exc))
+        raise
+
+
+def _print_totals(totals: dict, title: str) -> None:
+    table = Table("level", "count", title=title)
+    for level in LEVELS:
+        table.add_row(level, f"{int(totals.get(level, 0)):,}")
+    out.print(table)

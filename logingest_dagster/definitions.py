@@ -1,0 +1,20 @@
+"""The code location: `dagster dev -w workspace.yaml` and `logingest run` both load this."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from logingest_dagster.defs.assets import ASSETS
+from logingest_dagster.defs.jobs import build_ingest_job
+from logingest_dagster.defs.resources import resource_from_env
+from logingest_dagster.settings import settings_from_env
+
+_settings = settings_from_env()
+
+ingest_logs = build_ingest_job(_settings.worker_count)
+
+defs = Definitions(
+    assets=ASSETS,
+    jobs=[ingest_logs],
+    resources={"logingest": resource_from_env()},
+)

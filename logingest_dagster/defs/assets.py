@@ -1,0 +1,27 @@
+"""The Parquet outputs as assets in the asset graph; `ingest_logs` records their materializations."""
+
+from __future__ import annotations
+
+from dagster import AssetSpec
+
+from logingest_dagster.engine.warehouse import FILE_STATS, SEVERITY_TOTALS
+
+GROUP = "logingest"
+
+severity_totals = AssetSpec(
+    "severity_totals",
+    group_name=GROUP,
+    description=f"warehouse/{SEVERITY_TOTALS}: `level` (string), `count` (int64), 8 canonical levels.",
+    kinds={"parquet"},
+)
+
+file_stats = AssetSpec(
+    "file_stats",
+    group_name=GROUP,
+    description=(
+        f"warehouse/{FILE_STATS}: one row per file: `path`, `lines`, `bytes`, an int64 column per level."
+    ),
+    kinds={"parquet"},
+)
+
+ASSETS = [severity_totals, file_stats]

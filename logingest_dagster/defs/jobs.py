@@ -1,0 +1,50 @@
+"""The `ingest_logs` job and the run config its launchpad starts from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagster import job
+
+from logingest_dagster.defs.ops import discover_log_files, ingest_log_files, publish_results
+
+JOB_NAME = "ingest_logs"
+
+# Imported once by the forkserver, so each step process starts with Dagster, pyarrow and the engine
+# already loaded: a step then costs a fork, not a fresh interpreter and its imports.
+PRELOAD_MODULES = ["logingest_dagster.definitions"]
+
+
+def execution_config(worker_count: int) -> dict[str, Any]:
+    """The seed's `ingestion.worker_count` as the multiprocess executor's `max_concurrent`.
+
+    Only the default executor's run config is honoured per run; `executor.configured(...)` would
+    silently ignore a launchpad override.
+    """
+    return {
+        "config": {
+            "multiprocess": {
+                "max_concurrent": worker_count,
+                "start_method": {"forkserver": {"preload_modules": PRELOAD_MODULES}},
+            }
+        }
+    }
+
+
+def build_ingest_job(worker_count: int | None, resource=None):
+    """The job, with `worker_count` in its default run config (None: no defaults, the caller
+    passes complete run config); `resource` binds the settings outside the code location."""
+
+    @job(
+        name=JOB_NAME,
+        resource_defs={"logingest": resource} if resource is not None else None,
+        description="Discover new log data, count records per severity, publish Parquet.",
+        config=None if worker_count is None else {"execution": execution_config(worker_count)},
+        tags={"logingest/job": JOB_NAME},
+    )
+    def ingest_logs():
+        tasks, plan = discover_log_files()
+        results = tasks.map(ingest_log_files)
+        publish_results(plan, results.collect())
+
+    return ingest_logs

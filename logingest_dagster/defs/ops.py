@@ -1,0 +1,228 @@
+"""The ingestion job's steps: discover -> ingest (mapped, one step per file or packed group) -> publish.
+
+Ingestion steps are pure functions of (file, start offset): they read and count, and never touch the
+offset store. Only `discover_log_files` reads the store and only `publish_results` writes it, in one
+transaction with the counts, which is what makes a run safe to kill at any moment.
+"""
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+
+from dagster import (
+    AssetKey,
+    AssetMaterialization,
+    DynamicOut,
+    DynamicOutput,
+    MetadataValue,
+    OpExecutionContext,
+    Out,
+    Output,
+    op,
+)
+
+from logingest_dagster.defs.resources import LogIngestResource
+from logingest_dagster.engine.discovery import discover
+from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
+from logingest_dagster.engine.packing import pack_balanced
+from logingest_dagster.engine.scan import RangeScanner, ScanResult
+from logingest_dagster.engine.state import ReadTask, open_store, plan_reads
+from logingest_dagster.engine.warehouse import publish
+
+RUN_TAG_PREFIX = "logingest/"
+
+
+@dataclass
+class RunPlan:
+    """What discovery decided, handed to the publish step alongside the ingestion results."""
+
+    files_discovered: int
+    files_planned: int
+    files_unchanged: int
+    files_deferred: int
+    forgotten: list = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@op(
+    out={
+        "tasks": DynamicOut(list, description="Read tasks: one file, or a byte-balanced group."),
+        "plan": Out(RunPlan),
+    },
+    tags={"kind": "discovery"},
+)
+def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource):
+    """Scan the configured directories, compare with the offset store and plan what to read."""
+    settings = logingest.settings()
+    found = discover(settings.log_dirs, settings.max_discovery_workers)
+    for problem in found.problems:
+        context.log.warning(problem)
+    with open_store(logingest.home, settings.state_url) as store:
+        plan = plan_reads(
+            store,
+            found.entries,
+            now=time.time(),
+            partial_line_grace_seconds=settings.partial_line_grace_seconds,
+            max_files=settings.discovered_files_channel_size,
+        )
+    tasks = plan.tasks
+    if len(tasks) <= settings.fan_out_limit:
+        groups = [[task] for task in tasks]
+    else:
+        groups = pack_balanced(tasks, _max_concurrent(context), weight=_task_bytes)
+    context.log.info(
+        f"{len(found.entries)} files discovered: {len(tasks)} to read in {len(groups)} steps, "
+        f"{plan.files_unchanged} unchanged, {plan.files_deferred} deferred to the next run"
+    )
+    yield Output(
+        RunPlan(
+            files_discovered=len(found.entries),
+            files_planned=len(tasks),
+            files_unchanged=plan.files_unchanged,
+            files_deferred=plan.files_deferred,
+            forgotten=list(plan.forgotten),
+            problems=list(found.problems),
+        ),
+        output_name="plan",
+        metadata={"files_discovered": len(found.entries), "files_to_read": len(tasks)},
+    )
+    for index, group in enumerate(groups):
+        yield DynamicOutput(group, output_name="tasks", mapping_key=_mapping_key(index, group))
+
+
+@op(tags={"kind": "ingestion"})
+def ingest_log_files(
+    context: OpExecutionContext, logingest: LogIngestResource, tasks: list
+) -> list:
+    """Read each task's byte range and count its records. Never writes state."""
+    done: list[tuple[ReadTask, ScanResult]] = []
+    scanner: RangeScanner | None = None
+    try:
+        for task in tasks:
+            scanner = RangeScanner(
+                task.path,
+                task.start,
+                task.stop,
+                final=task.final,
+                compressed=task.compressed,
+                options=logingest.scan_options_for(task.stream),
+            )
+            result = scanner.run()
+            if result.error:
+                context.log.warning(f"skipped {task.path}: {result.error}")
+            done.append((task, result))
+            scanner = None
+    finally:
+        if scanner is not None:  # interrupted mid-file: report what was counted, commit nothing
+            partial = _sum_counts([r for _, r in done] + [scanner.result])
+            context.log.warning(
+                f"interrupted: counted {sum(partial.values())} records so far in this step "
+                f"({_fmt_counts(partial)}); nothing is committed, the next run reads them again"
+            )
+    counts = _sum_counts([r for _, r in done])
+    context.add_output_metadata(
+        {
+            "files": len(done),
+            "bytes_read": sum(r.bytes_read for _, r in done),
+            "skipped": sum(1 for _, r in done if r.error),
+            **{level.lower(): counts[level] for level in LEVELS},
+        }
+    )
+    return done
+
+
+@op(tags={"kind": "aggregation"})
+def publish_results(
+    context: OpExecutionContext, logingest: LogIngestResource, plan: RunPlan, results: list
+) -> dict:
+    """Commit offsets with the counts they produced, then derive the Parquet outputs from state."""
+    completed = [pair for group in results for pair in group]
+    read = [(task, result) for task, result in completed if not result.error]
+    skipped = [result for _, result in completed if result.error]
+    settings = logingest.settings()
+    with open_store(logingest.home, settings.state_url) as store:
+        commit = store.commit(context.run_id, read, plan.forgotten)
+        totals = store.totals()
+        file_rows = store.file_stats()
+    written = publish(logingest.home, totals, file_rows)
+    run_counts = _sum_counts([r for _, r in read])
+    summary = {
+        "files_discovered": plan.files_discovered,
+        "files_read": len({task.stream for task, _ in read}),
+        "files_unchanged": plan.files_unchanged,
+        "files_deferred": plan.files_deferred,
+        "files_skipped": len(skipped),
+        "files_conflicted": getattr(commit, "conflicts", 0),
+        "bytes_read": sum(r.bytes_read for _, r in read),
+        "records_read": sum(run_counts.values()),
+        "run_counts": run_counts,
+        "totals": dict(totals),
+    }
+    context.instance.add_run_tags(
+        context.run_id,
+        {
+            RUN_TAG_PREFIX + key: str(summary[key])
+            for key in (
+                "files_discovered",
+                "files_read",
+                "files_unchanged",
+                "files_skipped",
+                "bytes_read",
+            )
+        },
+    )
+    yield AssetMaterialization(
+        asset_key=AssetKey("severity_totals"),
+        description="Records per canonical level, all time.",
+        metadata={
+            "path": MetadataValue.path(str(written["severity_totals"])),
+            "row_count": len(LEVELS),
+            **{level.lower(): int(totals.get(level, 0)) for level in LEVELS},
+            "records_this_run": summary["records_read"],
+        },
+    )
+    yield AssetMaterialization(
+        asset_key=AssetKey("file_stats"),
+        description="One row per file: lines, bytes and records per level.",
+        metadata={
+            "path": MetadataValue.path(str(written["file_stats"])),
+            "row_count": len(file_rows),
+            "files_read_this_run": summary["files_read"],
+            "bytes_read_this_run": summary["bytes_read"],
+            "files_skipped": summary["files_skipped"],
+        },
+    )
+    context.log.info(f"committed {summary['files_read']} files; totals {_fmt_counts(totals)}")
+    yield Output(summary, metadata={k: v for k, v in summary.items() if isinstance(v, int)})
+
+
+def _max_concurrent(context: OpExecutionContext) -> int:
+    """The run's `execution.config.multiprocess.max_concurrent`, the seed's worker_count."""
+    execution = (context.run_config or {}).get("execution") or {}
+    multiprocess = (execution.get("config") or {}).get("multiprocess")
+    if multiprocess is None:  # in-process execution: one group, scanned on all cores
+        return 1 if "in_process" in (execution.get("config") or {}) else os.cpu_count() or 1
+    return int(multiprocess.get("max_concurrent") or os.cpu_count() or 1)
+
+
+def _task_bytes(task: ReadTask) -> int:
+    return max(1, (task.stop or task.start) - task.start)
+
+
+def _mapping_key(index: int, group: list[ReadTask]) -> str:
+    if len(group) == 1:
+        name = re.sub(r"[^A-Za-z0-9_]", "_", os.path.basename(group[0].path))[:60]
+        return f"f{index}_{name}"
+    return f"group_{index}"
+
+
+def _sum_counts(results: list[ScanResult]) -> dict[str, int]:
+    total = empty_counts()
+    for result in results:
+        add_counts(total, result.counts)
+    return total
+
+
+def _fmt_counts(counts) -> str:
+    return ", ".join(f"{level} {counts.get(level, 0)}" for level in LEVELS if counts.get(level, 0))

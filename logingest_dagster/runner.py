@@ -1,0 +1,151 @@
+"""`logingest run`: the ingestion job as a real Dagster run, recorded in an instance.
+
+The run uses the same job and executor as the UI, so it shows in the run list later. Progress comes
+from the run's own event log, polled from a side thread while the job executes here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRunStatus,
+    RunsFilter,
+    execute_job,
+    reconstructable,
+)
+
+from logingest_dagster.defs.jobs import build_ingest_job, execution_config
+from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
+from logingest_dagster.engine.levels import add_counts, empty_counts
+from logingest_dagster.settings import Settings
+
+PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
+INGEST_STEP = "ingest_log_files"
+
+
+@dataclass
+class Progress:
+    """What the run has done so far, read from its event log."""
+
+    steps_total: int | None = None
+    steps_done: int = 0
+    files_done: int = 0
+    bytes_done: int = 0
+    counts: dict[str, int] = field(default_factory=empty_counts)
+
+
+def ensure_instance(home: str) -> DagsterInstance:
+    """DAGSTER_HOME if set, else `<home>/dagster_home` with the project's dagster.yaml."""
+    dagster_home = os.environ.get("DAGSTER_HOME")
+    if not dagster_home:
+        dagster_home = str(Path(home).resolve() / "dagster_home")
+        os.environ["DAGSTER_HOME"] = dagster_home
+    Path(dagster_home).mkdir(parents=True, exist_ok=True)
+    target = Path(dagster_home) / "dagster.yaml"
+    if not target.exists() and PROJECT_INSTANCE_YAML.exists():
+        shutil.copyfile(PROJECT_INSTANCE_YAML, target)
+    return DagsterInstance.get()
+
+
+def run_config_for(settings: Settings, home: str, worker_count: int) -> dict:
+    resource = resource_from_settings(settings, home)
+    return {
+        "resources": {"logingest": {"config": resource.model_dump(exclude_none=True)}},
+        "execution": execution_config(worker_count),
+        # The terminal shows progress and the totals; Dagster's own events stay in the instance
+        # (and the UI), and only warnings (skipped files, missing directories) reach stderr.
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+    }
+
+
+def run_ingest(
+    settings: Settings,
+    home: str,
+    worker_count: int,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> tuple[str, DagsterRunStatus, dict | None, Progress]:
+    """Execute `ingest_logs`; returns (run_id, status, publish summary or None, progress)."""
+    # Engine events the executor logs in this process (step workers starting) are debug detail here.
+    logging.getLogger("dagster").setLevel(logging.WARNING)
+    instance = ensure_instance(home)
+    token = uuid.uuid4().hex
+    progress = Progress()
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=_watch, args=(instance, token, progress, stop, on_progress), daemon=True
+    )
+    watcher.start()
+    try:
+        with execute_job(
+            reconstructable(build_ingest_job_default),
+            instance=instance,
+            run_config=run_config_for(settings, home, worker_count),
+            tags={"logingest/cli": token},
+        ) as result:
+            summary = result.output_for_node("publish_results") if result.success else None
+            run_id, status = result.run_id, result.dagster_run.status
+    finally:
+        stop.set()
+        watcher.join(timeout=2)
+    _poll(instance, run_id, progress, {})
+    return run_id, status, summary, progress
+
+
+def build_ingest_job_default():
+    """Module-level, so `reconstructable` can rebuild the job in each step process.
+
+    The settings arrive through run config, so a bad `LOGINGEST_CONFIG` in the environment cannot
+    break a CLI run that passed its own `--config`.
+    """
+    return build_ingest_job(worker_count=None, resource=LogIngestResource.configure_at_launch())
+
+
+def _find_run_id(instance: DagsterInstance, token: str) -> str | None:
+    runs = instance.get_runs(filters=RunsFilter(tags={"logingest/cli": token}), limit=1)
+    return runs[0].run_id if runs else None
+
+
+def _watch(instance, token, progress: Progress, stop: threading.Event, on_progress) -> None:
+    run_id = None
+    seen: dict[str, bool] = {}
+    while not stop.wait(0.25):
+        run_id = run_id or _find_run_id(instance, token)
+        if run_id and _poll(instance, run_id, progress, seen) and on_progress:
+            on_progress(progress)
+
+
+def _poll(instance: DagsterInstance, run_id: str | None, progress: Progress, seen: dict) -> bool:
+    """Fold new events into `progress`; True if anything changed."""
+    if run_id is None:
+        return False
+    changed = False
+    for record in instance.all_logs(run_id, of_type={DagsterEventType.STEP_OUTPUT}):
+        event = record.dagster_event
+        key = f"{event.step_key}/{event.step_output_data.output_name}/{event.step_output_data.mapping_key}"
+        if key in seen:
+            continue
+        seen[key] = True
+        changed = True
+        data = event.step_output_data
+        if event.step_key == "discover_log_files" and data.output_name == "tasks":
+            progress.steps_total = (progress.steps_total or 0) + 1
+        elif event.step_key.startswith(INGEST_STEP):
+            meta = {k: v.value for k, v in data.metadata.items()}
+            progress.steps_done += 1
+            progress.files_done += int(meta.get("files", 0))
+            progress.bytes_done += int(meta.get("bytes_read", 0))
+            add_counts(progress.counts, {k.upper(): int(meta.get(k, 0)) for k in _LEVEL_KEYS})
+    return changed
+
+
+_LEVEL_KEYS = [level.lower() for level in empty_counts()]

@@ -1,0 +1,16 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+LOGINGEST = str(Path(sys.executable).parent / "logingest")
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    """Environment for running the `logingest` command in a subprocess, isolated in tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGINGEST_", "DAGSTER_"))}
+    env["DAGSTER_HOME"] = str(tmp_path / "dagster_home")
+    return env

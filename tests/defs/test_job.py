@@ -1,0 +1,120 @@
+"""The `ingest_logs` job itself: in process, and under the multiprocess executor."""
+
+from __future__ import annotations
+
+import os
+
+import pyarrow.parquet as pq
+from dagster import DagsterEventType, execute_job, instance_for_test, reconstructable
+
+from logingest_dagster.defs.jobs import build_ingest_job
+from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
+from logingest_dagster.engine.levels import add_counts, empty_counts
+from logingest_dagster.engine.scan import scan_range
+from logingest_dagster.runner import build_ingest_job_default, run_config_for
+from logingest_dagster.sample import write_sample
+from logingest_dagster.settings import Settings
+
+
+def expected_totals(paths) -> dict[str, int]:
+    totals = empty_counts()
+    for path in paths:
+        add_counts(totals, scan_range(str(path)).counts)
+    return totals
+
+
+def parquet_totals(home) -> dict[str, int]:
+    table = pq.read_table(home / "warehouse" / "severity_totals.parquet")
+    return dict(zip(table["level"].to_pylist(), table["count"].to_pylist(), strict=True))
+
+
+def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):
+    files = write_sample(tmp_path / "logs", lines_per_file=200)
+    settings = Settings(log_dirs=[str(tmp_path / "logs")])
+    job = build_ingest_job(1, resource=resource_from_settings(settings, str(tmp_path / "home")))
+    result = job.execute_in_process()
+    assert result.success
+    summary = result.output_for_node("publish_results")
+    assert summary["files_read"] == len(files)
+    assert summary["totals"] == expected_totals(files)
+    assert parquet_totals(tmp_path / "home") == expected_totals(files)
+    stats = pq.read_table(tmp_path / "home" / "warehouse" / "file_stats.parquet").to_pylist()
+    assert sorted(row["path"] for row in stats) == sorted(str(p.resolve()) for p in files)
+    materialized = {
+        e.asset_key.path[0] for e in result.get_asset_materialization_events() if e.asset_key
+    }
+    assert materialized == {"severity_totals", "file_stats"}
+
+
+def test_second_run_reads_nothing_new(tmp_path):
+    write_sample(tmp_path / "logs", lines_per_file=50)
+    resource = resource_from_settings(
+        Settings(log_dirs=[str(tmp_path / "logs")]), str(tmp_path / "h")
+    )
+    job = build_ingest_job(1, resource=resource)
+    first = job.execute_in_process().output_for_node("publish_results")
+    second = job.execute_in_process().output_for_node("publish_results")
+    assert first["files_read"] == 4 and first["bytes_read"] > 0
+    assert (second["files_read"], second["files_unchanged"], second["bytes_read"]) == (0, 4, 0)
+    assert second["totals"] == first["totals"]
+
+
+def test_fan_out_beyond_the_limit_packs_files_into_groups(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for i in range(12):
+        (logs / f"f{i}.log").write_text("2026-11-26 12:00:00,000 INFO x\n" * (i + 1))
+    settings = Settings(log_dirs=[str(logs)], fan_out_limit=4)
+    job = build_ingest_job(1, resource=resource_from_settings(settings, str(tmp_path / "h")))
+    result = job.execute_in_process()
+    ingest_steps = {
+        e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_SUCCESS
+    } - {"discover_log_files", "publish_results"}
+    # No executor config: as many groups as the multiprocess default, one per core.
+    assert len(ingest_steps) == min(os.cpu_count() or 1, 12)
+    assert result.output_for_node("publish_results")["totals"]["INFO"] == sum(range(1, 13))
+
+
+def test_multiprocess_run_honours_max_concurrent_from_run_config(tmp_path):
+    logs = tmp_path / "logs"
+    files = write_sample(logs, lines_per_file=100)
+    settings = Settings(log_dirs=[str(logs)])
+    home = str(tmp_path / "home")
+    (tmp_path / "dagster_home").mkdir()
+    with instance_for_test(temp_dir=str(tmp_path / "dagster_home")) as instance:
+        with execute_job(
+            reconstructable(build_ingest_job_default),
+            instance=instance,
+            run_config=run_config_for(settings, home, worker_count=2),
+        ) as result:
+            assert result.success
+            assert result.output_for_node("publish_results")["totals"] == expected_totals(files)
+        events = instance.all_logs(result.run_id)
+    running, peak = 0, 0
+    for record in sorted(events, key=lambda r: r.timestamp):
+        event = record.dagster_event
+        if event is None or not (event.step_key or "").startswith("ingest_log_files"):
+            continue
+        if event.event_type == DagsterEventType.STEP_START:
+            running += 1
+            peak = max(peak, running)
+        elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            running -= 1
+    assert 1 <= peak <= 2
+    assert (
+        len(
+            [
+                e
+                for e in events
+                if e.dagster_event and e.dagster_event.event_type == DagsterEventType.STEP_START
+            ]
+        )
+        == len(files) + 2
+    )
+
+
+def test_launchpad_default_config_carries_worker_count():
+    job = build_ingest_job(7, resource=LogIngestResource(home="/h", log_dirs=["/x"]))
+    multiprocess = job.run_config["execution"]["config"]["multiprocess"]
+    assert multiprocess["max_concurrent"] == 7
+    assert "forkserver" in multiprocess["start_method"]

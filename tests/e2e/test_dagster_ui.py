@@ -1,0 +1,132 @@
+"""The real webserver and daemon over the project's code location: a run launched as the UI does,
+queued, dequeued by the daemon, executed by the run launcher; and a run terminated as the UI does."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from dagster import DagsterRunStatus
+from dagster_graphql import DagsterGraphQLClient
+
+from logingest_dagster.sample import write_sample
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.e2e
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def dagster_stack(tmp_path):
+    """`dagster-webserver` and `dagster-daemon` on loopback, with the project's dagster.yaml."""
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    logs = tmp_path / "logs"
+    write_sample(logs, lines_per_file=100)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGINGEST_", "DAGSTER_"))}
+    env |= {"DAGSTER_HOME": str(dagster_home), "LOGINGEST_HOME": str(tmp_path / "home")}
+    config = tmp_path / "settings.json"
+    config.write_text(
+        '{"walker": {"log_dirs": ["%s"], "max_discovery_workers": 2},'
+        ' "discovered_files_channel_size": 500, "ingestion": {"worker_count": 2}}' % logs
+    )
+    env["LOGINGEST_CONFIG"] = str(config)
+    port = free_port()
+    workspace = ["-w", str(REPO / "workspace.yaml")]
+    procs = [
+        subprocess.Popen(
+            [BIN / "dagster-webserver", "-h", "127.0.0.1", "-p", str(port), *workspace],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(
+            [BIN / "dagster-daemon", "run", *workspace],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+    ]
+    client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            assert time.monotonic() < deadline, "webserver did not start"
+            time.sleep(0.5)
+    try:
+        yield client, tmp_path, logs
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def wait_for(client, run_id, statuses, timeout=120) -> DagsterRunStatus:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = client.get_run_status(run_id)
+        if status in statuses:
+            return status
+        time.sleep(0.5)
+    raise AssertionError(f"run {run_id} still {status} after {timeout}s")
+
+
+def submit(client) -> str:
+    deadline = time.monotonic() + 60
+    while True:  # the code location may still be loading
+        try:
+            return client.submit_job_execution("ingest_logs", repository_location_name="logingest")
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+def test_launched_run_is_queued_dequeued_and_publishes(dagster_stack):
+    client, tmp_path, logs = dagster_stack
+    run_id = submit(client)
+    status = wait_for(client, run_id, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE})
+    assert status == DagsterRunStatus.SUCCESS
+    table = pq.read_table(tmp_path / "home" / "warehouse" / "severity_totals.parquet")
+    assert sum(table["count"].to_pylist()) > 0
+
+
+def test_terminating_a_run_cancels_it_and_publishes_nothing(dagster_stack):
+    client, tmp_path, logs = dagster_stack
+    (logs / "big.log").write_bytes(b"tick\n" * 80_000_000)
+    run_id = submit(client)
+    wait_for(client, run_id, {DagsterRunStatus.STARTED})
+    time.sleep(4)  # into the ingestion steps
+    client.terminate_run(run_id)
+    started = time.monotonic()
+    status = wait_for(
+        client,
+        run_id,
+        {DagsterRunStatus.CANCELED, DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE},
+    )
+    assert status == DagsterRunStatus.CANCELED
+    assert time.monotonic() - started < 20
+    assert not (tmp_path / "home" / "warehouse" / "severity_totals.parquet").exists()

@@ -1,0 +1,145 @@
+"""The `logingest` command as users and scripts call it: a subprocess, real files, a real instance."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+
+import pyarrow.parquet as pq
+import pytest
+
+from logingest_dagster.engine.levels import add_counts, empty_counts
+from logingest_dagster.engine.scan import scan_range
+from logingest_dagster.sample import write_sample
+from tests.conftest import LOGINGEST
+
+
+def logingest(*args, env, timeout=120):
+    return subprocess.run(
+        [LOGINGEST, *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_run_json_summary_then_incremental_run(tmp_path, cli_env):
+    files = write_sample(tmp_path / "logs", lines_per_file=100)
+    home = tmp_path / "home"
+    first = logingest(
+        "run", "--home", str(home), "--log-dir", str(tmp_path / "logs"), "--json", env=cli_env
+    )
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout.strip().splitlines()[-1])
+    expected = empty_counts()
+    for path in files:
+        add_counts(expected, scan_range(str(path)).counts)
+    assert summary["status"] == "SUCCESS"
+    assert summary["totals"] == expected
+    assert (summary["files_discovered"], summary["files_read"], summary["files_unchanged"]) == (
+        4,
+        4,
+        0,
+    )
+    assert summary["bytes_read"] == sum(p.stat().st_size for p in files)
+    assert "UNKNOWN" in first.stdout  # the totals table
+    with (files[0]).open("a") as f:
+        f.write("2026-11-26 13:00:00,000 ERROR [main] com.acme.App - one more\n")
+    second = logingest(
+        "run", "--home", str(home), "--log-dir", str(tmp_path / "logs"), "--json", env=cli_env
+    )
+    again = json.loads(second.stdout.strip().splitlines()[-1])
+    assert (again["files_read"], again["files_unchanged"]) == (1, 3)
+    assert again["totals"]["ERROR"] == expected["ERROR"] + 1
+    table = pq.read_table(home / "warehouse" / "severity_totals.parquet")
+    assert (
+        dict(zip(table["level"].to_pylist(), table["count"].to_pylist(), strict=True))
+        == again["totals"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--log-dir", "/definitely/not/here"],
+            "log directory does not exist: /definitely/not/here",
+        ),
+        (["--config", "/no/such/config.json"], "cannot read settings file"),
+        (["--worker-count", "0"], "must be an integer >= 1"),
+    ],
+)
+def test_bad_settings_exit_2_with_one_line(tmp_path, cli_env, args, message):
+    (tmp_path / "logs").mkdir()
+    if "--log-dir" not in args:
+        args = [*args, "--log-dir", str(tmp_path / "logs")]
+    result = logingest("run", "--home", str(tmp_path / "h"), *args, env=cli_env)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_key_in_settings_file_exits_2(tmp_path, cli_env):
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"walker": {"log_dirs": [str(tmp_path)], "workers": 2}}))
+    result = logingest("run", "--config", str(config), "--home", str(tmp_path / "h"), env=cli_env)
+    assert result.returncode == 2
+    assert "unknown key 'walker.workers'" in result.stderr
+
+
+def test_scan_prints_engine_counts_as_json(tmp_path, cli_env):
+    files = write_sample(tmp_path / "logs", lines_per_file=80)
+    result = logingest("scan", str(tmp_path / "logs"), env=cli_env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    expected = empty_counts()
+    for path in files:
+        add_counts(expected, scan_range(str(path)).counts)
+    assert report["totals"] == expected
+    assert report["files"] == 4
+    assert not (tmp_path / "logs" / "state").exists()
+
+
+def test_ctrl_c_cancels_the_run_reports_and_leaves_no_partial_output(tmp_path, cli_env):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    # Short lines are the engine's slowest case: 400 MB of them take several seconds to scan.
+    (logs / "big.log").write_bytes(b"tick\n" * 80_000_000)
+    proc = subprocess.Popen(
+        [LOGINGEST, "run", "--home", str(tmp_path / "home"), "--log-dir", str(logs), "--json"],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "ingest_log_files" not in _step_starts(tmp_path):
+        time.sleep(0.2)
+    time.sleep(1.0)
+    interrupted_at = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert time.monotonic() - interrupted_at < 10
+    assert proc.returncode == 130, stderr
+    assert "CANCELED" in stdout or "CANCELED" in stderr
+    assert not (tmp_path / "home" / "warehouse" / "severity_totals.parquet").exists()
+    leftovers = list((tmp_path / "home").rglob("*.tmp"))
+    assert leftovers == []
+
+
+def _step_starts(tmp_path) -> str:
+    """Step keys that started, read from the instance's event log database files."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    home = tmp_path / "dagster_home"
+    if not (home / "storage").exists():
+        return ""
+    instance = DagsterInstance.from_config(str(home))
+    runs = instance.get_runs(limit=1)
+    if not runs:
+        return ""
+    return " ".join(
+        r.dagster_event.step_key or ""
+        for r in instance.all_logs(runs[0].run_id, of_type=DagsterEventType.STEP_START)
+    )
