@@ -3,6 +3,7 @@ queued, dequeued by the daemon, executed by the run launcher; and a run terminat
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -40,10 +41,12 @@ def dagster_stack(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGINGEST_", "DAGSTER_"))}
     env |= {"DAGSTER_HOME": str(dagster_home), "LOGINGEST_HOME": str(tmp_path / "home")}
     config = tmp_path / "settings.json"
-    config.write_text(
-        '{"walker": {"log_dirs": ["%s"], "max_discovery_workers": 2},'
-        ' "discovered_files_channel_size": 500, "ingestion": {"worker_count": 2}}' % logs
-    )
+    seed_settings = {
+        "walker": {"log_dirs": [str(logs)], "max_discovery_workers": 2},
+        "discovered_files_channel_size": 500,
+        "ingestion": {"worker_count": 2},
+    }
+    config.write_text(json.dumps(seed_settings))
     env["LOGINGEST_CONFIG"] = str(config)
     port = free_port()
     workspace = ["-w", str(REPO / "workspace.yaml")]
