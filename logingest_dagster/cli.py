@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import signal
+import subprocess
 import sys
 import time
 
@@ -73,6 +76,8 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
         check_directories(settings)
     except SettingsError as exc:
         _fail(str(exc))
+    if os.environ.get(_RUN_CHILD) != "1":
+        sys.exit(_run_in_own_session())
     from logingest_dagster.runner import run_ingest  # Dagster loads only for commands that need it
 
     started = time.monotonic()
@@ -215,6 +220,35 @@ def rebuild(home, config) -> None:
         err.print(f"wrote {path}")
 
 
+_RUN_CHILD = "LOGINGEST_RUN_CHILD"
+
+
+def _run_in_own_session() -> int:
+    """Run this same command in a child process of its own session, forwarding Ctrl+C to it.
+
+    A terminal's Ctrl+C signals the whole foreground process group: Dagster's forkserver and step
+    processes would each be interrupted on their own, before the run could be marked canceled and
+    before a step could report what it had counted. Here only the run's own process gets the
+    signal, and it stops its steps the way the UI's Terminate does.
+    """
+    child = subprocess.Popen(
+        [sys.executable, "-m", "logingest_dagster.cli", *sys.argv[1:]],
+        env=os.environ | {_RUN_CHILD: "1"},
+        start_new_session=True,
+    )
+
+    def forward(signo, _frame) -> None:
+        child.send_signal(signo)
+
+    for signo in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signo, forward)
+    while True:
+        try:
+            return child.wait()
+        except InterruptedError:
+            continue
+
+
 def _settings_or_fail(config: str | None) -> Settings:
     try:
         return load_settings(config) if config else settings_from_env()
@@ -228,3 +262,7 @@ def _print_totals(totals: dict, title: str) -> None:
     for level in LEVELS:
         table.add_row(level, f"{int(totals.get(level, 0)):,}")
     out.print(table)
+
+
+if __name__ == "__main__":
+    main()

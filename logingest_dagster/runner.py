@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import threading
 import uuid
 from collections.abc import Callable
@@ -74,31 +75,76 @@ def run_ingest(
     worker_count: int,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> tuple[str, DagsterRunStatus, dict | None, Progress]:
-    """Execute `ingest_logs`; returns (run_id, status, publish summary or None, progress)."""
+    """Execute `ingest_logs`; returns (run_id, status, publish summary or None, progress).
+
+    Ctrl+C cancels the run the way the UI's Terminate does: the run is marked CANCELING, the
+    executor stops its step processes (each reports what it had counted), and the run ends
+    CANCELED with nothing committed. A second Ctrl+C stops waiting at once.
+    """
     # Engine events the executor logs in this process (step workers starting) are debug detail here.
     logging.getLogger("dagster").setLevel(logging.WARNING)
     instance = ensure_instance(home)
     token = uuid.uuid4().hex
     progress = Progress()
-    stop = threading.Event()
-    watcher = threading.Thread(
-        target=_watch, args=(instance, token, progress, stop, on_progress), daemon=True
-    )
-    watcher.start()
+    outcome: dict = {}
+
+    def execute() -> None:
+        try:
+            with execute_job(
+                reconstructable(build_ingest_job_default),
+                instance=instance,
+                run_config=run_config_for(settings, home, worker_count),
+                tags={"logingest/cli": token},
+            ) as result:
+                outcome["summary"] = (
+                    result.output_for_node("publish_results") if result.success else None
+                )
+                outcome["run_id"], outcome["status"] = result.run_id, result.dagster_run.status
+        except BaseException as exc:  # surfaced in the main thread below
+            outcome["error"] = exc
+
+    # The job runs off the main thread so that this thread, not Dagster's handler, receives SIGINT
+    # and can record a cancel request before the executor stops (else the run ends FAILURE).
+    worker = threading.Thread(target=execute, name="logingest-run", daemon=True)
+    interrupts = {"count": 0}
+
+    def on_interrupt(_signo, _frame) -> None:
+        interrupts["count"] += 1
+        if interrupts["count"] > 1:
+            raise KeyboardInterrupt
+        run_id = _find_run_id(instance, token)
+        run = instance.get_run_by_id(run_id) if run_id else None
+        if run is not None and not run.is_finished:
+            instance.report_run_canceling(run, message="Canceled with Ctrl+C in `logingest run`.")
+        request_executor_interrupt()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    worker.start()
+    seen: dict[str, bool] = {}
+    run_id = None
     try:
-        with execute_job(
-            reconstructable(build_ingest_job_default),
-            instance=instance,
-            run_config=run_config_for(settings, home, worker_count),
-            tags={"logingest/cli": token},
-        ) as result:
-            summary = result.output_for_node("publish_results") if result.success else None
-            run_id, status = result.run_id, result.dagster_run.status
+        while worker.is_alive():
+            worker.join(0.25)
+            run_id = run_id or _find_run_id(instance, token)
+            if run_id and _poll(instance, run_id, progress, seen) and on_progress:
+                on_progress(progress)
     finally:
-        stop.set()
-        watcher.join(timeout=2)
-    _poll(instance, run_id, progress, {})
-    return run_id, status, summary, progress
+        signal.signal(signal.SIGINT, previous)
+    if "error" in outcome:
+        raise outcome["error"]
+    _poll(instance, outcome["run_id"], progress, seen)
+    return outcome["run_id"], outcome["status"], outcome["summary"], progress
+
+
+def request_executor_interrupt() -> None:
+    """Tell the multiprocess executor to stop its steps, as its own SIGINT handler would.
+
+    Dagster only installs that handler when the job runs on the main thread; this sets the flag
+    it would have set (`dagster._utils.interrupts`, private: pinned Dagster version).
+    """
+    from dagster._utils import interrupts
+
+    interrupts._received_interrupt["received"] = True
 
 
 def build_ingest_job_default():
@@ -113,15 +159,6 @@ def build_ingest_job_default():
 def _find_run_id(instance: DagsterInstance, token: str) -> str | None:
     runs = instance.get_runs(filters=RunsFilter(tags={"logingest/cli": token}), limit=1)
     return runs[0].run_id if runs else None
-
-
-def _watch(instance, token, progress: Progress, stop: threading.Event, on_progress) -> None:
-    run_id = None
-    seen: dict[str, bool] = {}
-    while not stop.wait(0.25):
-        run_id = run_id or _find_run_id(instance, token)
-        if run_id and _poll(instance, run_id, progress, seen) and on_progress:
-            on_progress(progress)
 
 
 def _poll(instance: DagsterInstance, run_id: str | None, progress: Progress, seen: dict) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -100,7 +101,8 @@ def test_scan_prints_engine_counts_as_json(tmp_path, cli_env):
     assert not (tmp_path / "logs" / "state").exists()
 
 
-def test_ctrl_c_cancels_the_run_reports_and_leaves_no_partial_output(tmp_path, cli_env):
+@pytest.mark.parametrize("to_group", [False, True], ids=["kill-INT", "terminal-ctrl-c"])
+def test_ctrl_c_cancels_the_run_reports_and_leaves_no_partial_output(tmp_path, cli_env, to_group):
     logs = tmp_path / "logs"
     logs.mkdir()
     # Short lines are the engine's slowest case: 400 MB of them take several seconds to scan.
@@ -118,11 +120,15 @@ def test_ctrl_c_cancels_the_run_reports_and_leaves_no_partial_output(tmp_path, c
         time.sleep(0.2)
     time.sleep(1.0)
     interrupted_at = time.monotonic()
-    proc.send_signal(signal.SIGINT)
+    if to_group:  # a terminal's Ctrl+C reaches the whole foreground group, step processes too
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert time.monotonic() - interrupted_at < 10
     assert proc.returncode == 130, stderr
-    assert "CANCELED" in stdout or "CANCELED" in stderr
+    assert json.loads(stdout.strip().splitlines()[-1])["status"] == "CANCELED"
+    assert "interrupted: counted" in stderr  # the step reported what it had counted
     assert not (tmp_path / "home" / "warehouse" / "severity_totals.parquet").exists()
     leftovers = list((tmp_path / "home").rglob("*.tmp"))
     assert leftovers == []
