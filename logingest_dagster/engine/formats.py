@@ -4,17 +4,39 @@ A format is an RE2 pattern anchored at the start of a line with a named group ``
 that maps the captured token to a canonical level. The level is always taken from that field, never
 from a word elsewhere in the message. Patterns run through ``pyarrow.compute`` over whole arrays of
 lines (RE2), so they must stay RE2-compatible: no look-around, no back-references.
+
+Two shapes cover most of what is written in the wild:
+
+- *dedicated* formats whose level field has a fixed syntax (JSON lines, logfmt, syslog PRI, klog,
+  logcat, Ruby Logger, Python's default, .NET console, Redis, Elasticsearch-style bracket runs);
+- *column* formats, where the level is the k-th whitespace-separated field of the line, maybe in
+  brackets, maybe with a `module:` or `channel.` prefix or a trailing colon. Whatever the header
+  holds (dates, times, pids, thread names, hosts), the level keeps its position, so one shape covers
+  log4j/logback, HDFS, Hadoop, Zookeeper, Spark, OpenStack, BGL, nginx and Apache error logs,
+  Windows CBS, Postgres, Laravel/Monolog, zap, loguru, Maven and most home-grown formats.
+
+A file may also wrap its lines in a transport prefix (Kubernetes CRI, syslog without PRI, docker
+compose); detection then also tries each dedicated format behind that prefix.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from logingest_dagster.engine.levels import LETTERS, level_of_number, level_of_word
+from logingest_dagster.engine.levels import (
+    CONTINUED,
+    LETTERS,
+    continued_word,
+    level_of_number,
+    level_of_word,
+    level_words,
+)
 
 TokenMapper = Callable[[str], "str | None"]
 
@@ -27,10 +49,25 @@ def _letter(token: str) -> str | None:
     return LETTERS.get(token.upper()) if len(token) == 1 else level_of_word(token)
 
 
+_PARTS = re.compile(r"[:.]+")
+
+
 def _field_word(token: str) -> str | None:
-    """`error`, `core:error`, `LOG:` -> the level of the last non-empty colon-separated part."""
-    parts = [p for p in token.split(":") if p]
-    return level_of_word(parts[-1]) if parts else None
+    """A column's token: `error`, `[core:error]`, `LOG:`, `production.ERROR:`, `INFO:root:`.
+
+    The level is the last part (a `module:` or `channel.` prefix), else the first (a `:name`
+    suffix). Postgres' `DETAIL:`-style words mark a continuation line.
+    """
+    parts = [p for p in _PARTS.split(token) if p]
+    if not parts:
+        return None
+    for part in (parts[-1], parts[0]):
+        level = level_of_word(part)
+        if level is not None:
+            return level
+    if continued_word(parts[0]):
+        return CONTINUED
+    return None
 
 
 def _word_or_number(token: str) -> str | None:
@@ -49,36 +86,119 @@ def _any(token: str) -> str | None:
     return _letter(token)
 
 
+def _table(table: dict[str, str]) -> TokenMapper:
+    return table.get
+
+
 @dataclass(frozen=True)
 class LogFormat:
+    """Where a format keeps its level.
+
+    `pattern` defines the format. `fast`, when set, is an equivalent but quicker (unanchored)
+    pattern valid on the lines `guard` matches; the other lines fall back to `pattern`, or get no
+    level when `fallback` is false. RE2 must run its slower capturing engines over the whole
+    stretch a pattern matches, so an unanchored pattern that matches only the `"level":"info"` part
+    of a JSON line extracts several times faster than one anchored at the line's start.
+    """
+
     name: str
     pattern: str
     to_level: TokenMapper = _word
+    fast: str | None = None
+    guard: str | None = None
+    fallback: bool = True
 
     def level_of(self, token: str) -> str | None:
+        """The canonical level of a captured token, `CONTINUED`, or None (not a level)."""
         return self.to_level(token)
 
+    def tokens(self, lines: pa.Array) -> pa.Array:
+        """Each line's level token (large_binary), null where the line has no level field."""
+        if self.fast is None:
+            return _extract(lines, self.pattern)
+        tokens = _extract(lines, self.fast)
+        if self.guard is None:
+            return tokens
+        guarded = pc.match_substring_regex(lines, self.guard)
+        if guarded.false_count == 0:
+            return tokens
+        tokens = pc.if_else(guarded, tokens, pa.scalar(None, tokens.type))
+        if not self.fallback:
+            return tokens
+        rest = pc.invert(guarded)
+        slow = _extract(lines.filter(rest), self.pattern)
+        return pc.replace_with_mask(tokens, rest, slow)
 
-# A level field's token, captured with any `module:` prefix (Apache 2.4 `[core:error]`) or trailing
-# colon (Postgres `LOG:`) that the mapper strips. Kept one-pass for RE2 (no ambiguous split between
-# prefix and level), which makes extraction several times faster.
-_TOKEN = r"(?P<level>[A-Za-z][\w:.-]*)"
-# Quoted or bare logfmt values, so a `level=` inside a quoted message is skipped over.
-_LOGFMT_PAIR = r'[\w.@/-]+=(?:"(?:[^"\\]|\\.)*"|[^\s"]*)\s+'
-_JSON_LEVEL_KEYS = r"(?:level|severity|lvl|loglevel|log\.level|levelname|@l)"
+
+def _extract(lines: pa.Array, pattern: str) -> pa.Array:
+    # `StructArray.field()` ignores the struct's own validity (non-matching rows would come back
+    # as empty strings); `pc.struct_field` carries the nulls through.
+    return pc.struct_field(pc.extract_regex(lines, pattern), "level")
+
+
+def _wrapped(fmt: LogFormat, wrapper: str, prefix: str) -> LogFormat:
+    """`fmt` behind a transport prefix. Dedicated patterns all start with `^`."""
+
+    def behind(pattern: str | None) -> str | None:
+        if pattern is None or not pattern.startswith("^"):
+            return pattern  # unanchored `fast` patterns find the field wherever it is
+        return "^(?:" + prefix + ")" + pattern[1:]
+
+    return LogFormat(
+        f"{wrapper}+{fmt.name}",
+        behind(fmt.pattern) or "",
+        fmt.to_level,
+        behind(fmt.fast),
+        behind(fmt.guard),
+        fmt.fallback,
+    )
+
+
+# JSON keys that hold a level: `level`, `severity`, `lvl`, ECS's `log.level`, python-json-logger's
+# `levelname`, Monolog's `level_name`, Serilog's `@l`, OpenTelemetry's `severity_text`, and
+# journald's `PRIORITY` (case-sensitive: a lower-case `priority` is usually something else).
+_JSON_KEYS = (
+    r"(?:(?i:level|severity|lvl|loglevel|log[._]level|level_?name|@l|@level|severity_?text)"
+    r"|PRIORITY)"
+)
+_JSON_VALUE = r'"\s*:\s*"?(?P<level>[A-Za-z]+|\d+)'
+# A key can only follow `{` or `,`: inside a JSON string every `"` is escaped, so a message holding
+# `\"level\":\"error\"` never matches, and the leftmost match is the first (outermost) level key.
+_JSON_FAST = r'[{,]\s*"' + _JSON_KEYS + _JSON_VALUE
+
+_LOGFMT_KEYS = r"(?i:level|lvl|severity|log[._]?level)"
+# Quoted or bare logfmt values (or bare words), so a `level=` inside a quoted message is skipped.
+_LOGFMT_ITEM = r'(?:[\w.@/-]+=(?:"(?:[^"\\]|\\.)*"|[^\s"]*)|[^\s"=]+)\s+'
+_LOGFMT_VALUE = r'="?(?P<level>[A-Za-z]+|\d+)'
+# Lines on which the first ` level=` is the level key: what precedes it is unquoted text and
+# quoted values without a `=` (`time="2026-11-26T12:00:00Z"`), so no `level=` hides in a quote.
+_LOGFMT_GUARD = r'^(?:(?:[^"\\]|\\.|"(?:[^"\\=]|\\.)*")*?\s)?' + _LOGFMT_KEYS + "="
+
+_DOTNET = {"trce": "TRACE", "dbug": "DEBUG", "info": "INFO", "warn": "WARN", "fail": "ERROR"}
+_DOTNET["crit"] = "FATAL"
+# Redis: `.` debug, `-` verbose, `*` notice, `#` warning.
+_REDIS = {".": "DEBUG", "-": "TRACE", "*": "NOTICE", "#": "WARN"}
 
 # Formats whose level field has a fixed syntax. Ordered: on equal sample scores the first wins.
 DEDICATED: tuple[LogFormat, ...] = (
     LogFormat(
         "json",
-        r'^\s*\{(?:.*?[{,])?\s*"' + _JSON_LEVEL_KEYS + r'"\s*:\s*"?(?P<level>[A-Za-z]+|\d+)',
+        r'^\s*\{(?:.*?[{,])??\s*"' + _JSON_KEYS + _JSON_VALUE,
         _word_or_number,
+        fast=_JSON_FAST,
+        guard=r"^\s*\{",
+        fallback=False,
     ),
     LogFormat("syslog_pri", r"^<(?P<level>\d{1,3})>", _syslog_pri),
     LogFormat("klog", r"^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d\d\.\d+ ", _letter),
     LogFormat(
         "logcat_threadtime",
-        r"^\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+\d+\s+\d+\s+(?P<level>[VDIWEFA])\s",
+        r"^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+\d+\s+\d+\s+(?P<level>[VDIWEFA])\s",
+        _letter,
+    ),
+    LogFormat(
+        "logcat_time",
+        r"^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+(?P<level>[VDIWEFA])/",
         _letter,
     ),
     LogFormat("logcat_brief", r"^(?P<level>[VDIWEFA])/[^(:]+\(\s*\d+\):", _letter),
@@ -86,29 +206,55 @@ DEDICATED: tuple[LogFormat, ...] = (
     LogFormat("python_default", r"^(?P<level>[A-Z]+):[\w.<>-]*:", _word),
     LogFormat(
         "logfmt",
-        r"^(?:" + _LOGFMT_PAIR + r")*?(?:level|lvl|severity)=\"?(?P<level>[A-Za-z]+|\d+)",
+        r"^(?:" + _LOGFMT_ITEM + r")*?" + _LOGFMT_KEYS + _LOGFMT_VALUE,
         _word_or_number,
+        # Where no quote precedes the first level key, the first ` level=` is that key.
+        fast=r"(?:^|\s)" + _LOGFMT_KEYS + _LOGFMT_VALUE,
+        guard=_LOGFMT_GUARD,
     ),
+    LogFormat("dotnet", r"^(?P<level>trce|dbug|info|warn|fail|crit): ", _table(_DOTNET)),
+    LogFormat(
+        "redis",
+        r"^(?:\d+:[XCSM]|\[\d+\]) \d{1,2} [A-Z][a-z]{2}(?: \d{4})? \d\d:\d\d:\d\d(?:\.\d+)? "
+        r"(?P<level>[.*#-]) ",
+        _table(_REDIS),
+    ),
+    # Elasticsearch and friends: `[2026-11-26T12:00:00,123][INFO ][o.e.n.Node] ...`.
+    LogFormat("brackets1", r"^\[[^\]]*\]\[\s*(?P<level>[A-Za-z]+)\s*\]", _word),
+    LogFormat("brackets2", r"^(?:\[[^\]]*\]){2}\[\s*(?P<level>[A-Za-z]+)\s*\]", _word),
+)
+
+# Transport prefixes in front of a whole log line.
+WRAPPERS: tuple[tuple[str, str], ...] = (
+    # Kubernetes container logs (CRI): `2026-11-26T12:00:00.1Z stdout F `.
+    ("cri", r"\S+ (?:stdout|stderr) [FP] "),
+    # syslog without PRI, as files under /var/log hold it: `Nov 26 12:00:00 host app[123]: `.
+    ("syslog", r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [^\s:\[]+(?:\[\d+\])?: "),
+    ("syslog_iso", r"\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d) \S+ [^\s:\[]+(?:\[\d+\])?: "),
+    # docker compose logs: `web-1  | `.
+    ("compose", r"[\w.-]+\s+\| "),
 )
 
 MAX_COLUMN = 10
 
-
-def column_format(k: int) -> LogFormat:
-    """The level is the k-th whitespace-separated field (0-based), maybe in brackets or with a colon.
-
-    This one shape covers log4j/logback, Hadoop, HDFS, Zookeeper, Spark, OpenStack (oslo), BGL,
-    nginx and Apache error logs, Windows CBS, Postgres and most home-grown formats: whatever the
-    header holds (dates, times, pids, thread names), the level sits at the same field position.
-    """
-    return LogFormat(
-        f"column{k}",
-        r"^(?:\S+\s+){" + str(k) + r"}[\[(<|]?" + _TOKEN + r"[\])>|,]*(?:\s|$)",
-        _field_word,
-    )
+# A level token in a column: optionally bracketed, with a `module:` prefix or trailing colon.
+_COLUMN_TOKEN = r"(?:[\[(<|]\s*)?(?P<level>[A-Za-z:][\w:.-]*)[\])>|,]*(?:\s|$)"
+# A field is a whitespace-separated word; in the bracket-aware variant a field that opens a bracket
+# runs to its closing bracket, so `[RMI TCP Connection(2)-10.0.0.1]` is one field.
+_PLAIN_FIELD = r"\S+\s+"
+_BRACKET_FIELD = r"(?:\[[^\]]*\]\S*|[^\s\[]\S*)\s+"
 
 
-COLUMNS: tuple[LogFormat, ...] = tuple(column_format(k) for k in range(MAX_COLUMN))
+def column_format(k: int, brackets: bool = True) -> LogFormat:
+    """The level is the k-th field (0-based) of the line, maybe bracketed or with a colon."""
+    field = _BRACKET_FIELD if brackets else _PLAIN_FIELD
+    name = f"bracket_column{k}" if brackets else f"column{k}"
+    return LogFormat(name, r"^(?:" + field + r"){" + str(k) + r"}" + _COLUMN_TOKEN, _field_word)
+
+
+COLUMNS: tuple[LogFormat, ...] = tuple(
+    column_format(k, brackets) for brackets in (True, False) for k in range(MAX_COLUMN)
+)
 CANDIDATES: tuple[LogFormat, ...] = DEDICATED + COLUMNS
 
 # A format with no level field: every record is UNKNOWN.
@@ -130,19 +276,146 @@ def custom_format(pattern: str) -> LogFormat:
     return LogFormat("custom", anchored, _any)
 
 
+def format_named(name: str) -> LogFormat:
+    """A format by the name detection gives it (`json`, `cri+logfmt`, `bracket_column3`, ...)."""
+    if name == PLAIN.name:
+        return PLAIN
+    for fmt in CANDIDATES:
+        if fmt.name == name:
+            return fmt
+    wrapper, _, inner = name.partition("+")
+    for wname, prefix in WRAPPERS:
+        if wname == wrapper:
+            return _wrapped(format_named(inner), wname, prefix)
+    raise KeyError(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Detection
+
+# Where the first (lazy) and the last (greedy) level word among a line's first fields sit,
+# whatever the format: finds which columns are worth scoring.
+_LEVEL_WORD = (
+    r"(?:[\[(<|]\s*)?(?P<level>(?:[\w-]*[.:])*(?i:"
+    + "|".join(sorted(level_words(), key=len, reverse=True))
+    + r")(?::[\w:.-]*)?)[\])>|,]*(?:\s|$)"
+)
+_FIRST_LEVEL_WORD = r"^(?P<pre>(?:\S+\s+){0," + str(MAX_COLUMN - 1) + r"}?)" + _LEVEL_WORD
+_LAST_LEVEL_WORD = r"^(?P<pre>(?:\S+\s+){0," + str(MAX_COLUMN - 1) + r"})" + _LEVEL_WORD
+# Columns proposed per field kind: the most frequent positions of a line's first level word.
+_COLUMN_PROPOSALS = 3
+
+# The first byte a dedicated format's lines can start with, to skip formats that cannot win.
+_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER = _UPPER.lower()
+_DIGITS = b"0123456789"
+_SPACE = b" \t\r\n\f\v"
+_STARTS: dict[str, bytes] = {
+    "json": b"{" + _SPACE,
+    "syslog_pri": b"<",
+    "klog": b"IWEF",
+    "logcat_threadtime": _DIGITS,
+    "logcat_time": _DIGITS,
+    "logcat_brief": b"VDIWEFA",
+    "ruby_logger": b"DIWEFA",
+    "python_default": _UPPER,
+    "dotnet": b"tdiwfc",
+    "redis": _DIGITS + b"[",
+    "brackets1": b"[",
+    "brackets2": b"[",
+}
+
+
 def detect_format(sample_lines: pa.Array, is_record: pa.Array | None = None) -> LogFormat:
-    """Pick the format that explains most record lines of a sample (a large_binary array)."""
+    """Pick the format that explains most record lines of a sample (a large_binary array).
+
+    A line is explained when the format finds a level token there that maps to a level. Formats
+    are tried in the order of `CANDIDATES` (wrapped dedicated formats last); a later one must
+    explain strictly more lines to win, and none wins below `MIN_SHARE` of the lines (`PLAIN`).
+    Each RE2 call costs tens of microseconds however small the sample, so candidates that cannot
+    win are not scored: a dedicated format is skipped when too few lines start with a byte it
+    can start with, and only the columns where lines' first or last level words sit are scored.
+    The tests check this against `detect_format_exhaustive`, which scores everything.
+    """
     lines = sample_lines if is_record is None else sample_lines.filter(is_record)
     total = len(lines)
     if total == 0:
         return PLAIN
-    best, best_hits = PLAIN, 0
-    for fmt in CANDIDATES:
-        tokens = pc.struct_field(pc.extract_regex(lines, fmt.pattern), "level").drop_null()
-        if len(tokens) <= best_hits:
-            continue
-        counts = pc.value_counts(tokens).to_pylist()
-        hits = sum(c["counts"] for c in counts if fmt.level_of(c["values"].decode("latin-1")))
+    first = _first_bytes(lines)
+    best, best_hits = PLAIN, int(np.ceil(MIN_SHARE * total)) - 1
+
+    def consider(fmt: LogFormat, bound: int) -> None:
+        nonlocal best, best_hits
+        if bound <= best_hits:
+            return
+        hits = _hits(fmt, lines)
         if hits > best_hits:
             best, best_hits = fmt, hits
-    return best if best_hits >= MIN_SHARE * total else PLAIN
+
+    for fmt in DEDICATED:
+        consider(fmt, _bound(first, _STARTS.get(fmt.name)))
+    proposals = _column_proposals(lines)
+    for fmt in COLUMNS:
+        if fmt.name in proposals:
+            consider(fmt, total)
+    for wrapper, prefix in WRAPPERS:
+        wrapped = pc.match_substring_regex(lines, "^(?:" + prefix + ")").true_count
+        if wrapped > best_hits:
+            for fmt in DEDICATED:
+                consider(_wrapped(fmt, wrapper, prefix), wrapped)
+    return best
+
+
+def detect_format_exhaustive(
+    sample_lines: pa.Array, is_record: pa.Array | None = None
+) -> LogFormat:
+    """`detect_format` without its shortcuts: scores every candidate. For tests."""
+    lines = sample_lines if is_record is None else sample_lines.filter(is_record)
+    total = len(lines)
+    best, best_hits = PLAIN, int(np.ceil(MIN_SHARE * total)) - 1
+    candidates = list(CANDIDATES)
+    for wrapper, prefix in WRAPPERS:
+        candidates += [_wrapped(fmt, wrapper, prefix) for fmt in DEDICATED]
+    for fmt in candidates:
+        hits = _hits(fmt, lines) if total else 0
+        if hits > best_hits:
+            best, best_hits = fmt, hits
+    return best
+
+
+def _hits(fmt: LogFormat, lines: pa.Array) -> int:
+    tokens = fmt.tokens(lines)
+    if tokens.null_count == len(tokens):
+        return 0
+    counts = pc.value_counts(tokens.drop_null()).to_pylist()
+    return sum(c["counts"] for c in counts if fmt.level_of(c["values"].decode("latin-1")))
+
+
+def _first_bytes(lines: pa.Array) -> np.ndarray:
+    """Each line's first byte (lines always hold at least their newline)."""
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[
+        lines.offset : lines.offset + len(lines)
+    ]
+    data = np.frombuffer(lines.buffers()[2], dtype=np.uint8)
+    return data[offsets]
+
+
+def _bound(first: np.ndarray, starts: bytes | None) -> int:
+    if starts is None:
+        return len(first)
+    return int(np.count_nonzero(np.isin(first, np.frombuffer(starts, dtype=np.uint8))))
+
+
+def _column_proposals(lines: pa.Array) -> set[str]:
+    names: set[str] = set()
+    for pattern in (_FIRST_LEVEL_WORD, _LAST_LEVEL_WORD):
+        pre = pc.struct_field(pc.extract_regex(lines, pattern), "pre").drop_null()
+        if len(pre) == 0:
+            return names
+        for brackets, field in ((True, r"\[[^\]]*\]\S*|[^\s\[]\S*"), (False, r"\S+")):
+            ks = pc.count_substring_regex(pre, field).to_numpy(zero_copy_only=False)
+            histogram = np.bincount(ks, minlength=MAX_COLUMN)[:MAX_COLUMN]
+            for k in np.argsort(-histogram, kind="stable")[:_COLUMN_PROPOSALS]:
+                if histogram[k]:
+                    names.add(column_format(int(k), brackets).name)
+    return names

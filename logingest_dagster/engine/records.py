@@ -1,8 +1,13 @@
 """Counting records in a block of whole lines, vectorized with pyarrow (RE2) and numpy.
 
 A record is a line plus its continuation lines (Java stack frames, `Caused by:`, `... N more`,
-Python tracebacks through the final exception line); it is counted once, under its first line's
-level. Continuation lines and blank lines are lines but not records.
+Python tracebacks through the final exception line, Go goroutine dumps); it is counted once, under
+its first line's level. Continuation lines and blank lines are lines but not records.
+
+Each line gets a small code: its level's index in `LEVELS` (a record), or `CODE_CONTINUED` (part of
+the record above), or `CODE_NONE` (the format found no level: a record of UNKNOWN level unless the
+continuation rules say otherwise). The rules need only the previous line's state, carried across
+blocks, so the counts do not depend on where blocks are cut.
 """
 
 from __future__ import annotations
@@ -14,20 +19,36 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from logingest_dagster.engine.formats import PLAIN, LogFormat
-from logingest_dagster.engine.levels import empty_counts
+from logingest_dagster.engine.levels import CONTINUED, LEVELS
 
-# Lines that continue the record above them rather than start one.
-CONTINUATION = (
-    r"^(?:[ \t]+\S|Caused by:|Suppressed:|\.\.\. \d+ (?:more|common frames omitted)"
+UNKNOWN_CODE = LEVELS.index("UNKNOWN")
+CODE_CONTINUED = len(LEVELS)
+CODE_NONE = len(LEVELS) + 1
+
+# Lines that belong to a neighbouring record rather than start one (besides indented lines, which
+# are found from their first byte): blank lines, Java's `Caused by:` / `... N more` / an exception's
+# first line, Python's traceback headers, a Go goroutine header, and the header line that
+# java.util.logging prints above each `LEVEL: message` line.
+NOT_RECORD = (
+    r"^(?:\s*$"
+    r"|Caused by:|Suppressed:|\.\.\. \d+ (?:more|common frames omitted)"
     r"|Traceback \(most recent call last\):|During handling of the above exception"
-    r"|The above exception was the direct cause"
-    # A Java exception's first line, printed under the log line that reported it.
-    r"|(?:[a-zA-Z_$][\w$]*\.)+[\w$]*(?:Exception|Error|Throwable)(?::|\s*$))"
+    r"|The above exception was the direct cause|Exception in thread "
+    r"|(?:[a-zA-Z_$][\w$]*\.)+[\w$]*(?:Exception|Error|Throwable)(?::|\s*$)"
+    r"|goroutine \d+ \[[^\]]*\]:\s*$"
+    r"|[A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d\d:\d\d (?:AM|PM) \S+(?: \S+)?\s*$)"
 )
-BLANK = r"^\s*$"
-INDENTED = r"^[ \t]"
-# The last line of a Python traceback: `ValueError: bad`, `KeyboardInterrupt`, `pkg.mod.Error: x`.
+# Right after an indented line (a traceback frame): a Python traceback's last line,
+# `ValueError: bad`, `KeyboardInterrupt`, `pkg.mod.Error: x`.
 EXCEPTION_LINE = r"^[A-Za-z_][\w.]*(?::\s.*)?\s*$"
+# Right after a continuation line: a Go stack's function line, `main.main()`,
+# `net/http.(*conn).serve(0xc000123)`, `created by main.start in goroutine 1`.
+GO_FRAME = (
+    r"^(?:created by [\w./-]+\.\S+(?: in goroutine \d+)?"
+    r"|[\w./-]+\.(?:\(\*?[\w\[\], ]+\)\.)?[\w\[\], .]+\(.*\))\s*$"
+)
+
+_SPACE, _TAB, _DOT = ord(" "), ord("\t"), ord(".")
 
 
 @dataclass
@@ -35,125 +56,166 @@ class LineBlock:
     """Whole lines as one large_binary array over a buffer, without copying the bytes."""
 
     lines: pa.Array
+    starts: np.ndarray  # each line's offset into `data`
+    data: np.ndarray  # the buffer, as uint8
 
     @classmethod
     def from_buffer(cls, data: memoryview, newline_positions: np.ndarray) -> LineBlock:
-        """`data` ends just after its last newline; each line excludes its `\\n` (keeps any `\\r`)."""
+        """`data` ends just after its last newline; each line keeps its `\\n` (and any `\\r`).
+
+        Patterns are anchored at `^` and end with `\\s` or `$`, so the newline never changes a
+        match, and leaving it in lets the offsets come straight from the newline positions.
+        """
         n = len(newline_positions)
         offsets = np.empty(n + 1, dtype=np.int64)
         offsets[0] = 0
-        offsets[1:] = newline_positions
-        offsets[1:] += 1
-        # Point each line's end before its newline by building (start, end) pairs from offsets:
-        # line i spans [offsets[i], offsets[i+1] - 1). A view with the newline included is cheaper,
-        # and RE2 patterns anchored at `^` never look at a line's end, except `$` which accepts the
-        # trailing `\n` via `\s`.
+        np.add(newline_positions, 1, out=offsets[1:])
         lines = pa.LargeBinaryArray.from_buffers(
             pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
         )
-        return cls(lines)
+        return cls(lines, offsets[:-1], np.frombuffer(data, dtype=np.uint8))
+
+    def first_bytes(self) -> np.ndarray:
+        return self.data[self.starts]
 
 
 class RecordCounter:
-    """Counts records per token for one file, carrying multi-line state across blocks."""
+    """Counts records per level for one file, carrying multi-line state across blocks."""
 
     def __init__(self, fmt: LogFormat, multiline_start_pattern: str | None = None) -> None:
         self.fmt = fmt
         self.multiline_start = multiline_start_pattern
-        self.token_counts: dict[bytes, int] = {}
-        self.unknown_records = 0
         self.lines = 0
-        # Whether the last line seen was an indented continuation (a traceback frame).
+        self._counts = np.zeros(len(LEVELS), dtype=np.int64)
+        self._token_codes: dict[bytes, int] = {}
+        # The last line seen: an indented non-header line (a frame), and not a record.
         self._prev_indented = False
+        self._prev_not_record = False
 
     def add(self, block: LineBlock) -> None:
-        lines = block.lines
-        n = len(lines)
+        n = len(block.lines)
         if n == 0:
             return
         self.lines += n
-        if self.fmt is PLAIN:
-            heads = pa.nulls(n, pa.large_binary())
-            is_head = np.zeros(n, dtype=bool)
-        else:
-            heads = self._level_fields(lines)
-            is_head = heads.is_valid().to_numpy(zero_copy_only=False)
-
-        if self.multiline_start is not None:
-            starts = pc.match_substring_regex(lines, self.multiline_start)
-            starts_np = starts.to_numpy(zero_copy_only=False)
-            self._count_heads(heads.filter(pa.array(starts_np & is_head)))
-            self.unknown_records += int(np.count_nonzero(starts_np & ~is_head))
+        record, codes = self._classify(block)
+        if record is None:  # every line a record
+            self._counts += np.bincount(codes, minlength=CODE_NONE + 1)[: len(LEVELS)]
+            self._counts[UNKNOWN_CODE] += int(np.count_nonzero(codes == CODE_NONE))
             return
+        levels = np.where(codes[record] >= CODE_CONTINUED, UNKNOWN_CODE, codes[record])
+        self._counts += np.bincount(levels, minlength=len(LEVELS))
 
-        self._count_heads(heads)
-        self._count_non_heads(lines, is_head)
-
-    def _level_fields(self, lines: pa.Array) -> pa.Array:
-        """Each line's level token, null unless the format matched AND the token is a level.
-
-        A column format also matches a `Caused by: java.io.IOException: x` line (its k-th field is
-        `java.io.IOException:`); such lines are not headers and go on to the continuation rules.
-        """
-        heads = level_tokens(lines, self.fmt.pattern)
-        if heads.null_count == len(heads):
-            return heads
-        distinct = pc.unique(heads.drop_null()).to_pylist()
-        not_levels = [t for t in distinct if self.fmt.level_of(t.decode("latin-1")) is None]
-        if not not_levels:
-            return heads
-        keep = pc.invert(pc.is_in(heads, value_set=pa.array(not_levels, heads.type)))
-        return pc.if_else(keep, heads, pa.scalar(None, heads.type))
-
-    def _count_heads(self, heads: pa.Array) -> None:
-        if heads.null_count == len(heads):
-            return
-        for entry in pc.value_counts(heads.drop_null()).to_pylist():
-            token = entry["values"]
-            self.token_counts[token] = self.token_counts.get(token, 0) + entry["counts"]
-
-    def _count_non_heads(self, lines: pa.Array, is_head: np.ndarray) -> None:
-        """Lines without a level field: continuation, blank, or a record of unknown level."""
-        other_idx = np.flatnonzero(~is_head)
-        if len(other_idx) == 0:
-            self._prev_indented = False
-            return
-        others = lines.take(pa.array(other_idx))
-        continuation = _matches(others, CONTINUATION) | _matches(others, BLANK)
-        indented = _matches(others, INDENTED)
-        # A traceback's final line follows an indented frame line and looks like `Error: msg`.
-        prev_idx = other_idx - 1
-        prev_indented = np.zeros(len(other_idx), dtype=bool)
-        pos = np.searchsorted(other_idx, prev_idx)
-        found = (pos < len(other_idx)) & (
-            other_idx[np.minimum(pos, len(other_idx) - 1)] == prev_idx
-        )
-        prev_indented[found] = indented[pos[found]]
-        if other_idx[0] == 0:
-            prev_indented[0] = self._prev_indented
-        exception_line = prev_indented & _matches(others, EXCEPTION_LINE)
-        records = ~(continuation | exception_line)
-        self.unknown_records += int(np.count_nonzero(records))
-        last_is_other = other_idx[-1] == len(lines) - 1
-        self._prev_indented = bool(indented[-1]) if last_is_other else False
+    def line_levels(self, block: LineBlock) -> list[str | None]:
+        """Each line's level if it starts a record, else None. For tests and debugging."""
+        self.lines += len(block.lines)
+        if len(block.lines) == 0:
+            return []
+        record, codes = self._classify(block)
+        if record is None:
+            record = np.ones(len(codes), dtype=bool)
+        return [
+            (LEVELS[c] if c < len(LEVELS) else "UNKNOWN") if r else None
+            for r, c in zip(record.tolist(), codes.tolist(), strict=True)
+        ]
 
     def counts(self) -> dict[str, int]:
-        """Records per canonical level; tokens that are not levels count as UNKNOWN."""
-        out = empty_counts()
-        out["UNKNOWN"] += self.unknown_records
-        for token, count in self.token_counts.items():
-            level = self.fmt.level_of(token.decode("latin-1")) or "UNKNOWN"
-            out[level] += count
-        return out
+        """Records per canonical level so far."""
+        return dict(zip(LEVELS, self._counts.tolist(), strict=True))
+
+    # -- classification ----------------------------------------------------------------------
+
+    def _classify(self, block: LineBlock) -> tuple[np.ndarray | None, np.ndarray]:
+        """(record mask or None when every line is a record, per-line code)."""
+        lines = block.lines
+        codes = self._codes(lines)
+        first = block.first_bytes()
+
+        if self.multiline_start is not None:
+            record = _matches(lines, self.multiline_start)
+            self._prev_indented = self._prev_not_record = False
+            return record, codes
+
+        head = codes < CODE_NONE
+        # A header-shaped line can still be part of a stack trace: a column format sees `ERROR:`
+        # as the 3rd field of `Caused by: org.postgresql.util.PSQLException: ERROR: ...`.
+        suspect = head & _is_letter_or_dot(first)
+        if suspect.any():
+            idx = np.flatnonzero(suspect)
+            trace = _matches(_take(lines, idx), NOT_RECORD)
+            codes[idx[trace]] = CODE_NONE
+            head[idx[trace]] = False
+
+        if head.all() and not (codes == CODE_CONTINUED).any():
+            self._prev_indented = self._prev_not_record = False
+            return None, codes
+
+        indented = ((first == _SPACE) | (first == _TAB)) & ~head
+        other = np.flatnonzero(~head)
+        not_record = codes == CODE_CONTINUED
+        if len(other):
+            not_record[other] = _matches(_take(lines, other), NOT_RECORD)
+        not_record |= indented
+
+        prev_indented = np.empty_like(indented)
+        prev_indented[0] = self._prev_indented
+        prev_indented[1:] = indented[:-1]
+        prev_not_record = np.empty_like(not_record)
+        prev_not_record[0] = self._prev_not_record
+        prev_not_record[1:] = not_record[:-1]
+        self._prev_indented = bool(indented[-1])
+        self._prev_not_record = bool(not_record[-1])
+
+        # Lines that close or continue a trace only because of the line above them.
+        maybe = ~head & ~not_record & prev_not_record
+        if maybe.any():
+            idx = np.flatnonzero(maybe)
+            candidates = _take(lines, idx)
+            tail = _matches(candidates, GO_FRAME)
+            after_frame = prev_indented[idx]
+            if after_frame.any():
+                tail |= after_frame & _matches(candidates, EXCEPTION_LINE)
+            not_record[idx[tail]] = True
+        return ~not_record, codes
+
+    def _codes(self, lines: pa.Array) -> np.ndarray:
+        n = len(lines)
+        if self.fmt is PLAIN:
+            return np.full(n, CODE_NONE, dtype=np.uint8)
+        tokens = self.fmt.tokens(lines)
+        if tokens.null_count == n:
+            return np.full(n, CODE_NONE, dtype=np.uint8)
+        encoded = pc.dictionary_encode(tokens)
+        dictionary = encoded.dictionary.to_pylist()
+        lut = np.empty(len(dictionary) + 1, dtype=np.uint8)
+        for i, token in enumerate(dictionary):
+            lut[i] = self._code_of(token)
+        lut[-1] = CODE_NONE
+        indices = encoded.indices
+        if indices.null_count:
+            indices = pc.fill_null(indices, len(dictionary))
+        return lut[indices.to_numpy()]
+
+    def _code_of(self, token: bytes) -> int:
+        code = self._token_codes.get(token)
+        if code is None:
+            level = self.fmt.level_of(token.decode("latin-1"))
+            if level is None:
+                code = CODE_NONE
+            elif level == CONTINUED:
+                code = CODE_CONTINUED
+            else:
+                code = LEVELS.index(level)
+            self._token_codes[token] = code
+        return code
 
 
-def level_tokens(lines: pa.Array, pattern: str) -> pa.Array:
-    """The `level` group of each line, null where the pattern does not match.
+def _is_letter_or_dot(first: np.ndarray) -> np.ndarray:
+    upper = first & 0xDF  # ASCII letters to upper case
+    return ((upper >= ord("A")) & (upper <= ord("Z"))) | (first == _DOT)
 
-    `StructArray.field()` ignores the struct's own validity, so non-matching rows would come back
-    as empty strings; `pc.struct_field` carries the nulls through.
-    """
-    return pc.struct_field(pc.extract_regex(lines, pattern), "level")
+
+def _take(lines: pa.Array, idx: np.ndarray) -> pa.Array:
+    return lines if len(idx) == len(lines) else lines.take(pa.array(idx))
 
 
 def _matches(lines: pa.Array, pattern: str) -> np.ndarray:

@@ -3,6 +3,10 @@
 `scan_range(path, start, stop)` is a pure function of the file's bytes: it reads only
 `[start, stop)`, in bounded memory, and says where the next read must start (`end`). It never
 raises for a bad file; the result carries an `error` instead, so one broken file never sinks a run.
+
+Chunks are read into one reused buffer (no per-chunk allocation, no `carry + chunk` copy); the
+whole lines of each chunk become one Arrow array over that buffer, classified by RE2 and numpy
+with no Python per line.
 """
 
 from __future__ import annotations
@@ -10,16 +14,17 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import stat
+import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from logingest_dagster.engine.formats import PLAIN, LogFormat, custom_format, detect_format
 from logingest_dagster.engine.levels import empty_counts
-from logingest_dagster.engine.records import BLANK, CONTINUATION, LineBlock, RecordCounter
+from logingest_dagster.engine.records import NOT_RECORD, LineBlock, RecordCounter, _matches
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +33,14 @@ SNIFF_LINES = 400
 # Longer lines are counted whole but only this prefix is classified, so memory stays bounded.
 MAX_LINE_BYTES = 1 << 20
 LONG_LINE_PREFIX = 64 << 10
+DEFAULT_CHUNK_SIZE = 1 << 20
 
 
 @dataclass
 class ScanOptions:
     level_pattern: str | None = None  # per-directory override: regex with (?P<level>...)
     multiline_start_pattern: str | None = None
-    chunk_size: int = 4 << 20
+    chunk_size: int = DEFAULT_CHUNK_SIZE
 
 
 @dataclass
@@ -47,6 +53,7 @@ class ScanResult:
     format: str = ""
     error: str | None = None
     interrupted: bool = False
+    long_lines: int = 0  # lines over MAX_LINE_BYTES: counted once, classified by their prefix
 
     @property
     def bytes_read(self) -> int:
@@ -75,8 +82,23 @@ def scan_range(
     return scanner.run()
 
 
+def scan_line_levels(path: str, options: ScanOptions | None = None) -> list[str | None]:
+    """Each line's level if it starts a record, else None (a continuation). For tests and
+    debugging: a Python list per line, so not for large files."""
+    scanner = _LineLevelScanner(path, options=options)
+    result = scanner.run()
+    if result.error:
+        raise OSError(result.error)
+    return scanner.levels
+
+
 class RangeScanner:
-    """`scan_range` as an object whose `result` stays readable if the scan is interrupted."""
+    """`scan_range` as an object whose `result` stays readable if the scan is interrupted.
+
+    `cancel()` (from any thread) stops the scan at the next chunk: `run()` then returns what was
+    counted so far with `interrupted=True`. A KeyboardInterrupt (or any BaseException) raised
+    inside `run()` also leaves `result` with the counts so far, marked interrupted, and propagates.
+    """
 
     def __init__(
         self,
@@ -93,21 +115,32 @@ class RangeScanner:
         self.options = options or ScanOptions()
         self.result = ScanResult(path=path, start=start, end=start)
         self._counter: RecordCounter | None = None
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        self._cancelled = True
 
     def run(self) -> ScanResult:
         try:
+            self._check_regular_file()
             with self._open() as f:
-                fmt = self._sniff(f)
-                if fmt is None:
+                head = f.read(SNIFF_BYTES)
+                if b"\x00" in head:
+                    self._fail("binary file (NUL bytes near its start): skipped")
                     return self.result
+                fmt = self._sniff(head)
                 self.result.format = fmt.name
                 self._counter = RecordCounter(fmt, self.options.multiline_start_pattern)
-                f.seek(self.start)
-                self._read(f)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            self._fail(
-                f"{type(exc).__name__}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}"
-            )
+                if self.start < len(head):
+                    initial = memoryview(head)[self.start :]
+                else:
+                    initial = memoryview(b"")
+                    f.seek(self.start)
+                self._read(f, initial)
+        except (OSError, EOFError, zlib.error) as exc:
+            self._fail(_describe(exc))
+        except ValueError as exc:  # a bad per-directory pattern
+            self._fail(f"ValueError: {exc}")
         except BaseException:
             # Interrupted (Ctrl+C, a terminated Dagster run): keep what was counted so far.
             self.result.interrupted = True
@@ -115,84 +148,107 @@ class RangeScanner:
             raise
         return self.result
 
+    def _check_regular_file(self) -> None:
+        st = os.stat(self.path)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(21, "Is a directory", self.path)
+        if not stat.S_ISREG(st.st_mode):
+            # A FIFO named `x.log` would block the open forever.
+            raise OSError(f"not a regular file (mode {stat.filemode(st.st_mode)})")
+
     def _open(self) -> BinaryIO:
-        if os.path.isdir(self.path):
-            raise IsADirectoryError(21, "is a directory", self.path)
         if self.compressed:
-            return gzip.open(self.path, "rb")
+            return gzip.open(self.path, "rb")  # type: ignore[return-value]
         return open(self.path, "rb", buffering=0)  # noqa: SIM115 - closed by the caller's with
 
-    def _sniff(self, f: BinaryIO) -> LogFormat | None:
-        head = f.read(SNIFF_BYTES)
-        if b"\x00" in head:
-            self._fail("binary file (NUL bytes near its start): skipped")
-            return None
+    def _sniff(self, head: bytes) -> LogFormat:
         if self.options.level_pattern:
             return custom_format(self.options.level_pattern)
+        if not head:
+            return PLAIN
         cut = head.rfind(b"\n")
-        if cut < 0:
-            return PLAIN if not head else detect_format(_lines_of(head + b"\n"))
-        sample = _lines_of(memoryview(head)[: cut + 1])
-        if len(sample) > SNIFF_LINES:
-            sample = sample.slice(0, SNIFF_LINES)
-        not_record = pc.or_(
-            pc.match_substring_regex(sample, CONTINUATION), pc.match_substring_regex(sample, BLANK)
-        )
-        return detect_format(sample, pc.invert(not_record))
+        data = head[: cut + 1] if cut >= 0 else head + b"\n"
+        block = _block_of(data)
+        n = min(len(block.lines), SNIFF_LINES)
+        sample = block.lines.slice(0, n)
+        first = block.first_bytes()[:n]
+        indented = (first == ord(" ")) | (first == ord("\t"))
+        is_record = ~(_matches(sample, NOT_RECORD) | indented)
+        return detect_format(sample, pa.array(is_record))
 
-    def _read(self, f: BinaryIO) -> None:
-        chunk_size = self.options.chunk_size
-        pos = self.start  # file offset of carry[0]
-        carry = b""
-        long_line_prefix: bytes | None = None  # set while skipping the rest of an over-long line
-        long_line_start = 0
+    def _read(self, f: BinaryIO, initial: memoryview) -> None:
+        chunk_size = max(1, self.options.chunk_size)
+        buf = bytearray(chunk_size + MAX_LINE_BYTES + 1)
+        mv = memoryview(buf)
+        pos = self.start  # file offset of buf[0]
+        have = 0  # bytes held in buf[:have]: the start of a line not yet complete
+        long_prefix: bytes | None = None  # set while skipping the rest of an over-long line
+        long_start = 0
         remaining = None if self.stop is None else max(0, self.stop - self.start)
-        while remaining is None or remaining > 0:
-            want = chunk_size if remaining is None else min(chunk_size, remaining)
-            chunk = f.read(want)
-            if not chunk:
-                break  # end of file (it may have shrunk since discovery)
+        if remaining is not None:
+            initial = initial[:remaining]
+        while True:
+            if self._cancelled:
+                self.result.interrupted = True
+                self._publish()
+                return
+            if len(initial):
+                n = min(len(initial), chunk_size)
+                mv[have : have + n] = initial[:n]
+                initial = initial[n:]
+            else:
+                want = chunk_size if remaining is None else min(chunk_size, remaining)
+                n = f.readinto(mv[have : have + want]) if want else 0
+            if not n:
+                break  # end of range or of file (it may have shrunk since discovery)
             if remaining is not None:
-                remaining -= len(chunk)
-            if long_line_prefix is not None:
-                nl = chunk.find(b"\n")
+                remaining -= n
+            total = have + n
+            begin = 0
+            if long_prefix is not None:  # have == 0 while skipping
+                nl = buf.find(b"\n", 0, total)
                 if nl < 0:
-                    pos += len(chunk)
+                    pos += total
                     continue
-                self._count(long_line_prefix + b"\n")
+                self._count_long(long_prefix)
+                long_prefix = None
                 pos += nl + 1
                 self.result.end = pos
-                long_line_prefix = None
-                chunk = chunk[nl + 1 :]
-            data = carry + chunk if carry else chunk
-            last_nl = data.rfind(b"\n")
-            if last_nl >= 0:
-                self._count(memoryview(data)[: last_nl + 1])
-                pos += last_nl + 1
+                begin = nl + 1
+            last = buf.rfind(b"\n", begin, total)
+            if last >= 0:
+                self._count(mv[begin : last + 1])
+                pos += last + 1 - begin
                 self.result.end = pos
-                carry = data[last_nl + 1 :]
-            else:
-                carry = data
-            if len(carry) > MAX_LINE_BYTES:
-                long_line_prefix, long_line_start = carry[:LONG_LINE_PREFIX], pos
-                pos += len(carry)
-                carry = b""
+                begin = last + 1
+            have = total - begin
+            if have and begin:
+                buf[:have] = mv[begin:total].tobytes()  # may overlap: copy via bytes
+            if have > MAX_LINE_BYTES:
+                long_prefix, long_start = bytes(mv[:LONG_LINE_PREFIX]), pos
+                pos += have
+                have = 0
             self._publish()
 
-        if long_line_prefix is not None:
+        if long_prefix is not None:
             if self.final:
-                self._count(long_line_prefix + b"\n")
+                self._count_long(long_prefix)
                 self.result.end = pos
             else:
-                self.result.end = long_line_start
-        elif carry and self.final:
-            self._count(carry + b"\n")
-            self.result.end = pos + len(carry)
+                self.result.end = long_start
+        elif have and self.final:
+            buf[have] = 10
+            self._count(mv[: have + 1])
+            self.result.end = pos + have
         self._publish()
 
-    def _count(self, data: bytes | memoryview) -> None:
+    def _count(self, data: memoryview) -> None:
         assert self._counter is not None
-        self._counter.add(LineBlock.from_buffer(memoryview(data), _newlines(data)))
+        self._counter.add(_block_of(data))
+
+    def _count_long(self, prefix: bytes) -> None:
+        self.result.long_lines += 1
+        self._count(memoryview(prefix + b"\n"))
 
     def _publish(self) -> None:
         if self._counter is not None:
@@ -204,12 +260,28 @@ class RangeScanner:
         self.result.error = reason
         self.result.end = self.start
         self.result.lines = 0
+        self.result.long_lines = 0
         self.result.counts = empty_counts()
 
 
-def _newlines(data: bytes | memoryview) -> np.ndarray:
-    return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+class _LineLevelScanner(RangeScanner):
+    def __init__(self, path: str, options: ScanOptions | None = None) -> None:
+        super().__init__(path, options=options)
+        self.levels: list[str | None] = []
+
+    def _count(self, data: memoryview) -> None:
+        assert self._counter is not None
+        self.levels += self._counter.line_levels(_block_of(data))
 
 
-def _lines_of(data: bytes | memoryview) -> pa.Array:
-    return LineBlock.from_buffer(memoryview(data), _newlines(data)).lines
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, zlib.error | EOFError | gzip.BadGzipFile):
+        return f"corrupt gzip file: {exc}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{type(exc).__name__}: {exc.strerror}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _block_of(data: bytes | memoryview) -> LineBlock:
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    return LineBlock.from_buffer(memoryview(data), newlines)
