@@ -1,0 +1,329 @@
+"""The planner: compare what discovery saw with the offset store and decide what to read.
+
+It is the only reader of the store, and it never reads a file's body: a stat decides most files;
+the first bytes (the fingerprint) are read only for files whose size, mtime or inode changed, for
+new files, and for rotation candidates. An unchanged file is not opened at all.
+
+Per stream (logical `.log` path), by how its file relates to the row:
+- same inode at the path: grown (from the offset), truncated (smaller, or a different head: from 0,
+  plus the unread tail of a copytruncate copy if one is next to it), or unchanged;
+- the row's inode now under another `.log` name: renamed, continued from the offset there;
+- another inode at the path: replaced, read from 0, and the old file's unread tail is looked for
+  among the rotated siblings (same inode, or same head for `.gz` rotations and copies);
+- nothing at the path: the old file is followed to its rotated name while no new file exists,
+  or the row is forgotten if the file is gone for good.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
+
+from logingest_dagster.engine.discovery import LogFileEntry
+from logingest_dagster.engine.identity import FileIdentity, fingerprint_of, try_read_head
+from logingest_dagster.engine.read_plan import (
+    Checkpoint,
+    Expectation,
+    Forget,
+    Plan,
+    ReadTask,
+    TaskKind,
+)
+from logingest_dagster.engine.rotation import SiblingFinder, Whereabouts, gzip_has_more_than
+
+if TYPE_CHECKING:
+    from logingest_dagster.engine.state import OffsetStore
+
+log = logging.getLogger(__name__)
+
+
+class StatLike(Protocol):
+    path: str
+    size: int
+    mtime: float
+    dev: int
+    inode: int
+
+
+def plan_reads(
+    store: OffsetStore,
+    entries: Sequence[LogFileEntry],
+    now: float,
+    partial_line_grace_seconds: float = 60.0,
+    max_files: int | None = None,
+) -> Plan:
+    """Read tasks for every discovered file with something new, and forgets for files gone.
+
+    `max_files` bounds the tasks of one run; whole units are deferred (least recently served
+    streams go first), so the rest waits for the next run without starving anyone.
+    """
+    planner = _Planner(store.checkpoints(), entries, now, partial_line_grace_seconds)
+    return planner.plan(max_files)
+
+
+@dataclass
+class _Draft:
+    item: ReadTask | Forget
+    priority: float  # lower is served first: when the stream was last committed
+
+
+class _Planner:
+    def __init__(
+        self,
+        rows: dict[str, Checkpoint],
+        entries: Iterable[LogFileEntry],
+        now: float,
+        grace: float,
+    ) -> None:
+        self.rows = rows
+        self.entries = {e.path: e for e in entries}
+        self.now, self.grace = now, grace
+        self.siblings = SiblingFinder()
+        self.drafts: list[_Draft] = []
+        self.unchanged = 0
+        self.notes: list[str] = []
+        self.claimed: set[str] = set()  # rows whose file was followed to another .log name
+        # Rows whose file is not at their path any more, by inode: where renames are looked up.
+        self.displaced: dict[tuple[int, int], list[Checkpoint]] = {}
+        for row in rows.values():
+            entry = self.entries.get(row.path)
+            if entry is None or not row.identity.same_inode(entry.dev, entry.inode):
+                key = (row.identity.dev, row.identity.inode)
+                self.displaced.setdefault(key, []).append(row)
+
+    def plan(self, max_files: int | None) -> Plan:
+        for entry in self.entries.values():
+            self._plan_entry(entry)
+        for row in self.rows.values():
+            if not self._is_displaced(row):
+                continue
+            if row.path not in self.claimed:
+                self._plan_displaced(row)
+            elif row.path not in self.entries and not os.path.lexists(row.path):
+                self._forget(row)  # renamed to another .log name; nothing replaced it
+        return self._assemble(max_files)
+
+    # -- discovered files ------------------------------------------------------------------
+
+    def _plan_entry(self, entry: LogFileEntry) -> None:
+        row = self.rows.get(entry.path)
+        if row is not None and row.identity.same_inode(entry.dev, entry.inode):
+            self._continue(row, entry, TaskKind.GROWN, counts_as_unchanged=True)
+            return
+        head = try_read_head(entry.path)
+        identity = FileIdentity(entry.dev, entry.inode, fingerprint_of(head or b""))
+        source = self._renamed_from(entry, head)
+        own = (entry.path, row.seq if row else None)
+        if source is not None:
+            self.claimed.add(source.path)
+            self._task(
+                entry, source.offset, TaskKind.RENAMED, stream=entry.path, identity=identity,
+                expects=((source.path, source.seq), own), priority=source.committed_at,
+            )  # fmt: skip
+        else:
+            kind = TaskKind.NEW if row is None else TaskKind.REPLACED
+            priority = row.committed_at if row else entry.mtime
+            self._task(
+                entry, 0, kind, stream=entry.path, identity=identity, expects=(own,),
+                priority=priority,
+            )  # fmt: skip
+
+    def _renamed_from(self, entry: LogFileEntry, head: bytes | None) -> Checkpoint | None:
+        """The row whose file moved to this `.log` name, if the head proves it is that file."""
+        for row in self.displaced.get((entry.dev, entry.inode), []):
+            if row.path == entry.path or row.path in self.claimed:
+                continue
+            if entry.size < row.offset:
+                continue  # inode reused by a smaller file
+            if head is None or row.identity.fingerprint.matches(head):
+                return row
+        return None
+
+    # -- the same file, wherever it is now --------------------------------------------------
+
+    def _continue(
+        self, row: Checkpoint, f: StatLike, kind: TaskKind, *, counts_as_unchanged: bool
+    ) -> None:
+        """Plan the next read of the file `row` tracks, found (same inode) at `f.path`."""
+        quiet = self.now - f.mtime >= self.grace
+        own = ((row.path, row.seq),)
+        if f.size == row.size and f.mtime == row.mtime:
+            # Stat unchanged: not opened. Only a held-back last line may be due (grace passed).
+            if row.offset < f.size and quiet:
+                self._task(
+                    f, row.offset, TaskKind.PARTIAL_LINE, stream=row.path, identity=row.identity,
+                    expects=own, priority=row.committed_at, final=True,
+                )  # fmt: skip
+            elif counts_as_unchanged:
+                self.unchanged += 1
+            return
+        head = try_read_head(f.path)
+        fingerprint = row.identity.fingerprint if head is None else fingerprint_of(head)
+        identity = FileIdentity(f.dev, f.inode, fingerprint)
+        same_head = head is None or row.identity.fingerprint.matches(head)
+        if same_head and f.size >= row.offset:
+            if f.size == row.offset:
+                if counts_as_unchanged:
+                    self.unchanged += 1  # touched, nothing appended
+                return
+            self._task(
+                f, row.offset, kind, stream=row.path, identity=identity, expects=own,
+                priority=row.committed_at, final=quiet,
+            )  # fmt: skip
+            return
+        # Truncated in place (or the inode was reused): from 0, and a copytruncate copy may hold
+        # the tail we had not read yet.
+        self._task(
+            f, 0, TaskKind.TRUNCATED, stream=row.path, identity=identity, expects=own,
+            priority=row.committed_at, final=quiet,
+        )  # fmt: skip
+        copy = self.siblings.find(row, exclude_inode=True)
+        if copy is not None:
+            self._tail(row, copy, TaskKind.COPYTRUNCATE_TAIL)
+
+    # -- rows whose file is not at their path -----------------------------------------------
+
+    def _is_displaced(self, row: Checkpoint) -> bool:
+        entry = self.entries.get(row.path)
+        return entry is None or not row.identity.same_inode(entry.dev, entry.inode)
+
+    def _plan_displaced(self, row: Checkpoint) -> None:
+        replaced = row.path in self.entries  # a new file took the path: it is read from 0
+        if not replaced and os.path.lexists(row.path):
+            # There, but not discovered this run (its directory is no longer configured, or it
+            # could not be stat-ed): not ours to judge now.
+            return
+        if not self.siblings.directory_listable(row.path):
+            self.notes.append(f"{row.path}: its directory cannot be listed; state kept as is")
+            return
+        found = self.siblings.find(row)
+        if found is None:
+            if row.offset < row.size:
+                self.notes.append(
+                    f"{row.path}: {row.size - row.offset} unread bytes of the previous file "
+                    "could not be found among its rotated names"
+                )
+            if not replaced:
+                self._forget(row)
+            return
+        if found.same_file and not replaced:
+            # Renamed away and nothing new at the path yet: the writer may still be writing to
+            # it, so keep following it rather than reading it once and letting go.
+            self._continue(row, found.sibling, TaskKind.ROTATED_TAIL, counts_as_unchanged=False)
+            return
+        self._tail(row, found, TaskKind.ROTATED_TAIL)
+        if not replaced:
+            self._forget(row)  # a .gz or a copy is read once, whole; the stream has no file now
+
+    def _tail(self, row: Checkpoint, found: Whereabouts, kind: TaskKind) -> None:
+        """Read the unread rest of the old file (counts only; the row follows the new file)."""
+        sibling = found.sibling
+        if sibling.compressed:
+            if not gzip_has_more_than(sibling.path, row.offset):
+                return
+        elif sibling.size <= row.offset:
+            return
+        self._task(
+            sibling, row.offset, kind, stream=row.path, identity=found.identity,
+            expects=((row.path, row.seq),), priority=row.committed_at, final=True,
+            compressed=sibling.compressed, follow=False,
+        )  # fmt: skip
+
+    # -- drafting and assembling ------------------------------------------------------------
+
+    def _task(
+        self,
+        f: StatLike,
+        start: int,
+        kind: TaskKind,
+        *,
+        stream: str,
+        identity: FileIdentity,
+        expects: tuple[Expectation, ...],
+        priority: float,
+        final: bool | None = None,
+        compressed: bool = False,
+        follow: bool = True,
+    ) -> None:
+        if final is None:
+            final = self.now - f.mtime >= self.grace
+        task = ReadTask(
+            path=f.path,
+            start=start,
+            stop=None if compressed else f.size,  # gzip offsets are uncompressed: read to the end
+            final=final,
+            compressed=compressed,
+            stream=stream,
+            kind=kind,
+            identity=identity,
+            follow=follow,
+            size=f.size,
+            mtime=f.mtime,
+            expects=expects,
+        )
+        self.drafts.append(_Draft(task, priority))
+
+    def _forget(self, row: Checkpoint) -> None:
+        self.drafts.append(_Draft(Forget(row.path, ((row.path, row.seq),)), row.committed_at))
+
+    def _assemble(self, max_files: int | None) -> Plan:
+        units = _Units()
+        for draft in self.drafts:
+            units.add(draft)
+        tasks: list[ReadTask] = []
+        forgotten: list[Forget] = []
+        deferred = 0
+        for members in units.in_priority_order():
+            n_tasks = sum(isinstance(d.item, ReadTask) for d in members)
+            if max_files is not None and n_tasks and tasks and len(tasks) + n_tasks > max_files:
+                deferred += n_tasks
+                continue
+            unit, size = units.key_of(members[0]), len(members)
+            for draft in members:
+                item = replace(draft.item, unit=unit, unit_size=size)
+                (tasks if isinstance(item, ReadTask) else forgotten).append(item)  # type: ignore[arg-type]
+        for note in self.notes:
+            log.info("plan: %s", note)
+        return Plan(tasks, self.unchanged, deferred, forgotten, self.notes)
+
+
+class _Units:
+    """Union-find over stream paths: drafts that touch a common row form one unit."""
+
+    def __init__(self) -> None:
+        self._parent: dict[str, str] = {}
+        self._drafts: list[_Draft] = []
+
+    def add(self, draft: _Draft) -> None:
+        paths = [p for p, _ in draft.item.expects]
+        if isinstance(draft.item, ReadTask):
+            paths.append(draft.item.stream)
+        for path in paths[1:]:
+            self._union(paths[0], path)
+        self._drafts.append(draft)
+
+    def key_of(self, draft: _Draft) -> str:
+        return self._find(draft.item.expects[0][0])
+
+    def in_priority_order(self) -> list[list[_Draft]]:
+        groups: dict[str, list[_Draft]] = {}
+        for draft in self._drafts:
+            groups.setdefault(self.key_of(draft), []).append(draft)
+        return sorted(
+            groups.values(), key=lambda ds: (min(d.priority for d in ds), self.key_of(ds[0]))
+        )
+
+    def _find(self, path: str) -> str:
+        parent = self._parent.setdefault(path, path)
+        if parent != path:
+            parent = self._parent[path] = self._find(parent)
+        return parent
+
+    def _union(self, a: str, b: str) -> None:
+        ra, rb = self._find(a), self._find(b)
+        if ra != rb:
+            # The smaller path is the root, so unit names do not depend on the order of drafts.
+            self._parent[max(ra, rb)] = min(ra, rb)

@@ -1,0 +1,259 @@
+"""The offset store: per stream, the file it follows, how far it is read, and what was counted.
+
+Opened from a URL (`sqlite:///<home>/state/offsets.db` by default; any SQLAlchemy URL, so Postgres
+can back it when runs span machines). Only the planner reads it (`checkpoints`) and only the commit
+writes offsets and counts, in one transaction, so a run killed at any moment leaves either all of
+its counts with their offsets or none of them.
+
+SQLite runs in WAL mode (readers never block the writer) with a busy timeout, and every write
+transaction starts with BEGIN IMMEDIATE, so two writers queue instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from logingest_dagster.engine.identity import FileIdentity, Fingerprint
+from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.engine.planner import plan_reads
+from logingest_dagster.engine.read_plan import Checkpoint, Forget, Plan, ReadTask, TaskKind
+from logingest_dagster.engine.scan import ScanResult
+from logingest_dagster.engine.state_commit import CommitSummary, commit_results
+from logingest_dagster.engine.state_schema import (
+    commits,
+    from_db_int,
+    migrate,
+    offsets,
+    stream_stats,
+    write_lock,
+)
+
+__all__ = [
+    "Checkpoint",
+    "CommitSummary",
+    "Forget",
+    "OffsetStore",
+    "Plan",
+    "ReadTask",
+    "TaskKind",
+    "default_state_url",
+    "open_store",
+    "plan_reads",
+]
+
+BUSY_TIMEOUT_MS = 60_000
+STATE_DB = Path("state") / "offsets.db"
+
+
+def default_state_url(home: str | os.PathLike[str]) -> str:
+    return f"sqlite:///{(Path(home).resolve() / STATE_DB).as_posix()}"
+
+
+@contextmanager
+def open_store(home: str | os.PathLike[str], url: str | None = None) -> Iterator[OffsetStore]:
+    """The store behind `url`, or the default SQLite file under `<home>/state/`."""
+    store = OffsetStore(url or default_state_url(home))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+class OffsetStore:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _create_engine(url)
+        with self._writing(lock=False) as conn:
+            if conn.dialect.name == "postgresql":  # concurrent first opens must not both migrate
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7120944313)"))
+            migrate(conn)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> OffsetStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the planner's view ---------------------------------------------------------------
+
+    def checkpoints(self) -> dict[str, Checkpoint]:
+        with self._reading() as conn:
+            return {row.path: _checkpoint(row) for row in conn.execute(sa.select(offsets))}
+
+    # -- the commit -----------------------------------------------------------------------
+
+    def commit(
+        self,
+        run_id: str,
+        completed: Iterable[tuple[ReadTask, ScanResult]],
+        forgotten: Iterable[Forget] = (),
+    ) -> CommitSummary:
+        """Advance offsets and add their counts, in one transaction (see state_commit.py)."""
+        with self._writing() as conn:
+            return commit_results(conn, run_id, completed, forgotten)
+
+    # -- what was counted -----------------------------------------------------------------
+
+    def totals(self) -> dict[str, int]:
+        """Records per canonical level, every line ever ingested, counted once."""
+        columns = [sa.func.coalesce(sa.func.sum(stream_stats.c[lv.lower()]), 0) for lv in LEVELS]
+        with self._reading() as conn:
+            row = conn.execute(sa.select(*columns)).one()
+        return {level: int(value) for level, value in zip(LEVELS, row, strict=True)}
+
+    def file_stats(self) -> list[dict]:
+        """One dict per stream ever counted: path, lines, bytes and a count per level (LEVELS)."""
+        with self._reading() as conn:
+            rows = conn.execute(sa.select(stream_stats).order_by(stream_stats.c.path)).mappings()
+            return [
+                {
+                    "path": row["path"],
+                    "lines": row["lines"],
+                    "bytes": row["bytes"],
+                    **{level: row[level.lower()] for level in LEVELS},
+                }
+                for row in rows
+            ]
+
+    def commit_log(self) -> list[dict]:
+        """One dict per commit (and per reset, with negative counts), oldest first; summing them
+        gives `totals()`."""
+        with self._reading() as conn:
+            rows = conn.execute(sa.select(commits).order_by(commits.c.id)).mappings()
+            return [dict(row) for row in rows]
+
+    # -- operator commands ----------------------------------------------------------------
+
+    def tracked(self) -> list[dict]:
+        """Tracked streams for `logingest state`: path, offset, size, unread bytes, file status.
+
+        `size` and `unread` are taken from the file now when it is still the tracked one; a file
+        replaced at the path is unread from 0; a missing file shows what was last seen.
+        """
+        result = []
+        for row in sorted(self.checkpoints().values(), key=lambda r: r.path):
+            try:
+                st = os.stat(row.path)
+            except OSError:
+                status, size, unread = "missing", row.size, max(0, row.size - row.offset)
+            else:
+                if row.identity.same_inode(st.st_dev, st.st_ino):
+                    status, size, unread = "tracked", st.st_size, max(0, st.st_size - row.offset)
+                else:
+                    status, size, unread = "replaced", st.st_size, st.st_size
+            result.append(
+                {
+                    "path": row.path,
+                    "offset": row.offset,
+                    "size": size,
+                    "unread": unread,
+                    "status": status,
+                    "committed_at": row.committed_at,
+                }
+            )
+        return result
+
+    def reset(self, paths: Sequence[str] | None = None) -> int:
+        """Forget streams (all of them by default) so their files are read again from 0.
+
+        Their counts are forgotten too, so reading them again counts them once, not twice; the
+        commit log records the reset with negative counts so that it still sums to the totals.
+        Returns how many streams were forgotten.
+        """
+        with self._writing() as conn:
+            if paths is None:
+                where_offsets, where_stats = sa.true(), sa.true()
+            else:
+                chosen = sorted({os.path.abspath(p) for p in paths})
+                where_offsets = offsets.c.path.in_(chosen)
+                where_stats = stream_stats.c.path.in_(chosen)
+            forgotten = set(conn.execute(sa.select(offsets.c.path).where(where_offsets)).scalars())
+            removed = conn.execute(sa.select(stream_stats).where(where_stats)).mappings().all()
+            forgotten.update(row["path"] for row in removed)
+            conn.execute(sa.delete(offsets).where(where_offsets))
+            conn.execute(sa.delete(stream_stats).where(where_stats))
+            if removed:
+                conn.execute(
+                    sa.insert(commits).values(
+                        run_id=f"reset-{uuid.uuid4().hex}",
+                        committed_at=time.time(),
+                        files=len(removed),
+                        lines=-sum(row["lines"] for row in removed),
+                        bytes=-sum(row["bytes"] for row in removed),
+                        conflicts=0,
+                        **{lv.lower(): -sum(row[lv.lower()] for row in removed) for lv in LEVELS},
+                    )
+                )
+        return len(forgotten)
+
+    # -- transactions ---------------------------------------------------------------------
+
+    @contextmanager
+    def _reading(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _writing(self, lock: bool = True) -> Iterator[sa.Connection]:
+        with self.engine.connect() as raw:
+            conn = raw.execution_options(logingest_write=True)
+            with conn.begin():
+                if lock:
+                    conn.execute(sa.update(write_lock).values(writes=write_lock.c.writes + 1))
+                yield conn
+
+
+def _checkpoint(row: sa.Row) -> Checkpoint:
+    identity = FileIdentity(
+        from_db_int(row.dev),
+        from_db_int(row.inode),
+        Fingerprint(row.fingerprint, row.fingerprint_len),
+    )
+    return Checkpoint(
+        path=row.path,
+        identity=identity,
+        offset=row.committed_offset,
+        size=row.size,
+        mtime=row.mtime,
+        seq=row.seq,
+        committed_at=row.committed_at,
+    )
+
+
+def _create_engine(url: str) -> sa.Engine:
+    engine = sa.create_engine(url)
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        sa.event.listen(engine, "connect", _sqlite_on_connect)
+        sa.event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy's begin event emit BEGIN itself (pysqlite's own transaction handling would
+    # start transactions late, after the first read, which breaks read-then-write atomicity).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = FULL")  # a commit survives power loss, not just a kill
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: sa.Connection) -> None:
+    # IMMEDIATE takes the write lock up front: a writer that read first and then tried to write
+    # could otherwise fail with SQLITE_BUSY instead of waiting its turn.
+    immediate = conn.get_execution_options().get("logingest_write")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,251 @@
+"""The commit: one transaction that advances offsets and adds the counts they produced.
+
+Units (see read_plan.py) are all or nothing. A unit is dropped, to be planned again next run, when
+- a member did not complete (missing, failed, interrupted): committing the rest could move a row
+  past a tail nobody counted, or leave a tail to be counted twice;
+- a row it was planned from changed since (compare-and-set on `seq`): another run committed that
+  stream first, so this run's reading of it is stale and would count bytes twice.
+A run_id commits once; committing it again returns the first commit's summary and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
+from logingest_dagster.engine.read_plan import Forget, ReadTask
+from logingest_dagster.engine.scan import ScanResult
+from logingest_dagster.engine.state_schema import commits, offsets, stream_stats, to_db_int
+
+log = logging.getLogger(__name__)
+
+IN_CHUNK = 500  # paths per IN (...) clause: far below any database's bound-parameter limit
+
+
+@dataclass(frozen=True)
+class CommitSummary:
+    run_id: str
+    already_committed: bool = False  # True: this run_id had committed before; nothing changed
+    files: int = 0  # tasks whose results were committed
+    lines: int = 0
+    bytes: int = 0
+    counts: dict[str, int] = field(default_factory=empty_counts)
+    conflicts: int = 0  # tasks dropped: their stream changed since planning (another run won)
+    incomplete: int = 0  # tasks dropped: a member of their unit did not complete
+    forgotten: int = 0  # offset rows dropped (files gone; their statistics stay)
+
+
+def commit_results(
+    conn: sa.Connection,
+    run_id: str,
+    completed: Iterable[tuple[ReadTask, ScanResult]],
+    forgotten: Iterable[Forget],
+) -> CommitSummary:
+    """Apply a run's results within `conn`'s write transaction (the caller holds the lock)."""
+    prior = conn.execute(sa.select(commits).where(commits.c.run_id == run_id)).mappings().first()
+    if prior is not None:
+        return _summary_of(prior)
+    now = time.time()
+    commit_id = conn.execute(
+        sa.insert(commits).values(run_id=run_id, committed_at=now)
+    ).inserted_primary_key[0]
+
+    units = _group_units(completed, forgotten)
+    expected = {path for members in units.values() for m in members for path, _ in m.expects}
+    seqs = _current_seqs(conn, expected)
+    accepted: list[_Member] = []
+    conflicts = incomplete = 0
+    for unit, members in units.items():
+        n_tasks = sum(m.result is not None for m in members)
+        if len(members) != members[0].unit_size or any(m.failed for m in members):
+            incomplete += n_tasks
+            log.info("commit %s: unit %s incomplete; it is read again next run", run_id, unit)
+        elif any(seqs.get(path) != seq for m in members for path, seq in m.expects):
+            conflicts += n_tasks
+            log.warning(
+                "commit %s: %s changed since this run planned it (another run committed it); "
+                "this run's reading of it is dropped and picked up again next run",
+                run_id,
+                unit,
+            )
+        else:
+            accepted.extend(members)
+
+    summary = _apply(conn, commit_id, now, accepted)
+    totals = {level.lower(): summary.counts[level] for level in LEVELS}
+    conn.execute(
+        sa.update(commits)
+        .where(commits.c.id == commit_id)
+        .values(
+            files=summary.files,
+            lines=summary.lines,
+            bytes=summary.bytes,
+            conflicts=conflicts,
+            **totals,
+        )
+    )
+    return CommitSummary(
+        run_id=run_id,
+        files=summary.files,
+        lines=summary.lines,
+        bytes=summary.bytes,
+        counts=summary.counts,
+        conflicts=conflicts,
+        incomplete=incomplete,
+        forgotten=summary.forgotten,
+    )
+
+
+@dataclass
+class _Member:
+    """A task with its result, or a forget (result None)."""
+
+    item: ReadTask | Forget
+    result: ScanResult | None = None
+
+    @property
+    def expects(self):
+        return self.item.expects
+
+    @property
+    def unit_size(self) -> int:
+        return self.item.unit_size
+
+    @property
+    def failed(self) -> bool:
+        if not isinstance(self.item, ReadTask):
+            return False
+        r = self.result
+        return (
+            r is None
+            or r.error is not None
+            or r.interrupted
+            or r.start != self.item.start
+            or r.end < r.start
+        )
+
+
+def _group_units(
+    completed: Iterable[tuple[ReadTask, ScanResult]], forgotten: Iterable[Forget]
+) -> dict[str, list[_Member]]:
+    units: dict[str, list[_Member]] = {}
+    seen: set[ReadTask | Forget] = set()  # the same task handed in twice counts once
+    for task, result in completed:
+        if task not in seen:
+            seen.add(task)
+            units.setdefault(task.unit, []).append(_Member(task, result))
+    for forget in forgotten:
+        if forget not in seen:
+            seen.add(forget)
+            units.setdefault(forget.unit, []).append(_Member(forget))
+    return units
+
+
+def _current_seqs(conn: sa.Connection, paths: Iterable[str]) -> dict[str, int]:
+    seqs: dict[str, int] = {}
+    for chunk in _chunks(sorted(paths)):
+        query = sa.select(offsets.c.path, offsets.c.seq).where(offsets.c.path.in_(chunk))
+        seqs.update({path: seq for path, seq in conn.execute(query)})
+    return seqs
+
+
+@dataclass
+class _Applied:
+    files: int = 0
+    lines: int = 0
+    bytes: int = 0
+    counts: dict[str, int] = field(default_factory=empty_counts)
+    forgotten: int = 0
+
+
+def _apply(conn: sa.Connection, commit_id: int, now: float, members: list[_Member]) -> _Applied:
+    applied = _Applied()
+    rows: dict[str, dict | None] = {}  # path -> new offset row, or None: drop it
+    deltas: dict[str, dict[str, int]] = {}
+    for member in members:
+        item, result = member.item, member.result
+        if isinstance(item, Forget):
+            rows.setdefault(item.path, None)
+            continue
+        assert result is not None
+        delta = deltas.setdefault(item.stream, {"lines": 0, "bytes": 0, **empty_counts()})
+        delta["lines"] += result.lines
+        delta["bytes"] += result.bytes_read
+        add_counts(delta, result.counts)
+        applied.files += 1
+        applied.lines += result.lines
+        applied.bytes += result.bytes_read
+        add_counts(applied.counts, result.counts)
+        if item.follow:
+            rows[item.stream] = _offset_row(item, result, commit_id, now)
+    applied.forgotten = sum(row is None for row in rows.values())
+    _replace_offsets(conn, rows)
+    _add_stats(conn, deltas)
+    return applied
+
+
+def _offset_row(task: ReadTask, result: ScanResult, commit_id: int, now: float) -> dict:
+    return {
+        "path": task.stream,
+        "dev": to_db_int(task.identity.dev),
+        "inode": to_db_int(task.identity.inode),
+        "fingerprint": task.identity.fingerprint.digest,
+        "fingerprint_len": task.identity.fingerprint.length,
+        "committed_offset": result.end,
+        "size": task.size,
+        "mtime": task.mtime,
+        "seq": commit_id,
+        "committed_at": now,
+    }
+
+
+def _replace_offsets(conn: sa.Connection, rows: dict[str, dict | None]) -> None:
+    for chunk in _chunks(sorted(rows)):
+        conn.execute(sa.delete(offsets).where(offsets.c.path.in_(chunk)))
+    new_rows = [row for row in rows.values() if row is not None]
+    if new_rows:
+        conn.execute(sa.insert(offsets), new_rows)
+
+
+def _add_stats(conn: sa.Connection, deltas: dict[str, dict[str, int]]) -> None:
+    if not deltas:
+        return
+    merged: dict[str, dict] = {}
+    for chunk in _chunks(sorted(deltas)):
+        query = sa.select(stream_stats).where(stream_stats.c.path.in_(chunk))
+        for row in conn.execute(query).mappings():
+            merged[row["path"]] = dict(row)
+        conn.execute(sa.delete(stream_stats).where(stream_stats.c.path.in_(chunk)))
+    for path, delta in deltas.items():
+        row = merged.setdefault(path, _empty_stats(path))
+        row["lines"] += delta["lines"]
+        row["bytes"] += delta["bytes"]
+        for level in LEVELS:
+            row[level.lower()] += delta[level]
+    conn.execute(sa.insert(stream_stats), list(merged.values()))
+
+
+def _empty_stats(path: str) -> dict:
+    return {"path": path, "lines": 0, "bytes": 0, **{level.lower(): 0 for level in LEVELS}}
+
+
+def _summary_of(row) -> CommitSummary:
+    return CommitSummary(
+        run_id=row["run_id"],
+        already_committed=True,
+        files=row["files"],
+        lines=row["lines"],
+        bytes=row["bytes"],
+        counts={level: row[level.lower()] for level in LEVELS},
+        conflicts=row["conflicts"],
+    )
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), IN_CHUNK):
+        yield items[i : i + IN_CHUNK]

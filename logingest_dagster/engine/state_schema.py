@@ -1,0 +1,128 @@
+"""The offset store's tables, and the migrations that bring any older database up to them.
+
+`schema_version` holds one row: the version the database is at. `MIGRATIONS[n]` takes a database
+from version n-1 to n, inside the same transaction that records n, so a migration is never half
+applied. Version 1 is the first schema: while it is the newest, creating the current tables *is*
+migration 1. When version 2 arrives, freeze version 1's definitions in `_migrate_to_1` before
+changing the tables below, and add `_migrate_to_2` (ALTER TABLE ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from logingest_dagster.engine.levels import LEVELS
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+# One row per tracked stream (logical .log path): the file it follows and how far it is read.
+# Dropped when the file is gone; the stream's statistics live on in `stream_stats`.
+offsets = sa.Table(
+    "offsets",
+    metadata,
+    sa.Column("path", sa.String, primary_key=True),
+    sa.Column("dev", sa.BigInteger, nullable=False),
+    sa.Column("inode", sa.BigInteger, nullable=False),
+    sa.Column("fingerprint", sa.String, nullable=False),
+    sa.Column("fingerprint_len", sa.Integer, nullable=False),
+    sa.Column("committed_offset", sa.BigInteger, nullable=False),  # bytes consumed
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("mtime", sa.Float, nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),  # commits.id that wrote it: the CAS token
+    sa.Column("committed_at", sa.Float, nullable=False),
+)
+
+
+def _level_columns() -> list[sa.Column]:
+    return [sa.Column(level.lower(), sa.BigInteger, nullable=False, default=0) for level in LEVELS]
+
+
+# Everything ever counted per stream: survives deletion and rotation of its files.
+stream_stats = sa.Table(
+    "stream_stats",
+    metadata,
+    sa.Column("path", sa.String, primary_key=True),
+    sa.Column("lines", sa.BigInteger, nullable=False, default=0),
+    sa.Column("bytes", sa.BigInteger, nullable=False, default=0),
+    *_level_columns(),
+)
+
+# One row per committed run: what it added. History outputs are built from this.
+commits = sa.Table(
+    "commits",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String, nullable=False, unique=True),
+    sa.Column("committed_at", sa.Float, nullable=False),
+    sa.Column("files", sa.Integer, nullable=False, default=0),
+    sa.Column("lines", sa.BigInteger, nullable=False, default=0),
+    sa.Column("bytes", sa.BigInteger, nullable=False, default=0),
+    sa.Column("conflicts", sa.Integer, nullable=False, default=0),
+    *_level_columns(),
+    sqlite_autoincrement=True,  # ids are never reused, so a seq can never come back
+)
+
+# A single row every writer updates first: serializes commits on any database (on SQLite the
+# transaction already starts with BEGIN IMMEDIATE; on Postgres this is the row lock).
+write_lock = sa.Table(
+    "write_lock",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("writes", sa.BigInteger, nullable=False),
+)
+
+
+def to_db_int(value: int) -> int:
+    """Device and inode numbers are unsigned 64-bit; databases store signed 64-bit integers."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def from_db_int(value: int) -> int:
+    return value + (1 << 64) if value < 0 else value
+
+
+def _migrate_to_1(conn: sa.Connection) -> None:
+    metadata.create_all(conn, tables=[offsets, stream_stats, commits, write_lock])
+    conn.execute(sa.insert(write_lock).values(id=1, writes=0))
+
+
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {1: _migrate_to_1}
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer logingest; refusing to guess its meaning."""
+
+
+def current_version(conn: sa.Connection) -> int:
+    if not sa.inspect(conn).has_table(schema_version.name):
+        return 0
+    return int(conn.execute(sa.select(schema_version.c.version)).scalar() or 0)
+
+
+def migrate(conn: sa.Connection) -> int:
+    """Bring the schema to SCHEMA_VERSION within the caller's (write) transaction."""
+    version = current_version(conn)
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"offset store schema is version {version}; this logingest knows up to "
+            f"{SCHEMA_VERSION}. Upgrade logingest, or point it at another store."
+        )
+    if version == SCHEMA_VERSION:
+        return version
+    if version == 0:
+        metadata.create_all(conn, tables=[schema_version])
+        conn.execute(sa.insert(schema_version).values(version=0))
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[target](conn)
+        conn.execute(sa.update(schema_version).values(version=target))
+    return SCHEMA_VERSION

@@ -1,0 +1,185 @@
+"""Test helper: the whole pipeline without Dagster, in-process or as a process to SIGKILL.
+
+discover -> plan -> scan each task -> commit -> publish, as the Dagster job does it, so the
+lifecycle, model and kill tests exercise the same contract as a real run. A `KillSwitch` stops the
+run at a named point: in-process it raises `Killed` (a rolled-back transaction is what a kill
+leaves behind), and in a subprocess (`python lifecycle_driver.py ... --kill-at POINT`) it sends
+itself SIGKILL, so nothing gets to clean up.
+
+Kill points: discovering (after the first directory), planned, scanning:K (in the middle of the
+K-th task), scanned:K (after it), commit:N (after the N-th SQL statement of the commit, inside its
+transaction), before-commit (all written, COMMIT not sent), committed, published.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # when run as a script
+
+from logingest_dagster.engine import discovery  # noqa: E402
+from logingest_dagster.engine.read_plan import Plan, ReadTask  # noqa: E402
+from logingest_dagster.engine.scan import RangeScanner, ScanOptions, ScanResult  # noqa: E402
+from logingest_dagster.engine.state import CommitSummary, open_store, plan_reads  # noqa: E402
+from logingest_dagster.engine.warehouse import publish  # noqa: E402
+
+# Small chunks, so a mid-scan kill lands between chunks of even a modest file.
+SCAN_OPTIONS = ScanOptions(chunk_size=4096)
+
+
+class Killed(Exception):
+    """An in-process stand-in for SIGKILL."""
+
+
+class KillSwitch:
+    def __init__(self, at: str | None = None, *, sigkill: bool = False) -> None:
+        self.at, self.sigkill = at, sigkill
+        self._statements = 0
+        self._in_commit = False
+
+    def point(self, name: str) -> None:
+        if name == self.at:
+            self.die()
+
+    def die(self) -> None:
+        if self.sigkill:
+            os.kill(os.getpid(), signal.SIGKILL)
+            time.sleep(10)  # SIGKILL is asynchronous; never run past the kill point
+        raise Killed(self.at)
+
+    def watch_discovery(self) -> Callable[[], None]:
+        """Kill once the first directory is scanned; returns what undoes the patch."""
+        original = discovery.scan_dir
+        if self.at != "discovering":
+            return lambda: None
+
+        def scan_then_die(directory: str):
+            result = original(directory)
+            self.die()
+            return result
+
+        discovery.scan_dir = scan_then_die  # type: ignore[assignment]
+
+        def restore() -> None:
+            discovery.scan_dir = original  # type: ignore[assignment]
+
+        return restore
+
+    def watch_commit(self, engine: sa.Engine) -> None:
+        if not self.at or not self.at.startswith(("commit:", "before-commit")):
+            return
+
+        @sa.event.listens_for(engine, "after_cursor_execute")
+        def count(conn, cursor, statement, parameters, context, executemany):
+            if self._in_commit:
+                self._statements += 1
+                self.point(f"commit:{self._statements}")
+
+        @sa.event.listens_for(engine, "commit")
+        def before_commit(conn):
+            if self._in_commit:
+                self.point("before-commit")
+
+    def scan(self, index: int, task: ReadTask) -> ScanResult:
+        scanner = RangeScanner(
+            task.path,
+            task.start,
+            task.stop,
+            final=task.final,
+            compressed=task.compressed,
+            options=SCAN_OPTIONS,
+        )
+        if self.at != f"scanning:{index}":
+            return scanner.run()
+        if not self.sigkill:
+            scanner.run()
+            self.die()  # an in-process kill mid-scan loses the same thing: the whole result
+        thread = threading.Thread(target=scanner.run, daemon=True)
+        thread.start()
+        while thread.is_alive() and scanner.result.end == task.start:
+            time.sleep(0.0005)
+        self.die()
+        raise AssertionError("unreachable")
+
+
+@dataclass
+class Outcome:
+    plan: Plan
+    summary: CommitSummary
+    results: list[tuple[ReadTask, ScanResult]]
+
+
+def run_pipeline(
+    home: str | os.PathLike[str],
+    log_dirs: list[str],
+    *,
+    run_id: str | None = None,
+    now: float | None = None,
+    grace: float = 60.0,
+    max_files: int | None = None,
+    kill: KillSwitch | None = None,
+    write_parquet: bool = False,
+) -> Outcome:
+    kill = kill or KillSwitch()
+    restore = kill.watch_discovery()
+    try:
+        found = discovery.discover([str(d) for d in log_dirs], max_workers=4)
+    finally:
+        restore()
+    with open_store(home) as store:
+        kill.watch_commit(store.engine)
+        plan = plan_reads(
+            store,
+            found.entries,
+            now=time.time() if now is None else now,
+            partial_line_grace_seconds=grace,
+            max_files=max_files,
+        )
+        kill.point("planned")
+        results = []
+        for index, task in enumerate(plan.tasks, start=1):
+            results.append((task, kill.scan(index, task)))
+            kill.point(f"scanned:{index}")
+        read = [(task, result) for task, result in results if not result.error]
+        kill._in_commit = True
+        summary = store.commit(run_id or uuid.uuid4().hex, read, plan.forgotten)
+        kill._in_commit = False
+        kill.point("committed")
+        if write_parquet:
+            publish(home, store.totals(), store.file_stats())
+        kill.point("published")
+    return Outcome(plan, summary, results)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--home", required=True)
+    parser.add_argument("--log-dir", action="append", required=True)
+    parser.add_argument("--kill-at")
+    parser.add_argument("--grace", type=float, default=60.0)
+    args = parser.parse_args()
+    print("started", flush=True)
+    outcome = run_pipeline(
+        args.home,
+        args.log_dir,
+        grace=args.grace,
+        kill=KillSwitch(args.kill_at, sigkill=True),
+        write_parquet=True,
+    )
+    print(json.dumps({"files": outcome.summary.files, "lines": outcome.summary.lines}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
