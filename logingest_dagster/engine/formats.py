@@ -56,7 +56,7 @@ def _field_word(token: str) -> str | None:
     """A column's token: `error`, `[core:error]`, `LOG:`, `production.ERROR:`, `INFO:root:`.
 
     The level is the last part (a `module:` or `channel.` prefix), else the first (a `:name`
-    suffix). Postgres' `DETAIL:`-style words mark a continuation line.
+    suffix). Postgres' `DETAIL:`-style words (with their colon) mark a continuation line.
     """
     parts = [p for p in _PARTS.split(token) if p]
     if not parts:
@@ -65,7 +65,7 @@ def _field_word(token: str) -> str | None:
         level = level_of_word(part)
         if level is not None:
             return level
-    if continued_word(parts[0]):
+    if token.endswith(":") and continued_word(parts[0]):
         return CONTINUED
     return None
 
@@ -260,7 +260,7 @@ CANDIDATES: tuple[LogFormat, ...] = DEDICATED + COLUMNS
 # A format with no level field: every record is UNKNOWN.
 PLAIN = LogFormat("plain", r"^(?P<level>\b\B)")
 
-# A format must explain at least this share of a sample's record lines to be chosen.
+# A format must explain more than this share of a sample's record lines to be chosen.
 MIN_SHARE = 0.5
 
 
@@ -331,7 +331,8 @@ def detect_format(sample_lines: pa.Array, is_record: pa.Array | None = None) -> 
 
     A line is explained when the format finds a level token there that maps to a level. Formats
     are tried in the order of `CANDIDATES` (wrapped dedicated formats last); a later one must
-    explain strictly more lines to win, and none wins below `MIN_SHARE` of the lines (`PLAIN`).
+    explain strictly more lines to win, and none wins at or below `MIN_SHARE` of the lines
+    (`PLAIN`).
     Each RE2 call costs tens of microseconds however small the sample, so candidates that cannot
     win are not scored: a dedicated format is skipped when too few lines start with a byte it
     can start with, and only the columns where lines' first or last level words sit are scored.
@@ -342,7 +343,7 @@ def detect_format(sample_lines: pa.Array, is_record: pa.Array | None = None) -> 
     if total == 0:
         return PLAIN
     first = _first_bytes(lines)
-    best, best_hits = PLAIN, int(np.ceil(MIN_SHARE * total)) - 1
+    best, best_hits = PLAIN, int(MIN_SHARE * total)
 
     def consider(fmt: LogFormat, bound: int) -> None:
         nonlocal best, best_hits
@@ -372,7 +373,7 @@ def detect_format_exhaustive(
     """`detect_format` without its shortcuts: scores every candidate. For tests."""
     lines = sample_lines if is_record is None else sample_lines.filter(is_record)
     total = len(lines)
-    best, best_hits = PLAIN, int(np.ceil(MIN_SHARE * total)) - 1
+    best, best_hits = PLAIN, int(MIN_SHARE * total)
     candidates = list(CANDIDATES)
     for wrapper, prefix in WRAPPERS:
         candidates += [_wrapped(fmt, wrapper, prefix) for fmt in DEDICATED]

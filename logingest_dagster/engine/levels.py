@@ -10,6 +10,8 @@ _WORDS: dict[str, str] = {
     "DEBUG": "DEBUG", "FINE": "DEBUG", "DBG": "DEBUG",
     "INFO": "INFO", "INFORMATION": "INFO", "INFORMATIONAL": "INFO", "LOG": "INFO", "INF": "INFO",
     "NOTICE": "NOTICE",
+    # Grafana / log15 four-letter levels (`lvl=eror`).
+    "DBUG": "DEBUG", "EROR": "ERROR", "TRCE": "TRACE",
     "WARN": "WARN", "WARNING": "WARN", "WRN": "WARN",
     "ERROR": "ERROR", "ERR": "ERROR", "SEVERE": "ERROR",
     "FATAL": "FATAL", "CRITICAL": "FATAL", "CRIT": "FATAL", "ALERT": "FATAL",

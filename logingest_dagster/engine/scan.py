@@ -167,7 +167,10 @@ class RangeScanner:
         if not head:
             return PLAIN
         cut = head.rfind(b"\n")
-        data = head[: cut + 1] if cut >= 0 else head + b"\n"
+        if cut < 0 or (len(head) < SNIFF_BYTES and cut < len(head) - 1):
+            data = head + b"\n"  # the whole file: its last line has no newline yet
+        else:
+            data = head[: cut + 1]
         block = _block_of(data)
         n = min(len(block.lines), SNIFF_LINES)
         sample = block.lines.slice(0, n)
