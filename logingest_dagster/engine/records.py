@@ -209,6 +209,12 @@ class RecordCounter:
         return code
 
 
+def record_mask(block: LineBlock) -> np.ndarray:
+    """Which lines start a record by the continuation rules alone (no level field known)."""
+    record, _ = RecordCounter(PLAIN)._classify(block)
+    return np.ones(len(block.lines), dtype=bool) if record is None else record
+
+
 def _is_letter_or_dot(first: np.ndarray) -> np.ndarray:
     upper = first & 0xDF  # ASCII letters to upper case
     return ((upper >= ord("A")) & (upper <= ord("Z"))) | (first == _DOT)

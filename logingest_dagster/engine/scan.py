@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from logingest_dagster.engine.formats import PLAIN, LogFormat, custom_format, detect_format
 from logingest_dagster.engine.levels import empty_counts
-from logingest_dagster.engine.records import NOT_RECORD, LineBlock, RecordCounter, _matches
+from logingest_dagster.engine.records import LineBlock, RecordCounter, record_mask
 
 log = logging.getLogger(__name__)
 
@@ -173,11 +173,8 @@ class RangeScanner:
             data = head[: cut + 1]
         block = _block_of(data)
         n = min(len(block.lines), SNIFF_LINES)
-        sample = block.lines.slice(0, n)
-        first = block.first_bytes()[:n]
-        indented = (first == ord(" ")) | (first == ord("\t"))
-        is_record = ~(_matches(sample, NOT_RECORD) | indented)
-        return detect_format(sample, pa.array(is_record))
+        is_record = record_mask(block)[:n]
+        return detect_format(block.lines.slice(0, n), pa.array(is_record))
 
     def _read(self, f: BinaryIO, initial: memoryview) -> None:
         chunk_size = max(1, self.options.chunk_size)
