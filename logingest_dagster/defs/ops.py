@@ -26,8 +26,10 @@ from logingest_dagster.defs.resources import LogIngestResource
 from logingest_dagster.engine.discovery import discover
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.engine.packing import pack_balanced
+from logingest_dagster.engine.planner import plan_reads
+from logingest_dagster.engine.read_plan import ReadTask
 from logingest_dagster.engine.scan import RangeScanner, ScanResult
-from logingest_dagster.engine.state import ReadTask, open_store, plan_reads
+from logingest_dagster.engine.state import open_store
 from logingest_dagster.engine.warehouse import publish
 
 RUN_TAG_PREFIX = "logingest/"
@@ -66,11 +68,13 @@ def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource
             partial_line_grace_seconds=settings.partial_line_grace_seconds,
             max_files=settings.discovered_files_channel_size,
         )
+    for note in plan.notes:
+        context.log.warning(note)
     tasks = plan.tasks
     if len(tasks) <= settings.fan_out_limit:
         groups = [[task] for task in tasks]
     else:
-        groups = pack_balanced(tasks, _max_concurrent(context), weight=_task_bytes)
+        groups = pack_balanced(tasks, _max_concurrent(context), weight=lambda t: t.planned_bytes)
     context.log.info(
         f"{len(found.entries)} files discovered: {len(tasks)} to read in {len(groups)} steps, "
         f"{plan.files_unchanged} unchanged, {plan.files_deferred} deferred to the next run"
@@ -146,19 +150,28 @@ def publish_results(
         totals = store.totals()
         file_rows = store.file_stats()
     written = publish(logingest.home, totals, file_rows)
-    run_counts = _sum_counts([r for _, r in read])
     summary = {
         "files_discovered": plan.files_discovered,
-        "files_read": len({task.stream for task, _ in read}),
+        # What this run read and committed; results dropped by the compare-and-set (another run
+        # got there first) are read again next run and counted there, once.
+        "files_read": commit.files,
         "files_unchanged": plan.files_unchanged,
         "files_deferred": plan.files_deferred,
         "files_skipped": len(skipped),
-        "files_conflicted": getattr(commit, "conflicts", 0),
-        "bytes_read": sum(r.bytes_read for _, r in read),
-        "records_read": sum(run_counts.values()),
-        "run_counts": run_counts,
+        "files_conflicted": commit.conflicts + commit.incomplete,
+        "bytes_read": commit.bytes,
+        "records_read": sum(commit.counts.values()),
+        "run_counts": dict(commit.counts),
         "totals": dict(totals),
+        "directory_problems": len(plan.problems),
     }
+    if commit.already_committed:
+        context.log.info("this run had already committed; outputs rebuilt from state")
+    if summary["files_conflicted"]:
+        context.log.warning(
+            f"{summary['files_conflicted']} results dropped: their files changed since planning "
+            "(another run committed them); they are read again next run"
+        )
     context.instance.add_run_tags(
         context.run_id,
         {
@@ -204,10 +217,6 @@ def _max_concurrent(context: OpExecutionContext) -> int:
     if multiprocess is None:  # in-process execution: one group, scanned on all cores
         return 1 if "in_process" in (execution.get("config") or {}) else os.cpu_count() or 1
     return int(multiprocess.get("max_concurrent") or os.cpu_count() or 1)
-
-
-def _task_bytes(task: ReadTask) -> int:
-    return max(1, (task.stop or task.start) - task.start)
 
 
 def _mapping_key(index: int, group: list[ReadTask]) -> str:
