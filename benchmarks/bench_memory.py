@@ -83,8 +83,8 @@ def render(res: dict) -> str:
                 h.fmt(medium[cmd]["pss"]),
                 h.fmt(big[cmd]["pss"]),
                 h.fmt_ratio(big[cmd]["pss"], medium[cmd]["pss"]),
-                h.fmt(h.mbps(medium["bytes"], medium[cmd]["s"])),
-                h.fmt(h.mbps(big["bytes"], big[cmd]["s"])),
+                h.fmt_rate(h.mbps(medium["bytes"], medium[cmd]["s"])),
+                h.fmt_rate(h.mbps(big["bytes"], big[cmd]["s"])),
             ]
         )
     m, b = f"{medium['bytes'] / h.MB:,.0f} MB", f"{big['bytes'] / h.MB:,.0f} MB"

@@ -51,7 +51,7 @@ def measure(s: h.Settings) -> dict:
 
 
 def summary_rows(res: dict) -> list[list[str]]:
-    what = f"{res['files']:,} files, {res['bytes'] / h.MB:,.0f} MB ({res['corpus']})"
+    what = f"{h.files(res['files'])}, {res['bytes'] / h.MB:,.0f} MB ({res['corpus']})"
     return [[f"run / scan, seconds, {what}", h.fmt_ratio(res["run_s"], res["scan_s"]), "≤ 3"]]
 
 
@@ -68,7 +68,7 @@ def render(res: dict) -> str:
                     h.fmt(res["scan_s"], 2),
                     h.fmt(res["run_s"], 2),
                     h.fmt_ratio(res["run_s"], res["scan_s"]),
-                    h.fmt(h.mbps(res["bytes"], res["run_s"])),
+                    h.fmt_rate(h.mbps(res["bytes"], res["run_s"])),
                     "yes" if res["same_totals"] else "NO",
                 ]
             ],

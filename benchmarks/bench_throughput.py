@@ -81,7 +81,7 @@ def summary_rows(res: dict) -> list[list[str]]:
     rows = []
     for row in res["rows"]:
         r = _rates(row)
-        what = f"{row['files']} files, {row['bytes'] / h.MB:,.0f} MB ({row['corpus']})"
+        what = f"{h.files(row['files'])}, {row['bytes'] / h.MB:,.0f} MB ({row['corpus']})"
         rows.append([f"engine / seed-go, MB/s, {what}", h.fmt_ratio(r["engine"], r["seed"]), "≥ 1"])
         rows.append([f"engine / wc -l (read limit), {what}", h.fmt_ratio(r["engine"], r["wc"]), ""])
         rows.append([f"engine / grep -ciwE, {what}", h.fmt_ratio(r["engine"], r["grep"]), ""])
@@ -98,11 +98,11 @@ def render(res: dict) -> str:
                 row["corpus"],
                 f"{row['files']:,}",
                 f"{row['bytes'] / h.MB:,.1f}",
-                h.fmt(r["engine"]),
-                h.fmt(r["inproc"]),
-                h.fmt(r["seed"]),
-                h.fmt(r["wc"]),
-                h.fmt(r["grep"]),
+                h.fmt_rate(r["engine"]),
+                h.fmt_rate(r["inproc"]),
+                h.fmt_rate(r["seed"]),
+                h.fmt_rate(r["wc"]),
+                h.fmt_rate(r["grep"]),
                 h.fmt_ratio(r["engine"], r["seed"]),
                 h.fmt_ratio(r["engine"], r["wc"]),
                 h.fmt_ratio(r["engine"], r["grep"]),

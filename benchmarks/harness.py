@@ -405,6 +405,17 @@ def mbps(nbytes: int, seconds: float) -> float:
     return nbytes / MB / seconds if seconds > 0 else float("inf")
 
 
+def fmt_rate(value: float | None) -> str:
+    """MB/s with as many decimals as a small figure needs."""
+    if value is None:
+        return "n/a"
+    return fmt(value, 0 if value >= 100 else 1 if value >= 1 else 2)
+
+
+def files(n: int) -> str:
+    return f"{n:,} file" + ("" if n == 1 else "s")
+
+
 def fmt_ratio(a: float | None, b: float | None) -> str:
     if a is None or b is None or b == 0:
         return "n/a"
