@@ -94,6 +94,8 @@ class SiblingFinder:
         return None
 
     def _by_fingerprint(self, row: Checkpoint, candidates: list[Sibling]) -> Whereabouts | None:
+        if row.identity.fingerprint.length == 0:
+            return None  # the file was empty when last seen: any file would "match"
         # Newest first: with a head that repeats across rotations (a fixed banner), the most
         # recent rotation is the one the unread tail went to.
         for sibling in sorted(candidates, key=lambda s: s.mtime, reverse=True):

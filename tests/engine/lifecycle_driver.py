@@ -30,6 +30,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # when run as a script
 
 from logingest_dagster.engine import discovery  # noqa: E402
+from logingest_dagster.engine.levels import LEVELS as ALL_LEVELS  # noqa: E402
 from logingest_dagster.engine.read_plan import Plan, ReadTask  # noqa: E402
 from logingest_dagster.engine.scan import RangeScanner, ScanOptions, ScanResult  # noqa: E402
 from logingest_dagster.engine.state import CommitSummary, open_store, plan_reads  # noqa: E402
@@ -112,6 +113,44 @@ class KillSwitch:
             time.sleep(0.0005)
         self.die()
         raise AssertionError("unreachable")
+
+
+class LogWriter:
+    """Appends numbered log lines and remembers what a correct ingestion must count, once each."""
+
+    LEVELS = ("INFO", "ERROR", "WARN", "DEBUG", "INFO", "FATAL", "TRACE", "INFO", "NOTICE")
+
+    def __init__(self) -> None:
+        self.written = 0
+        self.expected: dict[str, int] = {}
+
+    def line(self) -> bytes:
+        level = self.LEVELS[self.written % len(self.LEVELS)]
+        self.written += 1
+        self.expected[level] = self.expected.get(level, 0) + 1
+        stamp = f"2024-01-01 12:{self.written // 60000 % 60:02d}:{self.written // 1000 % 60:02d}"
+        return (
+            f"{stamp},{self.written % 1000:03d} {level} app.worker: event {self.written}\n".encode()
+        )
+
+    def append(self, path: str | os.PathLike[str], n: int = 1) -> None:
+        with open(path, "ab") as f:
+            f.write(b"".join(self.line() for _ in range(n)))
+
+    def append_partial(self, path: str | os.PathLike[str]) -> bytes:
+        """Write a line without its newline (counted now: it must be counted once, eventually)."""
+        line = self.line()
+        with open(path, "ab") as f:
+            f.write(line[:-1])
+        return line
+
+    def totals(self) -> dict[str, int]:
+        return {level: self.expected.get(level, 0) for level in ALL_LEVELS}
+
+
+def store_totals(home: str | os.PathLike[str]) -> dict[str, int]:
+    with open_store(home) as store:
+        return store.totals()
 
 
 @dataclass
