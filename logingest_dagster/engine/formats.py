@@ -22,10 +22,9 @@ compose); detection then also tries each dedicated format behind that prefix.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -35,7 +34,6 @@ from logingest_dagster.engine.levels import (
     continued_word,
     level_of_number,
     level_of_word,
-    level_words,
 )
 
 TokenMapper = Callable[[str], "str | None"]
@@ -107,6 +105,9 @@ class LogFormat:
     fast: str | None = None
     guard: str | None = None
     fallback: bool = True
+    # Whether a stack-trace line (`Caused by: x.y.SomeException: ERROR: ...`) can look like one of
+    # the format's header lines, as it can to a column format; the scan checks those lines.
+    matches_traces: bool = True
 
     def level_of(self, token: str) -> str | None:
         """The canonical level of a captured token, `CONTINUED`, or None (not a level)."""
@@ -151,6 +152,7 @@ def _wrapped(fmt: LogFormat, wrapper: str, prefix: str) -> LogFormat:
         behind(fmt.fast),
         behind(fmt.guard),
         fmt.fallback,
+        fmt.matches_traces,
     )
 
 
@@ -180,48 +182,51 @@ _DOTNET["crit"] = "FATAL"
 _REDIS = {".": "DEBUG", "-": "TRACE", "*": "NOTICE", "#": "WARN"}
 
 # Formats whose level field has a fixed syntax. Ordered: on equal sample scores the first wins.
-DEDICATED: tuple[LogFormat, ...] = (
-    LogFormat(
-        "json",
-        r'^\s*\{(?:.*?[{,])??\s*"' + _JSON_KEYS + _JSON_VALUE,
-        _word_or_number,
-        fast=_JSON_FAST,
-        guard=r"^\s*\{",
-        fallback=False,
-    ),
-    LogFormat("syslog_pri", r"^<(?P<level>\d{1,3})>", _syslog_pri),
-    LogFormat("klog", r"^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d\d\.\d+ ", _letter),
-    LogFormat(
-        "logcat_threadtime",
-        r"^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+\d+\s+\d+\s+(?P<level>[VDIWEFA])\s",
-        _letter,
-    ),
-    LogFormat(
-        "logcat_time",
-        r"^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+(?P<level>[VDIWEFA])/",
-        _letter,
-    ),
-    LogFormat("logcat_brief", r"^(?P<level>[VDIWEFA])/[^(:]+\(\s*\d+\):", _letter),
-    LogFormat("ruby_logger", r"^[DIWEFA], \[[^\]]*\]\s+(?P<level>[A-Z]+) -- ", _word),
-    LogFormat("python_default", r"^(?P<level>[A-Z]+):[\w.<>-]*:", _word),
-    LogFormat(
-        "logfmt",
-        r"^(?:" + _LOGFMT_ITEM + r")*?" + _LOGFMT_KEYS + _LOGFMT_VALUE,
-        _word_or_number,
-        # Where no quote precedes the first level key, the first ` level=` is that key.
-        fast=r"(?:^|\s)" + _LOGFMT_KEYS + _LOGFMT_VALUE,
-        guard=_LOGFMT_GUARD,
-    ),
-    LogFormat("dotnet", r"^(?P<level>trce|dbug|info|warn|fail|crit): ", _table(_DOTNET)),
-    LogFormat(
-        "redis",
-        r"^(?:\d+:[XCSM]|\[\d+\]) \d{1,2} [A-Z][a-z]{2}(?: \d{4})? \d\d:\d\d:\d\d(?:\.\d+)? "
-        r"(?P<level>[.*#-]) ",
-        _table(_REDIS),
-    ),
-    # Elasticsearch and friends: `[2026-11-26T12:00:00,123][INFO ][o.e.n.Node] ...`.
-    LogFormat("brackets1", r"^\[[^\]]*\]\[\s*(?P<level>[A-Za-z]+)\s*\]", _word),
-    LogFormat("brackets2", r"^(?:\[[^\]]*\]){2}\[\s*(?P<level>[A-Za-z]+)\s*\]", _word),
+DEDICATED: tuple[LogFormat, ...] = tuple(
+    replace(fmt, matches_traces=False)
+    for fmt in (
+        LogFormat(
+            "json",
+            r'^\s*\{(?:.*?[{,])??\s*"' + _JSON_KEYS + _JSON_VALUE,
+            _word_or_number,
+            fast=_JSON_FAST,
+            guard=r"^\s*\{",
+            fallback=False,
+        ),
+        LogFormat("syslog_pri", r"^<(?P<level>\d{1,3})>", _syslog_pri),
+        LogFormat("klog", r"^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d\d\.\d+ ", _letter),
+        LogFormat(
+            "logcat_threadtime",
+            r"^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+\d+\s+\d+\s+(?P<level>[VDIWEFA])\s",
+            _letter,
+        ),
+        LogFormat(
+            "logcat_time",
+            r"^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+(?P<level>[VDIWEFA])/",
+            _letter,
+        ),
+        LogFormat("logcat_brief", r"^(?P<level>[VDIWEFA])/[^(:]+\(\s*\d+\):", _letter),
+        LogFormat("ruby_logger", r"^[DIWEFA], \[[^\]]*\]\s+(?P<level>[A-Z]+) -- ", _word),
+        LogFormat("python_default", r"^(?P<level>[A-Z]+):[\w.<>-]*:", _word),
+        LogFormat(
+            "logfmt",
+            r"^(?:" + _LOGFMT_ITEM + r")*?" + _LOGFMT_KEYS + _LOGFMT_VALUE,
+            _word_or_number,
+            # Where no quote precedes the first level key, the first ` level=` is that key.
+            fast=r"(?:^|\s)" + _LOGFMT_KEYS + _LOGFMT_VALUE,
+            guard=_LOGFMT_GUARD,
+        ),
+        LogFormat("dotnet", r"^(?P<level>trce|dbug|info|warn|fail|crit): ", _table(_DOTNET)),
+        LogFormat(
+            "redis",
+            r"^(?:\d+:[XCSM]|\[\d+\]) \d{1,2} [A-Z][a-z]{2}(?: \d{4})? \d\d:\d\d:\d\d(?:\.\d+)? "
+            r"(?P<level>[.*#-]) ",
+            _table(_REDIS),
+        ),
+        # Elasticsearch and friends: `[2026-11-26T12:00:00,123][INFO ][o.e.n.Node] ...`.
+        LogFormat("brackets1", r"^\[[^\]]*\]\[\s*(?P<level>[A-Za-z]+)\s*\]", _word),
+        LogFormat("brackets2", r"^(?:\[[^\]]*\]){2}\[\s*(?P<level>[A-Za-z]+)\s*\]", _word),
+    )
 )
 
 # Transport prefixes in front of a whole log line.
@@ -238,7 +243,7 @@ WRAPPERS: tuple[tuple[str, str], ...] = (
 MAX_COLUMN = 10
 
 # A level token in a column: optionally bracketed, with a `module:` prefix or trailing colon.
-_COLUMN_TOKEN = r"(?:[\[(<|]\s*)?(?P<level>[A-Za-z:][\w:.-]*)[\])>|,]*(?:\s|$)"
+_COLUMN_TOKEN = r"[\[(<|]?(?P<level>[A-Za-z:][\w:.-]*)[\])>|,]*(?:\s|$)"
 # A field is a whitespace-separated word; in the bracket-aware variant a field that opens a bracket
 # runs to its closing bracket, so `[RMI TCP Connection(2)-10.0.0.1]` is one field.
 _PLAIN_FIELD = r"\S+\s+"
@@ -292,24 +297,27 @@ def format_named(name: str) -> LogFormat:
 
 # ---------------------------------------------------------------------------------------------
 # Detection
+#
+# Detection scores candidates on a small sample (a few hundred lines) with Python's `re`, whose
+# compiled patterns are cached across files. A pyarrow call compiles its RE2 pattern every time
+# (20-400 microseconds each, whatever the sample's size), which made detecting a format cost more
+# than scanning a 1 MB file. Both engines use leftmost-first (Perl) matching; the tests check that
+# scoring through pyarrow (`detect_format_exhaustive`) picks the same format.
 
-# Where the first (lazy) and the last (greedy) level word among a line's first fields sit,
-# whatever the format: finds which columns are worth scoring.
-_LEVEL_WORD = (
-    r"(?:[\[(<|]\s*)?(?P<level>(?:[\w-]*[.:])*(?i:"
-    + "|".join(sorted(level_words(), key=len, reverse=True))
-    + r")(?::[\w:.-]*)?)[\])>|,]*(?:\s|$)"
-)
-_FIRST_LEVEL_WORD = r"^(?P<pre>(?:\S+\s+){0," + str(MAX_COLUMN - 1) + r"}?)" + _LEVEL_WORD
-_LAST_LEVEL_WORD = r"^(?P<pre>(?:\S+\s+){0," + str(MAX_COLUMN - 1) + r"})" + _LEVEL_WORD
-# Columns proposed per field kind: the most frequent positions of a line's first level word.
-_COLUMN_PROPOSALS = 3
+# A column's level field once split out of the line (the Python twin of `_COLUMN_TOKEN`).
+_FIELD = re.compile(rb"[\[(<|]?([A-Za-z:][\w:.-]*)[\])>|,]*")
+_FIELD_START = frozenset(b"[(<|:" + bytes(range(65, 91)) + bytes(range(97, 123)))
+_FIELD_CACHE: dict[bytes, bool] = {}
+_FIELD_CACHE_MAX = 1 << 16
+# Columns scored per field kind: the positions where most of the first lines have a level word.
+_COLUMN_PROPOSALS = 2
+_PROPOSAL_LINES = 32
 
-# The first byte a dedicated format's lines can start with, to skip formats that cannot win.
-_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_LOWER = _UPPER.lower()
+_UPPER = bytes(range(65, 91))
 _DIGITS = b"0123456789"
 _SPACE = b" \t\r\n\f\v"
+# The bytes a dedicated format's line can start with: a format that cannot explain more lines
+# than the best so far is not scored.
 _STARTS: dict[str, bytes] = {
     "json": b"{" + _SPACE,
     "syslog_pri": b"<",
@@ -324,53 +332,69 @@ _STARTS: dict[str, bytes] = {
     "brackets1": b"[",
     "brackets2": b"[",
 }
+# A line logfmt can explain names a level key.
+_LOGFMT_HINT = re.compile(rb"(?i:level|lvl|severity)=")
 
 
-def detect_format(sample_lines: pa.Array, is_record: pa.Array | None = None) -> LogFormat:
-    """Pick the format that explains most record lines of a sample (a large_binary array).
+def detect_format(
+    sample_lines: pa.Array | list[bytes], is_record: pa.Array | Sequence[bool] | None = None
+) -> LogFormat:
+    """Pick the format that explains most record lines of a sample.
 
     A line is explained when the format finds a level token there that maps to a level. Formats
-    are tried in the order of `CANDIDATES` (wrapped dedicated formats last); a later one must
+    are tried in the order of `CANDIDATES`, then wrapped dedicated formats; a later one must
     explain strictly more lines to win, and none wins at or below `MIN_SHARE` of the lines
-    (`PLAIN`).
-    Each RE2 call costs tens of microseconds however small the sample, so candidates that cannot
-    win are not scored: a dedicated format is skipped when too few lines start with a byte it
-    can start with, and only the columns where lines' first or last level words sit are scored.
-    The tests check this against `detect_format_exhaustive`, which scores everything.
+    (`PLAIN`). Formats that cannot beat the best so far (too few lines start with a byte they can
+    start with) are skipped, and only the columns where most lines hold a level word are scored.
     """
-    lines = sample_lines if is_record is None else sample_lines.filter(is_record)
+    lines = _sample_list(sample_lines, is_record)
     total = len(lines)
     if total == 0:
         return PLAIN
-    first = _first_bytes(lines)
     best, best_hits = PLAIN, int(MIN_SHARE * total)
 
-    def consider(fmt: LogFormat, bound: int) -> None:
+    def consider(fmt: LogFormat, bound: int, sample: list[bytes] = lines) -> None:
         nonlocal best, best_hits
-        if bound <= best_hits:
-            return
-        hits = _hits(fmt, lines)
-        if hits > best_hits:
-            best, best_hits = fmt, hits
+        if bound > best_hits:
+            hits = _py_hits(fmt, sample)
+            if hits > best_hits:
+                best, best_hits = fmt, hits
 
+    firsts = bytes(line[0] for line in lines)
     for fmt in DEDICATED:
-        consider(fmt, _bound(first, _STARTS.get(fmt.name)))
-    proposals = _column_proposals(lines)
+        if fmt.name == "logfmt":
+            bound = sum(1 for line in lines if _LOGFMT_HINT.search(line))
+        else:
+            bound = _bound(firsts, _STARTS[fmt.name])
+        consider(fmt, bound)
+    if best_hits == total:  # nothing can explain more
+        return best
+    proposals = _column_proposals(lines[:_PROPOSAL_LINES])
     for fmt in COLUMNS:
         if fmt.name in proposals:
             consider(fmt, total)
     for wrapper, prefix in WRAPPERS:
-        wrapped = pc.match_substring_regex(lines, "^(?:" + prefix + ")").true_count
-        if wrapped > best_hits:
-            for fmt in DEDICATED:
-                consider(_wrapped(fmt, wrapper, prefix), wrapped)
+        if best_hits == total:
+            break
+        prefix_re = _py_regex("^(?:" + prefix + ")")
+        inner = bytearray()
+        for line in lines:
+            m = prefix_re.match(line)
+            if m and m.end() < len(line):
+                inner.append(line[m.end()])
+        if len(inner) <= best_hits:
+            continue
+        inner_firsts = bytes(inner)
+        for fmt in DEDICATED:
+            bound = _bound(inner_firsts, _STARTS.get(fmt.name))
+            consider(_wrapped(fmt, wrapper, prefix), bound)
     return best
 
 
 def detect_format_exhaustive(
     sample_lines: pa.Array, is_record: pa.Array | None = None
 ) -> LogFormat:
-    """`detect_format` without its shortcuts: scores every candidate. For tests."""
+    """`detect_format` without its shortcuts, scoring every candidate through pyarrow (RE2)."""
     lines = sample_lines if is_record is None else sample_lines.filter(is_record)
     total = len(lines)
     best, best_hits = PLAIN, int(MIN_SHARE * total)
@@ -378,13 +402,50 @@ def detect_format_exhaustive(
     for wrapper, prefix in WRAPPERS:
         candidates += [_wrapped(fmt, wrapper, prefix) for fmt in DEDICATED]
     for fmt in candidates:
-        hits = _hits(fmt, lines) if total else 0
+        hits = _arrow_hits(fmt, lines) if total else 0
         if hits > best_hits:
             best, best_hits = fmt, hits
     return best
 
 
-def _hits(fmt: LogFormat, lines: pa.Array) -> int:
+def _sample_list(
+    sample_lines: pa.Array | list[bytes], is_record: pa.Array | Sequence[bool] | None
+) -> list[bytes]:
+    lines = sample_lines if isinstance(sample_lines, list) else sample_lines.to_pylist()
+    if is_record is not None:
+        keep = is_record.to_pylist() if isinstance(is_record, pa.Array) else list(is_record)
+        lines = [line for line, k in zip(lines, keep, strict=True) if k]
+    # Every line keeps its newline, as in the arrays the scan classifies.
+    return [line if line.endswith(b"\n") else line + b"\n" for line in lines]
+
+
+_PY_REGEX: dict[str, re.Pattern[bytes]] = {}
+
+
+def _py_regex(pattern: str) -> re.Pattern[bytes]:
+    compiled = _PY_REGEX.get(pattern)
+    if compiled is None:
+        compiled = _PY_REGEX[pattern] = re.compile(pattern.encode())
+    return compiled
+
+
+def _py_hits(fmt: LogFormat, lines: list[bytes]) -> int:
+    regex = _py_regex(fmt.pattern)
+    levels: dict[bytes, bool] = {}
+    hits = 0
+    for line in lines:
+        m = regex.match(line)
+        if m is None:
+            continue
+        token = m.group("level")
+        known = levels.get(token)
+        if known is None:
+            known = levels[token] = fmt.level_of(token.decode("latin-1")) is not None
+        hits += known
+    return hits
+
+
+def _arrow_hits(fmt: LogFormat, lines: pa.Array) -> int:
     tokens = fmt.tokens(lines)
     if tokens.null_count == len(tokens):
         return 0
@@ -392,31 +453,57 @@ def _hits(fmt: LogFormat, lines: pa.Array) -> int:
     return sum(c["counts"] for c in counts if fmt.level_of(c["values"].decode("latin-1")))
 
 
-def _first_bytes(lines: pa.Array) -> np.ndarray:
-    """Each line's first byte (lines always hold at least their newline)."""
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[
-        lines.offset : lines.offset + len(lines)
-    ]
-    data = np.frombuffer(lines.buffers()[2], dtype=np.uint8)
-    return data[offsets]
-
-
-def _bound(first: np.ndarray, starts: bytes | None) -> int:
+def _bound(firsts: bytes, starts: bytes | None) -> int:
     if starts is None:
-        return len(first)
-    return int(np.count_nonzero(np.isin(first, np.frombuffer(starts, dtype=np.uint8))))
+        return len(firsts)
+    return len(firsts) - len(firsts.translate(None, starts))
 
 
-def _column_proposals(lines: pa.Array) -> set[str]:
+def _is_level_field(field: bytes) -> bool:
+    known = _FIELD_CACHE.get(field)
+    if known is None:
+        m = _FIELD.fullmatch(field)
+        known = m is not None and _field_word(m.group(1).decode("latin-1")) is not None
+        if len(_FIELD_CACHE) < _FIELD_CACHE_MAX:
+            _FIELD_CACHE[field] = known
+    return known
+
+
+def _bracket_fields(fields: list[bytes]) -> list[bytes]:
+    """Whitespace fields with a bracket that opens in one field and closes in a later one
+    joined into one field (`[RMI`, `TCP`, `Connection]` -> one field)."""
+    out: list[bytes] = []
+    i = 0
+    while i < len(fields):
+        field = fields[i]
+        if field[:1] == b"[" and b"]" not in field:
+            j = i + 1
+            while j < len(fields) and b"]" not in fields[j]:
+                j += 1
+            if j < len(fields):
+                field = b" ".join(fields[i : j + 1])
+                i = j
+        out.append(field)
+        i += 1
+    return out
+
+
+def _column_proposals(lines: list[bytes]) -> set[str]:
+    """The columns worth scoring: where most lines hold a level-looking field, per field kind."""
+    plain = [0] * MAX_COLUMN
+    bracketed = [0] * MAX_COLUMN
+    for line in lines:
+        fields = line.split(None, MAX_COLUMN)[:MAX_COLUMN]
+        found = [k for k, f in enumerate(fields) if f[0] in _FIELD_START and _is_level_field(f)]
+        for k in found:
+            plain[k] += 1
+        if line[:1] == b"[" or b" [" in line:
+            fields = _bracket_fields(line.split(None, 4 * MAX_COLUMN))[:MAX_COLUMN]
+            found = [k for k, f in enumerate(fields) if f[0] in _FIELD_START and _is_level_field(f)]
+        for k in found:
+            bracketed[k] += 1
     names: set[str] = set()
-    for pattern in (_FIRST_LEVEL_WORD, _LAST_LEVEL_WORD):
-        pre = pc.struct_field(pc.extract_regex(lines, pattern), "pre").drop_null()
-        if len(pre) == 0:
-            return names
-        for brackets, field in ((True, r"\[[^\]]*\]\S*|[^\s\[]\S*"), (False, r"\S+")):
-            ks = pc.count_substring_regex(pre, field).to_numpy(zero_copy_only=False)
-            histogram = np.bincount(ks, minlength=MAX_COLUMN)[:MAX_COLUMN]
-            for k in np.argsort(-histogram, kind="stable")[:_COLUMN_PROPOSALS]:
-                if histogram[k]:
-                    names.add(column_format(int(k), brackets).name)
+    for brackets, hits in ((True, bracketed), (False, plain)):
+        ranked = sorted(range(MAX_COLUMN), key=lambda k: (-hits[k], k))
+        names.update(column_format(k, brackets).name for k in ranked[:_COLUMN_PROPOSALS] if hits[k])
     return names

@@ -12,6 +12,7 @@ blocks, so the counts do not depend on where blocks are cut.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,15 +132,15 @@ class RecordCounter:
         first = block.first_bytes()
 
         if self.multiline_start is not None:
-            record = _matches(lines, self.multiline_start)
+            record = _matches(lines, self.multiline_start, ours=False)
             self._prev_indented = self._prev_not_record = False
             return record, codes
 
         head = codes < CODE_NONE
         # A header-shaped line can still be part of a stack trace: a column format sees `ERROR:`
         # as the 3rd field of `Caused by: org.postgresql.util.PSQLException: ERROR: ...`.
-        suspect = head & _is_letter_or_dot(first)
-        if suspect.any():
+        suspect = head & _is_letter_or_dot(first) if self.fmt.matches_traces else None
+        if suspect is not None and suspect.any():
             idx = np.flatnonzero(suspect)
             trace = _matches(_take(lines, idx), NOT_RECORD)
             codes[idx[trace]] = CODE_NONE
@@ -184,18 +185,13 @@ class RecordCounter:
         tokens = self.fmt.tokens(lines)
         if tokens.null_count == n:
             return np.full(n, CODE_NONE, dtype=np.uint8)
-        encoded = pc.dictionary_encode(tokens)
-        dictionary = encoded.dictionary.to_pylist()
-        lut = np.empty(len(dictionary) + 1, dtype=np.uint8)
-        for i, token in enumerate(dictionary):
-            lut[i] = self._code_of(token)
-        lut[-1] = CODE_NONE
-        indices = encoded.indices
-        if indices.null_count:
-            indices = pc.fill_null(indices, len(dictionary))
-        return lut[indices.to_numpy()]
+        encoded = pc.dictionary_encode(tokens, null_encoding="encode")
+        lut = np.array([self._code_of(t) for t in encoded.dictionary.to_pylist()], dtype=np.uint8)
+        return lut[_ints(encoded.indices)]
 
-    def _code_of(self, token: bytes) -> int:
+    def _code_of(self, token: bytes | None) -> int:
+        if token is None:
+            return CODE_NONE
         code = self._token_codes.get(token)
         if code is None:
             level = self.fmt.level_of(token.decode("latin-1"))
@@ -221,8 +217,51 @@ def _is_letter_or_dot(first: np.ndarray) -> np.ndarray:
 
 
 def _take(lines: pa.Array, idx: np.ndarray) -> pa.Array:
-    return lines if len(idx) == len(lines) else lines.take(pa.array(idx))
+    if len(idx) == len(lines):
+        return lines
+    # `pa.array(numpy)` would import pandas on first use; build the index array directly.
+    idx = np.ascontiguousarray(idx, dtype=np.int64)
+    return lines.take(pa.Array.from_buffers(pa.int64(), len(idx), [None, pa.py_buffer(idx)]))
 
 
-def _matches(lines: pa.Array, pattern: str) -> np.ndarray:
-    return pc.match_substring_regex(lines, pattern).to_numpy(zero_copy_only=False)
+# Below this many lines Python's `re` (compiled once, cached) beats a pyarrow call, which compiles
+# its RE2 pattern on every call (tens of microseconds). Both match leftmost-first, and these
+# patterns mean the same in both.
+_SMALL = 48
+_PY_PATTERNS: dict[str, re.Pattern[bytes]] = {}
+
+
+def _matches(lines: pa.Array, pattern: str, ours: bool = True) -> np.ndarray:
+    """`ours`: one of this module's patterns (a user's may use RE2-only syntax)."""
+    if ours and len(lines) <= _SMALL:
+        regex = _PY_PATTERNS.get(pattern)
+        if regex is None:
+            regex = _PY_PATTERNS[pattern] = re.compile(pattern.encode())
+        return np.array([regex.search(line) is not None for line in lines.to_pylist()], dtype=bool)
+    return bools(pc.match_substring_regex(lines, pattern))
+
+
+_INT_TYPES = {pa.int8(): np.int8, pa.int16(): np.int16, pa.int32(): np.int32, pa.int64(): np.int64}
+
+
+def _ints(array: pa.Array) -> np.ndarray:
+    """A null-free integer Arrow array as a numpy view (`to_numpy` can import pandas)."""
+    dtype = _INT_TYPES[array.type]
+    return np.frombuffer(array.buffers()[1], dtype=dtype)[array.offset : array.offset + len(array)]
+
+
+def bools(array: pa.BooleanArray) -> np.ndarray:
+    """A boolean Arrow array as numpy (nulls as False), without `to_numpy(zero_copy_only=False)`,
+    which imports pandas (a quarter of a second) on first use."""
+    n, offset = len(array), array.offset
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    validity, data = array.buffers()[:2]
+    out = np.unpackbits(np.frombuffer(data, np.uint8), count=offset + n, bitorder="little")
+    out = out[offset:].view(bool)
+    if array.null_count:
+        valid = np.unpackbits(
+            np.frombuffer(validity, np.uint8), count=offset + n, bitorder="little"
+        )
+        out &= valid[offset:].view(bool)
+    return out

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import numpy as np
-import pyarrow as pa
 
 from logingest_dagster.engine.formats import PLAIN, LogFormat, custom_format, detect_format
 from logingest_dagster.engine.levels import empty_counts
@@ -29,7 +28,8 @@ from logingest_dagster.engine.records import LineBlock, RecordCounter, record_ma
 log = logging.getLogger(__name__)
 
 SNIFF_BYTES = 64 << 10
-SNIFF_LINES = 400
+# Detection looks at the first lines of the file, at most this many (and SNIFF_BYTES).
+SNIFF_LINES = 128
 # Longer lines are counted whole but only this prefix is classified, so memory stays bounded.
 MAX_LINE_BYTES = 1 << 20
 LONG_LINE_PREFIX = 64 << 10
@@ -171,10 +171,9 @@ class RangeScanner:
             data = head + b"\n"  # the whole file: its last line has no newline yet
         else:
             data = head[: cut + 1]
-        block = _block_of(data)
-        n = min(len(block.lines), SNIFF_LINES)
-        is_record = record_mask(block)[:n]
-        return detect_format(block.lines.slice(0, n), pa.array(is_record))
+        newlines = _newlines(data)[:SNIFF_LINES]
+        block = LineBlock.from_buffer(memoryview(data)[: newlines[-1] + 1], newlines)
+        return detect_format(block.lines, record_mask(block))
 
     def _read(self, f: BinaryIO, initial: memoryview) -> None:
         chunk_size = max(1, self.options.chunk_size)
@@ -282,6 +281,9 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _newlines(data: bytes | memoryview) -> np.ndarray:
+    return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+
+
 def _block_of(data: bytes | memoryview) -> LineBlock:
-    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-    return LineBlock.from_buffer(memoryview(data), newlines)
+    return LineBlock.from_buffer(memoryview(data), _newlines(data))
