@@ -22,16 +22,15 @@ def measure(s: h.Settings) -> dict:
     with h.scratch("incr-") as tmp:
 
         def cmd(home):
-            return [exe, "run", "--home", str(home), "--log-dir", str(d), "--json"]
+            return h.run_cmd(exe, home, d, m["files_count"], tmp)
 
         h.log(f"incremental {d.name}: full runs (fresh home each time)")
         full = h.best_of(lambda i: cmd(h.fresh_home(tmp, "home")), s, env=env)
         h.log(f"incremental {d.name}: runs that find nothing new")
         incr = h.best_of(lambda i: cmd(tmp / "home"), s, env=env)
-    fj, ij = full.json(), incr.json()
-    for name, j in (("full", fj), ("incremental", ij)):
-        if str(j.get("status", "")).upper() != "SUCCESS":
-            raise h.BenchError(f"{name} run ended {j.get('status')}: {j}")
+    fj, ij = h.check_run(full.json(), "full run"), h.check_run(incr.json(), "incremental run")
+    if fj.get("files_read") != m["files_count"]:
+        s.fail(f"the full run read {fj.get('files_read')} files of {m['files_count']}")
     if ij.get("files_read") or ij.get("bytes_read"):
         s.fail(
             f"the incremental run read {ij.get('files_read')} files, {ij.get('bytes_read')} bytes"

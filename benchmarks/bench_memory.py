@@ -27,11 +27,9 @@ def measure(s: h.Settings) -> dict:
         scan = h.run([exe, "scan", str(d)], timeout=s.timeout, sample_tree=True).check()
         with h.scratch("mem-") as tmp:
             h.log(f"memory {d.name}: logingest run")
-            cmd = [exe, "run", "--home", str(tmp), "--log-dir", str(d), "--json"]
+            cmd = h.run_cmd(exe, h.fresh_home(tmp, "home"), d, 1, tmp)
             run = h.run(cmd, timeout=s.timeout, env=h.run_env(), sample_tree=True).check()
-        rj = run.json()
-        if str(rj.get("status", "")).upper() != "SUCCESS":
-            raise h.BenchError(f"run on {d.name} ended {rj.get('status')}: {rj}")
+        h.check_run(run.json(), f"run on {d.name}")
         rows.append(
             {
                 "role": role,

@@ -319,6 +319,40 @@ def run_env() -> dict[str, str]:
     return env
 
 
+def run_cmd(exe: str, home: Path, log_dir: Path, nfiles: int, tmp: Path) -> list[str]:
+    """`logingest run` over every file of `log_dir` in one run.
+
+    The project reads the seed's `discovered_files_channel_size` (default 500) as the most files
+    one run takes on, deferring the rest to later runs; a settings file raises it to the corpus
+    size so that one run reads everything, as `scan` does. Everything else keeps its default.
+    """
+    config = tmp / "logingest.json"
+    if not config.exists():
+        settings = {"walker": {"log_dirs": [str(log_dir)]}}
+        settings["discovered_files_channel_size"] = max(500, nfiles)
+        config.write_text(json.dumps(settings))
+    return [
+        exe,
+        "run",
+        "--config",
+        str(config),
+        "--home",
+        str(home),
+        "--log-dir",
+        str(log_dir),
+        "--json",
+    ]
+
+
+def check_run(j: dict, what: str) -> dict:
+    """A run's JSON summary, after checking it succeeded and deferred nothing."""
+    if str(j.get("status", "")).upper() != "SUCCESS":
+        raise BenchError(f"{what} ended {j.get('status')}: {j}")
+    if j.get("files_deferred"):
+        raise BenchError(f"{what} deferred {j['files_deferred']} files to a later run")
+    return j
+
+
 def seed_go(s: Settings) -> tuple[str | None, str]:
     """The compiled seed-go peer, building it if needed: (path or None, why not)."""
     if not SEED_GO_SRC.is_dir():
@@ -450,7 +484,7 @@ def machine() -> str:
 
 def git_commit() -> str:
     r = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
+        ["git", "describe", "--always", "--dirty"],
         cwd=REPO,
         capture_output=True,
         text=True,
