@@ -81,8 +81,9 @@ class BatchScan(Iterator[ScanResult]):
     def __enter__(self) -> BatchScan:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.cancel() if exc_info[0] is not None else None
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is not None:
+            self.cancel()
         self.close()
 
     def cancel(self) -> None:

@@ -1,0 +1,139 @@
+"""scan_files / scan_paths: every request gets one result, as soon as its file completes; bad files
+and cancellation never lose the other files' counts."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from logingest_dagster.engine.batch import ScanRequest, expand_paths, scan_files, scan_paths
+from logingest_dagster.engine.scan import ScanOptions, scan_range
+
+LINE = "2026-11-26 12:00:00,000 {level} [main] c.f.App - message {i}\n"
+
+
+def write_log(path, n: int, levels=("INFO", "WARN", "ERROR")) -> str:
+    path.write_text("".join(LINE.format(level=levels[i % len(levels)], i=i) for i in range(n)))
+    return str(path)
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_each_request_gets_its_scan_range_result(tmp_path, workers):
+    paths = [write_log(tmp_path / f"f{i}.log", 50 * (i + 1)) for i in range(7)]
+    requests = [ScanRequest(p) for p in paths]
+    requests.append(ScanRequest(paths[0], start=100, stop=1000, final=False))
+    results = list(scan_files(requests, workers=workers))
+    assert len(results) == len(requests)
+    got = sorted((r.path, r.start, r.end, tuple(r.counts.items())) for r in results)
+    want = sorted(
+        (r.path, r.start, r.end, tuple(r.counts.items()))
+        for r in (
+            scan_range(q.path, q.start, q.stop, final=q.final, compressed=q.compressed)
+            for q in requests
+        )
+    )
+    assert got == want
+
+
+def test_results_come_as_each_file_completes(tmp_path):
+    slow = write_log(tmp_path / "slow.log", 10)
+    fast = write_log(tmp_path / "fast.log", 10)
+    release = threading.Event()
+
+    def options_for(path: str) -> ScanOptions | None:
+        if path == slow:
+            assert release.wait(10)  # held until the fast file's result has been seen
+        return None
+
+    batch = scan_files([slow, fast], workers=2, options_for=options_for)
+    first = next(batch)
+    assert first.path == fast
+    release.set()
+    assert [r.path for r in batch] == [slow]
+
+
+def test_requests_are_pulled_lazily(tmp_path):
+    path = write_log(tmp_path / "x.log", 5)
+    pulled = 0
+
+    def requests():
+        nonlocal pulled
+        for _ in range(1000):
+            pulled += 1
+            yield ScanRequest(path)
+
+    batch = scan_files(requests(), workers=2)
+    next(batch)
+    assert pulled <= 2 * 2 + 1
+    batch.close()
+
+
+def test_options_for_applies_to_requests_without_options(tmp_path):
+    path = tmp_path / "custom.log"
+    path.write_text("a|WARN|x\nb|ERROR|y\n")
+    pattern = ScanOptions(level_pattern=r"\w+\|(?P<level>\w+)\|")
+    [result] = list(scan_files([str(path)], workers=1, options_for=lambda p: pattern))
+    assert (result.format, result.counts["WARN"], result.counts["ERROR"]) == ("custom", 1, 1)
+    [plain] = list(scan_files([ScanRequest(str(path), options=ScanOptions())], workers=1))
+    assert plain.format != "custom"
+
+
+def _big_slow_request(tmp_path) -> ScanRequest:
+    # Many tiny chunks: the scan takes long enough to be stopped in the middle.
+    path = write_log(tmp_path / "big.log", 20_000)
+    return ScanRequest(path, options=ScanOptions(chunk_size=256))
+
+
+def test_cancel_stops_running_scans_and_keeps_their_partial_counts(tmp_path):
+    small = write_log(tmp_path / "small.log", 10)
+    big = _big_slow_request(tmp_path)
+    started = threading.Event()
+
+    def options_for(path: str) -> ScanOptions | None:
+        started.set()
+        return None
+
+    batch = scan_files([big, small], workers=2, options_for=options_for)
+    assert next(batch).path == small
+    assert started.wait(10)
+    batch.cancel()
+    assert list(batch) == []
+    [partial] = batch.stopped
+    assert partial.path == big.path and partial.interrupted
+    assert 0 < partial.end < os.path.getsize(big.path)
+    assert partial.records > 0
+
+
+def test_interrupt_in_the_consumer_stops_the_batch(tmp_path):
+    small = write_log(tmp_path / "small.log", 10)
+    big = _big_slow_request(tmp_path)
+    with pytest.raises(KeyboardInterrupt), scan_files([big, small], workers=2) as batch:
+        for _ in batch:
+            raise KeyboardInterrupt
+    assert all(r.path == big.path for r in batch.stopped)
+    assert all(r.interrupted or r.end == os.path.getsize(big.path) for r in batch.stopped)
+
+
+def test_scan_paths_expands_directories_to_their_log_files(tmp_path):
+    write_log(tmp_path / "a.log", 100)
+    write_log(tmp_path / "b.log", 10)
+    (tmp_path / "notes.txt").write_text("INFO not a log\n")
+    (tmp_path / "sub").mkdir()
+    write_log(tmp_path / "sub" / "deeper.log", 10)
+    single = write_log(tmp_path / "sub" / "explicit.txt", 3)
+    requests = expand_paths([tmp_path, single])
+    names = [os.path.basename(r.path) for r in requests]
+    assert names == ["a.log", "b.log", "explicit.txt"]  # largest first, not recursive
+    results = list(scan_paths([tmp_path, single], workers=2))
+    assert sum(r.records for r in results) == 113
+
+
+def test_scan_paths_marks_gzip_files_compressed(tmp_path):
+    import gzip
+
+    path = tmp_path / "old.log.gz"
+    path.write_bytes(gzip.compress(b"2026-11-26 12:00:00 ERROR x\n" * 4))
+    [result] = list(scan_paths([path], workers=1))
+    assert result.counts["ERROR"] == 4
