@@ -177,16 +177,27 @@ def sample(home) -> None:
 @main.command()
 @click.option("--home", default=None)
 @click.option("--config", type=click.Path(dir_okay=False))
-def state(home, config) -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per tracked file.")
+def state(home, config, as_json) -> None:
     """List tracked files with offset, size and unread bytes."""
     from logingest_dagster.engine.state import open_store
 
     settings = _settings_or_fail(config)
     with open_store(home or home_from_env(), settings.state_url) as store:
         rows = store.tracked()
-    table = Table("path", "offset", "size", "unread", title="tracked files")
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row))
+        return
+    table = Table("path", "offset", "size", "unread", "status", title="tracked files")
     for row in rows:
-        table.add_row(str(row["path"]), str(row["offset"]), str(row["size"]), str(row["unread"]))
+        table.add_row(
+            str(row["path"]),
+            f"{row['offset']:,}",
+            f"{row['size']:,}",
+            f"{row['unread']:,}",
+            str(row["status"]),
+        )
     out.print(table)
 
 
