@@ -181,7 +181,10 @@ def publish_results(
                 "files_read",
                 "files_unchanged",
                 "files_skipped",
+                "files_deferred",
+                "files_conflicted",
                 "bytes_read",
+                "directory_problems",
             )
         },
     )
