@@ -10,16 +10,9 @@ from logingest_dagster.defs.ops import discover_log_files, ingest_log_files, pub
 
 JOB_NAME = "ingest_logs"
 
-# Imported once by the forkserver, so each step process starts with Dagster, pyarrow and the engine
-# already loaded: a step then costs a fork, not a fresh interpreter and its imports.
-PRELOAD_MODULES = [
-    "logingest_dagster.runner",
-    "logingest_dagster.definitions",
-    "dagster._core.execution.api",
-    "dagster._core.executor.child_process_executor",
-    "pyarrow.compute",
-    "pyarrow.parquet",
-]
+# Imported once by the forkserver, so each step process starts with Dagster, its storages, pyarrow
+# and the engine already loaded: a step then costs a fork, not a fresh interpreter and its imports.
+PRELOAD_MODULES = ["logingest_dagster.defs.preload"]
 
 
 def execution_config(worker_count: int) -> dict[str, Any]:

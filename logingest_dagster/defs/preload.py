@@ -1,0 +1,20 @@
+"""Modules the forkserver imports once, so every step process starts with them loaded.
+
+A step process rebuilds the job and a Dagster instance from its ref; the instance's SQLite storages
+pull in SQLAlchemy dialects and alembic lazily, about 400 modules. Imported here, in the
+forkserver, a step pays for a fork instead (measured: `benchmarks/`, run vs scan).
+"""
+
+import alembic.command  # noqa: F401
+import alembic.runtime.migration  # noqa: F401
+import dagster._core.instance.factory  # noqa: F401
+import dagster._core.storage.event_log.sqlite  # noqa: F401
+import dagster._core.storage.root  # noqa: F401
+import dagster._core.storage.runs.sqlite  # noqa: F401
+import dagster._core.storage.schedules.sqlite  # noqa: F401
+import dagster._core.storage.sqlite_storage  # noqa: F401
+import pyarrow.parquet  # noqa: F401
+import upath  # noqa: F401
+
+import logingest_dagster.definitions  # noqa: F401
+import logingest_dagster.runner  # noqa: F401
