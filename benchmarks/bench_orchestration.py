@@ -21,22 +21,11 @@ def measure(s: h.Settings) -> dict:
     scan = h.best_of(lambda i: [exe, "scan", str(d)], s)
     with h.scratch("orch-") as tmp:
         h.log(f"orchestration {d.name}: logingest run (fresh home each time)")
+        n = m["files_count"]
         run = h.best_of(
-            lambda i: [
-                exe,
-                "run",
-                "--home",
-                str(h.fresh_home(tmp, "home")),
-                "--log-dir",
-                str(d),
-                "--json",
-            ],
-            s,
-            env=h.run_env(),
+            lambda i: h.run_cmd(exe, h.fresh_home(tmp, "home"), d, n, tmp), s, env=h.run_env()
         )
-    rj, sj = run.json(), scan.json()
-    if str(rj.get("status", "")).upper() != "SUCCESS":
-        raise h.BenchError(f"run ended {rj.get('status')}: {rj}")
+    rj, sj = h.check_run(run.json(), "run"), scan.json()
     if rj.get("files_read") != m["files_count"]:
         s.fail(f"run read {rj.get('files_read')} files of {m['files_count']}")
     return {
