@@ -68,8 +68,13 @@ class ReadTask:
 
     @property
     def planned_bytes(self) -> int:
-        """Bytes this task is expected to read (compressed size for gzip: a weight, not a count)."""
-        return max(0, (self.stop if self.stop is not None else self.size) - self.start)
+        """Bytes this task is expected to read: a weight for packing tasks into steps.
+
+        A gzip file is decompressed from its start whatever the offset: its whole size counts.
+        """
+        if self.compressed or self.stop is None:
+            return self.size
+        return max(0, self.stop - self.start)
 
 
 @dataclass(frozen=True)

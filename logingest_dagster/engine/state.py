@@ -27,7 +27,9 @@ from logingest_dagster.engine.read_plan import Checkpoint, Forget, Plan, ReadTas
 from logingest_dagster.engine.scan import ScanResult
 from logingest_dagster.engine.state_commit import CommitSummary, commit_results
 from logingest_dagster.engine.state_schema import (
+    SCHEMA_VERSION,
     commits,
+    current_version,
     from_db_int,
     migrate,
     offsets,
@@ -70,10 +72,13 @@ class OffsetStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _create_engine(url)
-        with self._writing(lock=False) as conn:
-            if conn.dialect.name == "postgresql":  # concurrent first opens must not both migrate
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7120944313)"))
-            migrate(conn)
+        with self._reading() as conn:
+            up_to_date = current_version(conn) == SCHEMA_VERSION
+        if not up_to_date:  # only then take the write lock: readers never queue behind a commit
+            with self._writing(lock=False) as conn:
+                if conn.dialect.name == "postgresql":  # concurrent first opens: one migrates
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(7120944313)"))
+                migrate(conn)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
-from logingest_dagster.engine.read_plan import Forget, ReadTask
+from logingest_dagster.engine.read_plan import Expectation, Forget, ReadTask
 from logingest_dagster.engine.scan import ScanResult
 from logingest_dagster.engine.state_schema import commits, offsets, stream_stats, to_db_int
 
@@ -109,7 +109,7 @@ class _Member:
     result: ScanResult | None = None
 
     @property
-    def expects(self):
+    def expects(self) -> tuple[Expectation, ...]:
         return self.item.expects
 
     @property

@@ -251,6 +251,27 @@ def test_rename_to_another_log_name_with_nothing_at_the_old_name(world):
     world.assert_exact()
 
 
+def test_numbered_log_rotation_chain_is_followed_link_by_link(world):
+    """app.1.log -> app.2.log, app.log -> app.1.log, new app.log: nothing is read twice."""
+    world.append("app.log", 10)
+    world.append("app.1.log", 10)
+    world.run()
+    world.append("app.log", 2)
+    world.append("app.1.log", 1)
+    _rotate(world, "app.1.log", "app.2.log")
+    _rotate(world, "app.log", "app.1.log")
+    world.append("app.log", 3)
+    outcome = world.run()
+    assert world.kinds(outcome) == [
+        ("renamed", "app.1.log"),
+        ("renamed", "app.2.log"),
+        ("replaced", "app.log"),
+    ]
+    assert len({t.unit for t in outcome.plan.tasks}) == 1  # one unit: rows depend on each other
+    assert outcome.summary.lines == 6
+    world.assert_exact()
+
+
 # -- copytruncate -----------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -67,6 +68,27 @@ def test_default_store_is_sqlite_under_home_state_in_wal_mode(tmp_path):
 def test_every_connection_waits_for_locks_instead_of_failing(tmp_path):
     with open_store(tmp_path) as store, store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
+
+
+def test_opening_and_reading_do_not_wait_for_a_writer(tmp_path):
+    with open_store(tmp_path):
+        pass  # created and migrated
+    writer = sqlite3.connect(tmp_path / "state" / "offsets.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a commit in progress elsewhere holds the write lock
+    try:
+        finished = threading.Event()
+
+        def read() -> None:
+            with open_store(tmp_path) as store:
+                store.totals()
+                store.checkpoints()
+            finished.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        assert finished.wait(10)
+    finally:
+        writer.rollback()
+        writer.close()
 
 
 def test_an_explicit_url_is_used(tmp_path):
