@@ -21,6 +21,7 @@ compose); detection then also tries each dedicated format behind that prefix.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -261,6 +262,7 @@ COLUMNS: tuple[LogFormat, ...] = tuple(
     column_format(k, brackets) for brackets in (True, False) for k in range(MAX_COLUMN)
 )
 CANDIDATES: tuple[LogFormat, ...] = DEDICATED + COLUMNS
+_COLUMN_NAMES = tuple(fmt.name for fmt in COLUMNS)  # bracket-aware k = 0.., then plain
 
 # A format with no level field: every record is UNKNOWN.
 PLAIN = LogFormat("plain", r"^(?P<level>\b\B)")
@@ -307,33 +309,31 @@ def format_named(name: str) -> LogFormat:
 # A column's level field once split out of the line (the Python twin of `_COLUMN_TOKEN`).
 _FIELD = re.compile(rb"[\[(<|]?([A-Za-z:][\w:.-]*)[\])>|,]*")
 _FIELD_START = frozenset(b"[(<|:" + bytes(range(65, 91)) + bytes(range(97, 123)))
-_FIELD_CACHE: dict[bytes, bool] = {}
+_FIELD_CACHE: dict[bytes, int] = {}
 _FIELD_CACHE_MAX = 1 << 16
-# Columns scored per field kind: the positions where most of the first lines have a level word.
-_COLUMN_PROPOSALS = 2
-_PROPOSAL_LINES = 32
 
 _UPPER = bytes(range(65, 91))
+_LOWER = bytes(range(97, 123))
 _DIGITS = b"0123456789"
 _SPACE = b" \t\r\n\f\v"
-# The bytes a dedicated format's line can start with: a format that cannot explain more lines
-# than the best so far is not scored.
-_STARTS: dict[str, bytes] = {
-    "json": b"{" + _SPACE,
-    "syslog_pri": b"<",
-    "klog": b"IWEF",
-    "logcat_threadtime": _DIGITS,
-    "logcat_time": _DIGITS,
-    "logcat_brief": b"VDIWEFA",
-    "ruby_logger": b"DIWEFA",
-    "python_default": _UPPER,
-    "dotnet": b"tdiwfc",
-    "redis": _DIGITS + b"[",
-    "brackets1": b"[",
-    "brackets2": b"[",
+# The bytes a dedicated format's line can start with (first, second; None: any): a format that
+# cannot explain more lines than the best so far is not scored.
+_STARTS: dict[str, tuple[bytes, bytes | None]] = {
+    "json": (b"{" + _SPACE, None),
+    "syslog_pri": (b"<", _DIGITS),
+    "klog": (b"IWEF", _DIGITS),
+    "logcat_threadtime": (_DIGITS, _DIGITS),
+    "logcat_time": (_DIGITS, _DIGITS),
+    "logcat_brief": (b"VDIWEFA", b"/"),
+    "ruby_logger": (b"DIWEFA", b","),
+    "python_default": (_UPPER, _UPPER + b":"),
+    "dotnet": (b"tdiwfc", _LOWER),
+    "redis": (_DIGITS + b"[", _DIGITS + b":"),
+    "brackets1": (b"[", None),
+    "brackets2": (b"[", None),
 }
-# A line logfmt can explain names a level key.
-_LOGFMT_HINT = re.compile(rb"(?i:level|lvl|severity)=")
+# A line logfmt can explain names a level key (lower-cased).
+_LOGFMT_KEY_HINTS = (b"level=", b"lvl=", b"severity=")
 
 
 def detect_format(
@@ -360,34 +360,27 @@ def detect_format(
             if hits > best_hits:
                 best, best_hits = fmt, hits
 
-    firsts = bytes(line[0] for line in lines)
+    starts = [line[:2] for line in lines]
     for fmt in DEDICATED:
-        if fmt.name == "logfmt":
-            bound = sum(1 for line in lines if _LOGFMT_HINT.search(line))
-        else:
-            bound = _bound(firsts, _STARTS[fmt.name])
-        consider(fmt, bound)
+        if best_hits == total:  # nothing can explain more
+            return best
+        consider(fmt, _bound(fmt, starts, lines))
     if best_hits == total:  # nothing can explain more
         return best
-    proposals = _column_proposals(lines[:_PROPOSAL_LINES])
+    column_hits = _column_hits(lines)
     for fmt in COLUMNS:
-        if fmt.name in proposals:
-            consider(fmt, total)
+        if column_hits[fmt.name] > best_hits:
+            best, best_hits = fmt, column_hits[fmt.name]
     for wrapper, prefix in WRAPPERS:
         if best_hits == total:
             break
         prefix_re = _py_regex("^(?:" + prefix + ")")
-        inner = bytearray()
-        for line in lines:
-            m = prefix_re.match(line)
-            if m and m.end() < len(line):
-                inner.append(line[m.end()])
+        inner = [line[m.end() :] for line in lines if (m := prefix_re.match(line))]
         if len(inner) <= best_hits:
             continue
-        inner_firsts = bytes(inner)
+        inner_starts = [line[:2] for line in inner]
         for fmt in DEDICATED:
-            bound = _bound(inner_firsts, _STARTS.get(fmt.name))
-            consider(_wrapped(fmt, wrapper, prefix), bound)
+            consider(_wrapped(fmt, wrapper, prefix), _bound(fmt, inner_starts, inner))
     return best
 
 
@@ -453,57 +446,91 @@ def _arrow_hits(fmt: LogFormat, lines: pa.Array) -> int:
     return sum(c["counts"] for c in counts if fmt.level_of(c["values"].decode("latin-1")))
 
 
-def _bound(firsts: bytes, starts: bytes | None) -> int:
-    if starts is None:
-        return len(firsts)
-    return len(firsts) - len(firsts.translate(None, starts))
+def _bound(fmt: LogFormat, starts: list[bytes], lines: list[bytes]) -> int:
+    """At most how many of `lines` (first two bytes: `starts`) `fmt` can explain."""
+    if fmt.name == "logfmt":  # at most one line per level key found
+        lowered = b"".join(lines).lower()
+        return sum(lowered.count(key) for key in _LOGFMT_KEY_HINTS)
+    first, second = _STARTS[fmt.name]
+    if second is None:
+        return sum(1 for s in starts if s and s[0] in first)
+    return sum(1 for s in starts if len(s) == 2 and s[0] in first and s[1] in second)
 
 
-def _is_level_field(field: bytes) -> bool:
-    known = _FIELD_CACHE.get(field)
-    if known is None:
-        m = _FIELD.fullmatch(field)
-        known = m is not None and _field_word(m.group(1).decode("latin-1")) is not None
+def _level_field_flag(field: bytes) -> int:
+    """1 if a whole field is a column's level token (`INFO`, `[error]`, `LOG:`), else 0."""
+    flag = _FIELD_CACHE.get(field)
+    if flag is None:
+        m = _FIELD.fullmatch(field) if field[0] in _FIELD_START else None
+        flag = int(m is not None and _field_word(m.group(1).decode("latin-1")) is not None)
         if len(_FIELD_CACHE) < _FIELD_CACHE_MAX:
-            _FIELD_CACHE[field] = known
-    return known
+            _FIELD_CACHE[field] = flag
+    return flag
 
 
-def _bracket_fields(fields: list[bytes]) -> list[bytes]:
-    """Whitespace fields with a bracket that opens in one field and closes in a later one
-    joined into one field (`[RMI`, `TCP`, `Connection]` -> one field)."""
+def _level_field_flags(fields: list[bytes]) -> list[int]:
+    flags = list(map(_FIELD_CACHE.get, fields))  # a C loop; most fields are known
+    if None in flags:
+        flags = [
+            _level_field_flag(f) if v is None else v for f, v in zip(fields, flags, strict=True)
+        ]
+    return flags
+
+
+def _has_open_bracket(line: bytes) -> bool:
+    """Whether a field of the line opens a bracket and holds whitespace before it closes
+    (`[RMI TCP Connection]`), or never closes it: the bracket-aware fields then differ."""
+    pos = line.find(b"[")
+    while pos >= 0:
+        if pos == 0 or line[pos - 1] in _SPACE:
+            close = line.find(b"]", pos)
+            if close < 0:
+                return True
+            inside = line[pos:close]
+            if b" " in inside or b"\t" in inside:
+                return True
+        pos = line.find(b"[", pos + 1)
+    return False
+
+
+def _bracket_fields(tokens: list[bytes]) -> list[bytes]:
+    """The fields `_BRACKET_FIELD` reads from whitespace-split tokens, each as its first token
+    (what the level pattern looks at): a token opening a bracket runs to the first token holding
+    a `]` (`[RMI`, `TCP`, `Conn]` is one field, seen as `[RMI`). A bracket never closed ends the
+    fields, as the RE2 pattern cannot match past it."""
     out: list[bytes] = []
     i = 0
-    while i < len(fields):
-        field = fields[i]
-        if field[:1] == b"[" and b"]" not in field:
+    while i < len(tokens) and len(out) < MAX_COLUMN:
+        token = tokens[i]
+        if token[0] == 0x5B and b"]" not in token:  # `[` opening a bracket with spaces inside
             j = i + 1
-            while j < len(fields) and b"]" not in fields[j]:
+            while j < len(tokens) and b"]" not in tokens[j]:
                 j += 1
-            if j < len(fields):
-                field = b" ".join(fields[i : j + 1])
-                i = j
-        out.append(field)
+            if j == len(tokens):
+                break
+            i = j
+        out.append(token)
         i += 1
     return out
 
 
-def _column_proposals(lines: list[bytes]) -> set[str]:
-    """The columns worth scoring: where most lines hold a level-looking field, per field kind."""
+def _column_hits(lines: list[bytes]) -> dict[str, int]:
+    """How many lines each column format explains, computed from one split of each line.
+
+    Gives what `_py_hits(column_format(k, brackets), lines)` gives for every k and both field
+    kinds, at a fraction of the cost: the column patterns backtrack a lot in Python's `re`.
+    """
     plain = [0] * MAX_COLUMN
     bracketed = [0] * MAX_COLUMN
+    pad = [0] * MAX_COLUMN
     for line in lines:
-        fields = line.split(None, MAX_COLUMN)[:MAX_COLUMN]
-        found = [k for k, f in enumerate(fields) if f[0] in _FIELD_START and _is_level_field(f)]
-        for k in found:
-            plain[k] += 1
-        if line[:1] == b"[" or b" [" in line:
-            fields = _bracket_fields(line.split(None, 4 * MAX_COLUMN))[:MAX_COLUMN]
-            found = [k for k, f in enumerate(fields) if f[0] in _FIELD_START and _is_level_field(f)]
-        for k in found:
-            bracketed[k] += 1
-    names: set[str] = set()
-    for brackets, hits in ((True, bracketed), (False, plain)):
-        ranked = sorted(range(MAX_COLUMN), key=lambda k: (-hits[k], k))
-        names.update(column_format(k, brackets).name for k in ranked[:_COLUMN_PROPOSALS] if hits[k])
-    return names
+        if line[0] in _SPACE:  # the patterns need a field at the start of the line
+            continue
+        flags = _level_field_flags(line.split(None, MAX_COLUMN)[:MAX_COLUMN])
+        flags += pad[len(flags) :]
+        plain = list(map(operator.add, plain, flags))
+        if _has_open_bracket(line):  # a bracketed field with spaces: the fields differ
+            flags = _level_field_flags(_bracket_fields(line.split()))
+            flags += pad[len(flags) :]
+        bracketed = list(map(operator.add, bracketed, flags))
+    return dict(zip(_COLUMN_NAMES, bracketed + plain, strict=True))

@@ -237,7 +237,9 @@ def _matches(lines: pa.Array, pattern: str, ours: bool = True) -> np.ndarray:
         regex = _PY_PATTERNS.get(pattern)
         if regex is None:
             regex = _PY_PATTERNS[pattern] = re.compile(pattern.encode())
-        return np.array([regex.search(line) is not None for line in lines.to_pylist()], dtype=bool)
+        # `match` where the pattern is anchored: `search` would try every position.
+        find = regex.match if pattern.startswith("^") else regex.search
+        return np.array([find(line) is not None for line in lines.to_pylist()], dtype=bool)
     return bools(pc.match_substring_regex(lines, pattern))
 
 

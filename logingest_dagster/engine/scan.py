@@ -30,10 +30,11 @@ log = logging.getLogger(__name__)
 SNIFF_BYTES = 64 << 10
 # Detection looks at the first lines of the file, at most this many (and SNIFF_BYTES).
 SNIFF_LINES = 128
-# Longer lines are counted whole but only this prefix is classified, so memory stays bounded.
+# A line still unfinished when this many bytes of it are held is skipped to its end: counted
+# once, classified by its first LONG_LINE_PREFIX bytes, so memory stays bounded.
 MAX_LINE_BYTES = 1 << 20
 LONG_LINE_PREFIX = 64 << 10
-DEFAULT_CHUNK_SIZE = 1 << 20
+DEFAULT_CHUNK_SIZE = 4 << 20
 
 
 @dataclass
@@ -53,7 +54,9 @@ class ScanResult:
     format: str = ""
     error: str | None = None
     interrupted: bool = False
-    long_lines: int = 0  # lines over MAX_LINE_BYTES: counted once, classified by their prefix
+    # Lines too long for the read buffer (a chunk plus MAX_LINE_BYTES): each is counted once,
+    # classified by its first LONG_LINE_PREFIX bytes, and never held in memory whole.
+    long_lines: int = 0
 
     @property
     def bytes_read(self) -> int:
@@ -191,13 +194,14 @@ class RangeScanner:
                 self.result.interrupted = True
                 self._publish()
                 return
-            if len(initial):
-                n = min(len(initial), chunk_size)
+            want = chunk_size if remaining is None else min(chunk_size, remaining)
+            n = 0
+            if len(initial):  # the bytes detection already read, then the rest of the chunk
+                n = min(len(initial), want)
                 mv[have : have + n] = initial[:n]
                 initial = initial[n:]
-            else:
-                want = chunk_size if remaining is None else min(chunk_size, remaining)
-                n = f.readinto(mv[have : have + want]) if want else 0
+            if n < want and not len(initial):
+                n += f.readinto(mv[have + n : have + want]) or 0
             if not n:
                 break  # end of range or of file (it may have shrunk since discovery)
             if remaining is not None:

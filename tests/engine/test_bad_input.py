@@ -10,7 +10,12 @@ import tracemalloc
 import pytest
 
 from logingest_dagster.engine.batch import ScanRequest, scan_files
-from logingest_dagster.engine.scan import LONG_LINE_PREFIX, MAX_LINE_BYTES, scan_range
+from logingest_dagster.engine.scan import (
+    DEFAULT_CHUNK_SIZE,
+    LONG_LINE_PREFIX,
+    MAX_LINE_BYTES,
+    scan_range,
+)
 
 GOOD = "2026-11-26 12:00:00,000 INFO [main] a - fine\n2026-11-26 12:00:01,000 WARN [main] a - hm\n"
 
@@ -110,7 +115,7 @@ def test_long_line_between_normal_lines(tmp_path):
     path = tmp_path / "mixed.log"
     before = b"2026-11-26 12:00:00,000 INFO [main] a - before\n"
     after = b"\n2026-11-26 12:00:01,000 WARN [main] a - after\n"
-    _write_long_line(path, 3 * MAX_LINE_BYTES, before, after)
+    _write_long_line(path, DEFAULT_CHUNK_SIZE + 2 * MAX_LINE_BYTES, before, after)
     result = scan_range(str(path))
     assert nonzero(result.counts) == {"INFO": 1, "ERROR": 1, "WARN": 1}
     assert (result.lines, result.long_lines, result.end) == (3, 1, path.stat().st_size)
@@ -119,7 +124,7 @@ def test_long_line_between_normal_lines(tmp_path):
 def test_long_unfinished_line_is_left_for_the_next_run(tmp_path):
     path = tmp_path / "growing.log"
     before = b"2026-11-26 12:00:00,000 INFO [main] a - before\n"
-    _write_long_line(path, 2 * MAX_LINE_BYTES, before)
+    _write_long_line(path, DEFAULT_CHUNK_SIZE + 2 * MAX_LINE_BYTES, before)
     result = scan_range(str(path), final=False)
     assert nonzero(result.counts) == {"INFO": 1}
     assert result.end == len(before)  # the writer may still be writing it

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from logingest_dagster.engine.batch import ScanRequest, expand_paths, scan_files, scan_paths
-from logingest_dagster.engine.scan import ScanOptions, scan_range
+from logingest_dagster.engine.scan import RangeScanner, ScanOptions, scan_range
 
 LINE = "2026-11-26 12:00:00,000 {level} [main] c.f.App - message {i}\n"
 
@@ -86,18 +86,21 @@ def _big_slow_request(tmp_path) -> ScanRequest:
     return ScanRequest(path, options=ScanOptions(chunk_size=256))
 
 
-def test_cancel_stops_running_scans_and_keeps_their_partial_counts(tmp_path):
+def test_cancel_stops_running_scans_and_keeps_their_partial_counts(tmp_path, monkeypatch):
     small = write_log(tmp_path / "small.log", 10)
     big = _big_slow_request(tmp_path)
-    started = threading.Event()
+    counting = threading.Event()
+    publish = RangeScanner._publish
 
-    def options_for(path: str) -> ScanOptions | None:
-        started.set()
-        return None
+    def publish_and_signal(self):
+        publish(self)
+        if self.path == big.path and self.result.lines:
+            counting.set()  # the big file's scan is under way
 
-    batch = scan_files([big, small], workers=2, options_for=options_for)
+    monkeypatch.setattr(RangeScanner, "_publish", publish_and_signal)
+    batch = scan_files([big, small], workers=2)
     assert next(batch).path == small
-    assert started.wait(10)
+    assert counting.wait(10)
     batch.cancel()
     assert list(batch) == []
     [partial] = batch.stopped
