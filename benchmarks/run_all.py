@@ -62,6 +62,8 @@ def main() -> int:
         f"{h.machine()}; best of {s.repeats}{' after one untimed run' if s.warmup else ''}, "
         f"{time.perf_counter() - started:.0f} s in all.\n"
     )
+    if s.size == "tiny":
+        header += "\nTiny corpora: process start dominates every figure; this only shows the scripts work.\n"
     report = "\n".join(
         [header, h.table(["ratio or figure (same run)", "measured", "target"], summary), ""]
         + sections
