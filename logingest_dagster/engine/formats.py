@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import operator
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -360,7 +361,7 @@ def detect_format(
             if hits > best_hits:
                 best, best_hits = fmt, hits
 
-    starts = [line[:2] for line in lines]
+    starts = Counter(line[:2] for line in lines)
     for fmt in DEDICATED:
         if best_hits == total:  # nothing can explain more
             return best
@@ -378,7 +379,7 @@ def detect_format(
         inner = [line[m.end() :] for line in lines if (m := prefix_re.match(line))]
         if len(inner) <= best_hits:
             continue
-        inner_starts = [line[:2] for line in inner]
+        inner_starts = Counter(line[:2] for line in inner)
         for fmt in DEDICATED:
             consider(_wrapped(fmt, wrapper, prefix), _bound(fmt, inner_starts, inner))
     return best
@@ -446,15 +447,17 @@ def _arrow_hits(fmt: LogFormat, lines: pa.Array) -> int:
     return sum(c["counts"] for c in counts if fmt.level_of(c["values"].decode("latin-1")))
 
 
-def _bound(fmt: LogFormat, starts: list[bytes], lines: list[bytes]) -> int:
-    """At most how many of `lines` (first two bytes: `starts`) `fmt` can explain."""
+def _bound(fmt: LogFormat, starts: Counter[bytes], lines: list[bytes]) -> int:
+    """At most how many of `lines` `fmt` can explain (`starts`: their first two bytes, counted)."""
     if fmt.name == "logfmt":  # at most one line per level key found
         lowered = b"".join(lines).lower()
         return sum(lowered.count(key) for key in _LOGFMT_KEY_HINTS)
     first, second = _STARTS[fmt.name]
-    if second is None:
-        return sum(1 for s in starts if s and s[0] in first)
-    return sum(1 for s in starts if len(s) == 2 and s[0] in first and s[1] in second)
+    return sum(
+        n
+        for s, n in starts.items()
+        if s and s[0] in first and (second is None or (len(s) == 2 and s[1] in second))
+    )
 
 
 def _level_field_flag(field: bytes) -> int:
