@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test dev lint bench-smoke clean
+.PHONY: setup run test dev lint bench bench-smoke clean
 
 setup: $(STAMP)
 
@@ -23,12 +23,15 @@ test: setup
 	$(BIN)/pytest -q
 
 dev: setup
-	mkdir -p data/dagster_home
+	mkdir -p data/dagster_home && cp dagster.yaml data/dagster_home/dagster.yaml
 	DAGSTER_HOME=$(abspath data/dagster_home) LOGINGEST_HOME=$(abspath data) \
 		$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py --size full
 
 bench-smoke: setup
 	$(BIN)/python benchmarks/run_all.py --size tiny
