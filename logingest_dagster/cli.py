@@ -78,6 +78,9 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
         _fail(str(exc))
     if os.environ.get(_RUN_CHILD) != "1":
         sys.exit(_run_in_own_session())
+    from logingest_dagster import forkserver
+
+    forkserver.start_early()  # preloads on the other core while Dagster is imported here
     from logingest_dagster.runner import run_ingest  # Dagster loads only for commands that need it
 
     started = time.monotonic()
@@ -105,7 +108,7 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
             click.echo(
                 json.dumps({"run_id": run_id, "status": status_.value, "totals": progress.counts})
             )
-        sys.exit(1 if status_.value != "CANCELED" else 130)
+        _exit_now(1 if status_.value != "CANCELED" else 130)
     _print_totals(summary["totals"], "all-time totals")
     err.print(
         f"run {run_id} {status_.value}: {summary['records_read']:,} records in "
@@ -125,6 +128,20 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
                 }
             )
         )
+    _exit_now(0)
+
+
+def _exit_now(code: int) -> None:
+    """End the run's process without interpreter teardown.
+
+    By now the offsets are committed, the Parquet files renamed into place and the run's events
+    stored; what is left is unloading Dagster's ~2,000 modules and its atexit hooks, about 0.4 s
+    per run (measured), a real share of a small incremental run. The forkserver exits on its own
+    when this process's end of its pipe closes.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 @main.command()

@@ -7,12 +7,13 @@ from typing import Any
 from dagster import job
 
 from logingest_dagster.defs.ops import discover_log_files, ingest_log_files, publish_results
+from logingest_dagster.forkserver import STEP_PRELOAD_MODULES
 
 JOB_NAME = "ingest_logs"
 
 # Imported once by the forkserver, so each step process starts with Dagster, its storages, pyarrow
 # and the engine already loaded: a step then costs a fork, not a fresh interpreter and its imports.
-PRELOAD_MODULES = ["logingest_dagster.defs.preload"]
+PRELOAD_MODULES = STEP_PRELOAD_MODULES
 
 
 def execution_config(worker_count: int) -> dict[str, Any]:
