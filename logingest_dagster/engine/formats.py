@@ -462,12 +462,15 @@ def _bound(fmt: LogFormat, starts: Counter[bytes], lines: list[bytes]) -> int:
 
 def _level_field_flag(field: bytes) -> int:
     """1 if a whole field is a column's level token (`INFO`, `[error]`, `LOG:`), else 0."""
+    if field[0] not in _FIELD_START:  # dates, times, numbers: never cached, never levels
+        return 0
     flag = _FIELD_CACHE.get(field)
     if flag is None:
-        m = _FIELD.fullmatch(field) if field[0] in _FIELD_START else None
+        m = _FIELD.fullmatch(field)
         flag = int(m is not None and _field_word(m.group(1).decode("latin-1")) is not None)
-        if len(_FIELD_CACHE) < _FIELD_CACHE_MAX:
-            _FIELD_CACHE[field] = flag
+        if len(_FIELD_CACHE) >= _FIELD_CACHE_MAX:
+            _FIELD_CACHE.clear()
+        _FIELD_CACHE[field] = flag
     return flag
 
 

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 SNIFF_BYTES = 64 << 10
 # Detection looks at the first lines of the file, at most this many (and SNIFF_BYTES).
-SNIFF_LINES = 128
+SNIFF_LINES = 96
 # A line still unfinished when this many bytes of it are held is skipped to its end: counted
 # once, classified by its first LONG_LINE_PREFIX bytes, so memory stays bounded.
 MAX_LINE_BYTES = 1 << 20
