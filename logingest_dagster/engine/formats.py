@@ -301,8 +301,8 @@ def format_named(name: str) -> LogFormat:
 # ---------------------------------------------------------------------------------------------
 # Detection
 #
-# Detection scores candidates on a small sample (a few hundred lines) with Python's `re`, whose
-# compiled patterns are cached across files. A pyarrow call compiles its RE2 pattern every time
+# Detection scores candidates on a small sample (the first lines of the file) with Python's `re`,
+# whose compiled patterns are cached across files. A pyarrow call compiles its RE2 pattern every time
 # (20-400 microseconds each, whatever the sample's size), which made detecting a format cost more
 # than scanning a 1 MB file. Both engines use leftmost-first (Perl) matching; the tests check that
 # scoring through pyarrow (`detect_format_exhaustive`) picks the same format.
@@ -345,8 +345,9 @@ def detect_format(
     A line is explained when the format finds a level token there that maps to a level. Formats
     are tried in the order of `CANDIDATES`, then wrapped dedicated formats; a later one must
     explain strictly more lines to win, and none wins at or below `MIN_SHARE` of the lines
-    (`PLAIN`). Formats that cannot beat the best so far (too few lines start with a byte they can
-    start with) are skipped, and only the columns where most lines hold a level word are scored.
+    (`PLAIN`). A dedicated format that cannot beat the best so far (too few lines start with
+    bytes it can start with) is not scored, and all twenty columns are scored from one split of
+    each line (`_column_hits`).
     """
     lines = _sample_list(sample_lines, is_record)
     total = len(lines)

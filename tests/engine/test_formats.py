@@ -570,3 +570,29 @@ def _records(lines):
     blank_or_trace = pc.match_substring_regex(lines, NOT_RECORD)
     indented = pc.match_substring_regex(lines, r"^[ \t]")
     return pc.invert(pc.or_(blank_or_trace, indented))
+
+
+def test_column_scoring_matches_the_re2_column_patterns():
+    # Detection scores columns from a Python split of each line; the scan extracts with RE2.
+    # On lines mixing brackets, prefixes and separators, both must count the same lines.
+    import random
+
+    import pyarrow as pa
+
+    from logingest_dagster.engine.formats import COLUMNS, _arrow_hits, _column_hits
+
+    pieces = [
+        "2026-11-26", "12:00:00,001", "INFO", "warn", "[error]", "[core:crit]", "x.ERROR:",
+        "LOG:", "DETAIL:", "[main]", "[RMI", "TCP", "Conn(2)]", "[unclosed", "msg", "|", "[",
+        "INFO]", "(DEBUG)", "<notice>", "Info,", "INFO:root:x", "-", "1234", "a]b", "[a][b",
+        "c]", "FAILURE", "e.g.", "\tWARN",
+    ]  # fmt: skip
+    rng = random.Random(7)
+    lines = []
+    for _ in range(400):
+        fields = rng.choices(pieces, k=rng.randint(1, 12))
+        lines.append((" ".join(fields) + "\n").encode())
+    hits = _column_hits(lines)
+    array = pa.array(lines, pa.large_binary())
+    for fmt in COLUMNS:
+        assert hits[fmt.name] == _arrow_hits(fmt, array), fmt.name
