@@ -264,6 +264,12 @@ COLUMNS: tuple[LogFormat, ...] = tuple(
 )
 CANDIDATES: tuple[LogFormat, ...] = DEDICATED + COLUMNS
 _COLUMN_NAMES = tuple(fmt.name for fmt in COLUMNS)  # bracket-aware k = 0.., then plain
+_COLUMN_SPECS = tuple(
+    (fmt, k, brackets)
+    for fmt, (brackets, k) in zip(
+        COLUMNS, [(b, k) for b in (True, False) for k in range(MAX_COLUMN)], strict=True
+    )
+)
 
 # A format with no level field: every record is UNKNOWN.
 PLAIN = LogFormat("plain", r"^(?P<level>\b\B)")
@@ -312,6 +318,8 @@ _FIELD = re.compile(rb"[\[(<|]?([A-Za-z:][\w:.-]*)[\])>|,]*")
 _FIELD_START = frozenset(b"[(<|:" + bytes(range(65, 91)) + bytes(range(97, 123)))
 _FIELD_CACHE: dict[bytes, int] = {}
 _FIELD_CACHE_MAX = 1 << 16
+# Sample lines on which every column is scored before the others are scored column by column.
+_COLUMN_HEAD = 24
 
 _UPPER = bytes(range(65, 91))
 _LOWER = bytes(range(97, 123))
@@ -369,10 +377,7 @@ def detect_format(
         consider(fmt, _bound(fmt, starts, lines))
     if best_hits == total:  # nothing can explain more
         return best
-    column_hits = _column_hits(lines)
-    for fmt in COLUMNS:
-        if column_hits[fmt.name] > best_hits:
-            best, best_hits = fmt, column_hits[fmt.name]
+    best, best_hits = _best_column(lines, best, best_hits)
     for wrapper, prefix in WRAPPERS:
         if best_hits == total:
             break
@@ -541,3 +546,46 @@ def _column_hits(lines: list[bytes]) -> dict[str, int]:
             flags += pad[len(flags) :]
         bracketed = list(map(operator.add, bracketed, flags))
     return dict(zip(_COLUMN_NAMES, bracketed + plain, strict=True))
+
+
+def _best_column(lines: list[bytes], best: LogFormat, best_hits: int) -> tuple[LogFormat, int]:
+    """The first column format (in `COLUMNS` order) explaining more than `best_hits` lines and
+    most of all, else (best, best_hits): what scoring each column in turn would pick.
+
+    All twenty columns are scored on the first lines; the one leading there is scored on the
+    rest, and then only the columns that could still beat or (coming earlier) tie it.
+    """
+    head, rest = lines[:_COLUMN_HEAD], lines[_COLUMN_HEAD:]
+    by_name = _column_hits(head)
+    head_hits = [by_name[fmt.name] for fmt, _, _ in _COLUMN_SPECS]
+    rest_fields: list[list[bytes]] = []
+    rest_bracketed: list[list[bytes]] = []
+    for line in rest:
+        if line[0] in _SPACE:  # the patterns need a field at the start of the line
+            continue
+        fields = line.split(None, MAX_COLUMN)[:MAX_COLUMN]
+        rest_fields.append(fields)
+        rest_bracketed.append(_bracket_fields(line.split()) if _has_open_bracket(line) else fields)
+
+    def exact(i: int) -> int:
+        _, k, brackets = _COLUMN_SPECS[i]
+        hits = head_hits[i]
+        for fields in rest_bracketed if brackets else rest_fields:
+            if len(fields) > k:
+                flag = _FIELD_CACHE.get(fields[k])
+                hits += _level_field_flag(fields[k]) if flag is None else flag
+        return hits
+
+    lead = max(range(len(_COLUMN_SPECS)), key=lambda i: (head_hits[i], -i))
+    scores = {lead: exact(lead)}
+    for i, bound in enumerate(h + len(rest) for h in head_hits):
+        if (
+            i != lead
+            and bound > best_hits
+            and (bound >= scores[lead] if i < lead else bound > scores[lead])
+        ):
+            scores[i] = exact(i)
+    for i in sorted(scores):  # in order: the first of the highest wins
+        if scores[i] > best_hits:
+            best, best_hits = _COLUMN_SPECS[i][0], scores[i]
+    return best, best_hits

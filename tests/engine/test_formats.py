@@ -579,7 +579,14 @@ def test_column_scoring_matches_the_re2_column_patterns():
 
     import pyarrow as pa
 
-    from logingest_dagster.engine.formats import COLUMNS, _arrow_hits, _column_hits
+    from logingest_dagster.engine.formats import (
+        _COLUMN_SPECS,
+        COLUMNS,
+        PLAIN,
+        _arrow_hits,
+        _best_column,
+        _column_hits,
+    )
 
     pieces = [
         "2026-11-26", "12:00:00,001", "INFO", "warn", "[error]", "[core:crit]", "x.ERROR:",
@@ -596,3 +603,14 @@ def test_column_scoring_matches_the_re2_column_patterns():
     array = pa.array(lines, pa.large_binary())
     for fmt in COLUMNS:
         assert hits[fmt.name] == _arrow_hits(fmt, array), fmt.name
+    assert [fmt for fmt, _, _ in _COLUMN_SPECS] == list(COLUMNS)
+    # Picking the best column with shortcuts gives what scoring each in turn gives.
+    for n in (10, 30, 100, 400):
+        sample = lines[:n]
+        counts = _column_hits(sample)
+        for floor in (0, n // 4, n // 2):
+            want, want_hits = PLAIN, floor
+            for fmt in COLUMNS:
+                if counts[fmt.name] > want_hits:
+                    want, want_hits = fmt, counts[fmt.name]
+            assert _best_column(sample, PLAIN, floor) == (want, want_hits)
