@@ -23,12 +23,13 @@ from dagster import (
 )
 
 from logingest_dagster.defs.resources import LogIngestResource
+from logingest_dagster.engine.batch import BatchScan, ScanRequest
 from logingest_dagster.engine.discovery import discover
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.engine.packing import pack_balanced
 from logingest_dagster.engine.planner import plan_reads
 from logingest_dagster.engine.read_plan import ReadTask
-from logingest_dagster.engine.scan import RangeScanner, ScanResult
+from logingest_dagster.engine.scan import ScanResult
 from logingest_dagster.engine.state import open_store
 from logingest_dagster.engine.warehouse import publish
 
@@ -99,31 +100,29 @@ def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource
 def ingest_log_files(
     context: OpExecutionContext, logingest: LogIngestResource, tasks: list
 ) -> list:
-    """Read each task's byte range and count its records. Never writes state."""
+    """Read each task's byte range and count its records, on every core. Never writes state."""
+    by_range = {(t.path, t.start): t for t in tasks}
+    requests = [
+        ScanRequest(t.path, t.start, t.stop, final=t.final, compressed=t.compressed) for t in tasks
+    ]
     done: list[tuple[ReadTask, ScanResult]] = []
-    scanner: RangeScanner | None = None
+    batch = BatchScan(requests, options_for=logingest.scan_options_for)
     try:
-        for task in tasks:
-            scanner = RangeScanner(
-                task.path,
-                task.start,
-                task.stop,
-                final=task.final,
-                compressed=task.compressed,
-                options=logingest.scan_options_for(task.stream),
-            )
-            result = scanner.run()
+        for result in batch:
             if result.error:
-                context.log.warning(f"skipped {task.path}: {result.error}")
-            done.append((task, result))
-            scanner = None
-    finally:
-        if scanner is not None:  # interrupted mid-file: report what was counted, commit nothing
-            partial = _sum_counts([r for _, r in done] + [scanner.result])
-            context.log.warning(
-                f"interrupted: counted {sum(partial.values())} records so far in this step "
-                f"({_fmt_counts(partial)}); nothing is committed, the next run reads them again"
-            )
+                context.log.warning(f"skipped {result.path}: {result.error}")
+            done.append((by_range[(result.path, result.start)], result))
+    except BaseException:
+        # Terminated (DagsterExecutionInterruptedError): the running scans stop within a chunk;
+        # report what was counted, commit nothing; the next run reads it all again, once.
+        batch.cancel()
+        batch.close()
+        partial = _sum_counts([r for _, r in done] + batch.stopped)
+        context.log.warning(
+            f"interrupted: counted {sum(partial.values())} records so far in this step "
+            f"({_fmt_counts(partial)}); nothing is committed, the next run reads them again"
+        )
+        raise
     counts = _sum_counts([r for _, r in done])
     context.add_output_metadata(
         {
