@@ -6,6 +6,7 @@ from the run's own event log, polled from a side thread while the job executes h
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
@@ -52,10 +53,15 @@ def ensure_instance(home: str) -> DagsterInstance:
         dagster_home = str(Path(home).resolve() / "dagster_home")
         os.environ["DAGSTER_HOME"] = dagster_home
     Path(dagster_home).mkdir(parents=True, exist_ok=True)
-    target = Path(dagster_home) / "dagster.yaml"
-    if not target.exists() and PROJECT_INSTANCE_YAML.exists():
-        shutil.copyfile(PROJECT_INSTANCE_YAML, target)
-    return DagsterInstance.get()
+    # Dagster's SQLite storage is not safe to create from two processes at once (both stamp the
+    # schema version: "more than one head present"), which two `logingest run`s on a new home
+    # would do. One at a time creates or opens it; later runs find it ready.
+    with open(Path(dagster_home) / ".logingest-instance.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        target = Path(dagster_home) / "dagster.yaml"
+        if not target.exists() and PROJECT_INSTANCE_YAML.exists():
+            shutil.copyfile(PROJECT_INSTANCE_YAML, target)
+        return DagsterInstance.get()
 
 
 def run_config_for(settings: Settings, home: str, worker_count: int) -> dict:

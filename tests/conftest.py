@@ -1,11 +1,6 @@
 import os
-import sys
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-LOGINGEST = str(Path(sys.executable).parent / "logingest")
 
 
 @pytest.fixture

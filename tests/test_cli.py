@@ -11,16 +11,8 @@ import time
 import pyarrow.parquet as pq
 import pytest
 
-from logingest_dagster.engine.levels import add_counts, empty_counts
-from logingest_dagster.engine.scan import scan_range
 from logingest_dagster.sample import write_sample
-from tests.conftest import LOGINGEST
-
-
-def logingest(*args, env, timeout=120):
-    return subprocess.run(
-        [LOGINGEST, *args], env=env, capture_output=True, text=True, timeout=timeout
-    )
+from tests.helpers import LOGINGEST, expected_totals, logingest
 
 
 def test_run_json_summary_then_incremental_run(tmp_path, cli_env):
@@ -31,9 +23,7 @@ def test_run_json_summary_then_incremental_run(tmp_path, cli_env):
     )
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout.strip().splitlines()[-1])
-    expected = empty_counts()
-    for path in files:
-        add_counts(expected, scan_range(str(path)).counts)
+    expected = expected_totals(files)
     assert summary["status"] == "SUCCESS"
     assert summary["totals"] == expected
     assert (summary["files_discovered"], summary["files_read"], summary["files_unchanged"]) == (
@@ -93,9 +83,7 @@ def test_scan_prints_engine_counts_as_json(tmp_path, cli_env):
     result = logingest("scan", str(tmp_path / "logs"), env=cli_env)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    expected = empty_counts()
-    for path in files:
-        add_counts(expected, scan_range(str(path)).counts)
+    expected = expected_totals(files)
     assert report["totals"] == expected
     assert report["files"] == 4
     assert not (tmp_path / "logs" / "state").exists()

@@ -7,27 +7,14 @@ import subprocess
 
 import pyarrow.parquet as pq
 
-from logingest_dagster.engine.levels import add_counts, empty_counts
-from logingest_dagster.engine.scan import scan_range
 from logingest_dagster.sample import write_sample
-from tests.conftest import LOGINGEST
-
-
-def logingest(*args, env, timeout=120):
-    return subprocess.run(
-        [LOGINGEST, *args], env=env, capture_output=True, text=True, timeout=timeout
-    )
+from tests.helpers import LOGINGEST, expected_totals, logingest, parquet_totals
 
 
 def run_json(home, logs, env) -> dict:
     result = logingest("run", "--home", str(home), "--log-dir", str(logs), "--json", env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def parquet_totals(home) -> dict:
-    table = pq.read_table(home / "warehouse" / "severity_totals.parquet")
-    return dict(zip(table["level"].to_pylist(), table["count"].to_pylist(), strict=True))
 
 
 def test_state_lists_offsets_and_unread_bytes(tmp_path, cli_env):
@@ -82,10 +69,11 @@ def test_two_overlapping_runs_never_double_count(tmp_path, cli_env):
         )
         for _ in range(2)
     ]
-    outcomes = [json.loads(p.communicate(timeout=180)[0].strip().splitlines()[-1]) for p in procs]
-    expected = empty_counts()
-    for path in files:
-        add_counts(expected, scan_range(str(path)).counts)
+    outputs = [p.communicate(timeout=180) for p in procs]
+    for (stdout, stderr), proc in zip(outputs, procs, strict=True):
+        assert proc.returncode == 0, stderr
+    outcomes = [json.loads(stdout.strip().splitlines()[-1]) for stdout, _ in outputs]
+    expected = expected_totals(files)
     assert all(o["status"] == "SUCCESS" for o in outcomes)
     assert sum(o["files_read"] for o in outcomes) == len(files)  # each file committed by one run
     assert parquet_totals(home) == expected

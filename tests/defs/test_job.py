@@ -9,23 +9,10 @@ from dagster import DagsterEventType, execute_job, instance_for_test, reconstruc
 
 from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
-from logingest_dagster.engine.levels import add_counts, empty_counts
-from logingest_dagster.engine.scan import scan_range
 from logingest_dagster.runner import build_ingest_job_default, run_config_for
 from logingest_dagster.sample import write_sample
 from logingest_dagster.settings import Settings
-
-
-def expected_totals(paths) -> dict[str, int]:
-    totals = empty_counts()
-    for path in paths:
-        add_counts(totals, scan_range(str(path)).counts)
-    return totals
-
-
-def parquet_totals(home) -> dict[str, int]:
-    table = pq.read_table(home / "warehouse" / "severity_totals.parquet")
-    return dict(zip(table["level"].to_pylist(), table["count"].to_pylist(), strict=True))
+from tests.helpers import expected_totals, parquet_totals
 
 
 def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):

@@ -18,7 +18,7 @@ from dagster import DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient
 
 from logingest_dagster.sample import write_sample
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent

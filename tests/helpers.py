@@ -1,0 +1,34 @@
+"""Shared by the tests: the `logingest` command as a subprocess, and reference counts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from logingest_dagster.engine.levels import add_counts, empty_counts
+from logingest_dagster.engine.scan import scan_range
+
+REPO = Path(__file__).resolve().parents[1]
+LOGINGEST = str(Path(sys.executable).parent / "logingest")
+
+
+def logingest(*args: str, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [LOGINGEST, *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def expected_totals(paths) -> dict[str, int]:
+    """The engine's counts for whole files: what a pipeline run must commit, once."""
+    totals = empty_counts()
+    for path in paths:
+        add_counts(totals, scan_range(str(path)).counts)
+    return totals
+
+
+def parquet_totals(home: Path) -> dict[str, int]:
+    table = pq.read_table(home / "warehouse" / "severity_totals.parquet")
+    return dict(zip(table["level"].to_pylist(), table["count"].to_pylist(), strict=True))
