@@ -23,7 +23,7 @@ from dagster import (
 )
 
 from logingest_dagster.defs.resources import LogIngestResource
-from logingest_dagster.engine.batch import BatchScan, ScanRequest
+from logingest_dagster.engine.batch import BatchScan, ScanRequest, default_workers
 from logingest_dagster.engine.discovery import discover
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.engine.packing import pack_balanced
@@ -75,7 +75,7 @@ def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource
     if len(tasks) <= settings.fan_out_limit:
         groups = [[task] for task in tasks]
     else:
-        groups = pack_balanced(tasks, _max_concurrent(context), weight=lambda t: t.planned_bytes)
+        groups = pack_balanced(tasks, _group_count(context), weight=lambda t: t.planned_bytes)
     context.log.info(
         f"{len(found.entries)} files discovered: {len(tasks)} to read in {len(groups)} steps, "
         f"{plan.files_unchanged} unchanged, {plan.files_deferred} deferred to the next run"
@@ -212,13 +212,20 @@ def publish_results(
     yield Output(summary, metadata={k: v for k, v in summary.items() if isinstance(v, int)})
 
 
-def _max_concurrent(context: OpExecutionContext) -> int:
-    """The run's `execution.config.multiprocess.max_concurrent`, the seed's worker_count."""
+def _group_count(context: OpExecutionContext) -> int:
+    """How many packed groups: one per step that can run at once, and no more than the cores.
+
+    The bound is the run's `execution.config.multiprocess.max_concurrent` (the seed's
+    worker_count). Each group's step already scans on every core with threads, so steps beyond
+    the core count would only add process start-up (measured: 5 groups on 2 cores run slower
+    than 2).
+    """
+    cores = default_workers()
     execution = (context.run_config or {}).get("execution") or {}
     multiprocess = (execution.get("config") or {}).get("multiprocess")
     if multiprocess is None:  # in-process execution: one group, scanned on all cores
-        return 1 if "in_process" in (execution.get("config") or {}) else os.cpu_count() or 1
-    return int(multiprocess.get("max_concurrent") or os.cpu_count() or 1)
+        return 1 if "in_process" in (execution.get("config") or {}) else cores
+    return max(1, min(int(multiprocess.get("max_concurrent") or cores), cores))
 
 
 def _mapping_key(index: int, group: list[ReadTask]) -> str:
