@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test dev lint bench bench-smoke clean
+.PHONY: setup postgres run test dev lint bench bench-smoke clean
 
 setup: $(STAMP)
 
@@ -14,11 +14,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The Postgres offset-store tests start a throwaway server of their own from Debian's binaries.
+# Install them if missing and we can (root with apt-get); otherwise those tests skip.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null \
+		&& [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing postgresql for the offset-store tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
 run: setup
 	$(BIN)/logingest sample --home data
 	$(BIN)/logingest run --home data --log-dir data/sample
 
-test: setup
+test: setup postgres
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

@@ -117,18 +117,21 @@ class OffsetStore:
         return {level: int(value) for level, value in zip(LEVELS, row, strict=True)}
 
     def file_stats(self) -> list[dict]:
-        """One dict per stream ever counted: path, lines, bytes and a count per level (LEVELS)."""
+        """One dict per stream ever counted, by path: path, lines, bytes and a count per level
+        (LEVELS)."""
         with self._reading() as conn:
-            rows = conn.execute(sa.select(stream_stats).order_by(stream_stats.c.path)).mappings()
-            return [
-                {
-                    "path": row["path"],
-                    "lines": row["lines"],
-                    "bytes": row["bytes"],
-                    **{level: row[level.lower()] for level in LEVELS},
-                }
-                for row in rows
-            ]
+            rows = conn.execute(sa.select(stream_stats)).mappings().all()
+        # Sorted here, not by ORDER BY: a Postgres database's collation (en-US, ...) orders paths
+        # differently from SQLite's bytewise order, and the Parquet output should not depend on it.
+        return [
+            {
+                "path": row["path"],
+                "lines": row["lines"],
+                "bytes": row["bytes"],
+                **{level: row[level.lower()] for level in LEVELS},
+            }
+            for row in sorted(rows, key=lambda row: row["path"])
+        ]
 
     def commit_log(self) -> list[dict]:
         """One dict per commit (and per reset, with negative counts), oldest first; summing them
