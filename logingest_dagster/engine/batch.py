@@ -14,12 +14,21 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from logingest_dagster.engine.scan import RangeScanner, ScanOptions, ScanResult
+from logingest_dagster.engine.formats import LogFormat
+from logingest_dagster.engine.scan import (
+    Piece,
+    RangeScanner,
+    ScanOptions,
+    ScanResult,
+    merge_results,
+    split_range,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +45,36 @@ class ScanRequest:
     final: bool = True
     compressed: bool = False
     options: ScanOptions | None = None
+
+
+# A range this large is cut into pieces scanned on several threads at once, so that one big file
+# keeps every core busy; each piece is at least SPLIT_PIECE bytes, and there are at most
+# SPLIT_PER_WORKER pieces per worker (more pieces than workers even out uneven pieces).
+SPLIT_BYTES = 16 << 20
+SPLIT_PIECE = 8 << 20
+SPLIT_PER_WORKER = 4
+
+
+@dataclass
+class _Group:
+    """A request and the pieces it is scanned as (one, unless it was split)."""
+
+    request: ScanRequest
+    pieces: list[Piece]
+    # Set for a split request (planning needs them); otherwise resolved by the thread scanning.
+    options: ScanOptions | None = None
+    fmt: LogFormat | None = None
+    results: list[ScanResult | None] = field(default_factory=list)
+    left: int = 0
+
+    def __post_init__(self) -> None:
+        self.results = [None] * len(self.pieces)
+        self.left = len(self.pieces)
+
+    def merged(self) -> ScanResult:
+        if len(self.pieces) == 1 and self.results[0] is not None:
+            return self.results[0]
+        return merge_results(self.request.path, self.request.start, self.pieces, self.results)
 
 
 def default_workers() -> int:
@@ -62,10 +101,14 @@ class BatchScan(Iterator[ScanResult]):
         requests: Iterable[ScanRequest | str],
         workers: int | None = None,
         options_for: OptionsFor | None = None,
+        split_bytes: int = SPLIT_BYTES,
+        split_piece: int = SPLIT_PIECE,
     ) -> None:
         self.workers = max(1, workers or default_workers())
         self.options_for = options_for
+        self.split_bytes, self.split_piece = split_bytes, max(1, split_piece)
         self.stopped: list[ScanResult] = []
+        self._groups: list[_Group] = []  # split requests not yet complete
         self._requests = iter(requests)
         self._running: dict[int, RangeScanner] = {}
         self._lock = threading.Lock()
@@ -102,19 +145,54 @@ class BatchScan(Iterator[ScanResult]):
             request = ScanRequest(request, compressed=request.endswith(".gz"))
         return request
 
+    def _group(self, request: ScanRequest) -> _Group:
+        """The request as pieces: several for a large uncompressed range when there are threads
+        to scan them on, else one."""
+        whole = _Group(request, [Piece(request.start, request.stop, None)])
+        if self.workers == 1 or request.compressed:
+            return whole
+        if request.stop is not None and request.stop - request.start < self.split_bytes:
+            return whole
+        try:
+            size = os.stat(request.path).st_size
+        except OSError:
+            return whole
+        end = size if request.stop is None else min(size, request.stop)
+        length = end - request.start
+        if length < self.split_bytes:
+            return whole
+        options = self._options(request)
+        count = min(length // self.split_piece, SPLIT_PER_WORKER * self.workers)
+        split = split_range(request.path, request.start, request.stop, count, options)
+        if split is None:
+            return whole
+        fmt, pieces = split
+        group = _Group(request, pieces, options or ScanOptions(), fmt)
+        self._groups.append(group)
+        return group
+
+    def _options(self, request: ScanRequest) -> ScanOptions | None:
+        if request.options is None and self.options_for is not None:
+            return self.options_for(request.path)
+        return request.options
+
     def _run(self) -> Iterator[ScanResult]:
         if self.workers == 1:
             yield from self._run_inline()
             return
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="logingest-scan")
         pending: set[Future[ScanResult | None]] = set()
+        queue: deque[tuple[_Group, int]] = deque()
         try:
             while True:
                 while len(pending) < 2 * self.workers:
-                    request = self._next_request()
-                    if request is None:
-                        break
-                    pending.add(pool.submit(self._scan, request))
+                    if not queue:
+                        request = self._next_request()
+                        if request is None:
+                            break
+                        group = self._group(request)
+                        queue.extend((group, i) for i in range(len(group.pieces)))
+                    pending.add(pool.submit(self._scan, *queue.popleft()))
                 if not pending:
                     return
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -137,24 +215,32 @@ class BatchScan(Iterator[ScanResult]):
                     result = future.result()
                     if result is not None:
                         self.stopped.append(result)
+            # Split requests stopped part-way: what their finished pieces counted, contiguously.
+            for group in self._groups:
+                if group.left and any(r is not None for r in group.results):
+                    self.stopped.append(group.merged())
+            self._groups.clear()
 
     def _run_inline(self) -> Iterator[ScanResult]:
         while (request := self._next_request()) is not None:
-            result = self._scan(request)
+            result = self._scan(self._group(request), 0)
             if result is not None:
                 yield result
 
-    def _scan(self, request: ScanRequest) -> ScanResult | None:
-        options = request.options
-        if options is None and self.options_for is not None:
-            options = self.options_for(request.path)
+    def _scan(self, group: _Group, index: int) -> ScanResult | None:
+        """Scan one piece; returns the request's result once its last piece is done, else None
+        (and None for an interrupted request, whose partial result goes to `stopped`)."""
+        request, piece = group.request, group.pieces[index]
+        last = index == len(group.pieces) - 1
         scanner = RangeScanner(
             request.path,
-            request.start,
-            request.stop,
-            final=request.final,
+            piece.start,
+            piece.stop,
+            final=request.final if last else True,
             compressed=request.compressed,
-            options=options,
+            options=group.options if group.fmt is not None else self._options(request),
+            fmt=group.fmt,
+            before=piece.before,
         )
         key = id(scanner)
         with self._lock:
@@ -165,31 +251,46 @@ class BatchScan(Iterator[ScanResult]):
             result = scanner.run()
         except Exception as exc:  # a bug, not a bad file: still never sink the other files
             log.exception("scanning %s failed", request.path)
-            result = ScanResult(request.path, request.start, request.start)
+            result = ScanResult(request.path, piece.start, piece.start)
             result.error = f"internal error: {type(exc).__name__}: {exc}"
         except BaseException:
-            self.stopped.append(scanner.result)
+            if self._finish(group, index, scanner.result):
+                self.stopped.append(group.merged())
             raise
         finally:
             with self._lock:
                 self._running.pop(key, None)
-        if result.interrupted:
-            self.stopped.append(result)
+        if not self._finish(group, index, result):
+            return None  # other pieces still running
+        merged = group.merged()
+        if merged.interrupted:
+            self.stopped.append(merged)
             return None
-        return result
+        return merged
+
+    def _finish(self, group: _Group, index: int, result: ScanResult) -> bool:
+        """Record a piece's result; True when it was the group's last."""
+        with self._lock:
+            group.results[index] = result
+            group.left -= 1
+            if group.left or len(group.pieces) == 1:
+                return not group.left
+            self._groups.remove(group)
+            return True
 
 
 def scan_files(
     requests: Iterable[ScanRequest | str],
     workers: int | None = None,
     options_for: OptionsFor | None = None,
+    **split: int,
 ) -> BatchScan:
     """Scan each request (or path) on `workers` threads; yields results as files complete.
 
     `options_for(path)` gives per-file options (a directory's level pattern) for requests that
     carry none. Never raises for a bad file: its result has an `error`.
     """
-    return BatchScan(requests, workers, options_for)
+    return BatchScan(requests, workers, options_for, **split)
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[ScanRequest]:

@@ -26,9 +26,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
+
+# The compute kernels, called by name: importing `pyarrow.compute` (a Python wrapper made for each
+# of several hundred kernels) costs ~20 ms, a tenth of `logingest scan`'s start-up.
+from pyarrow import _compute
 
 from logingest_dagster.engine.levels import (
     CONTINUED,
@@ -39,6 +43,16 @@ from logingest_dagster.engine.levels import (
 )
 
 TokenMapper = Callable[[str], "str | None"]
+
+
+def call(name: str, *args: Any, options: Any = None) -> Any:
+    """`pyarrow.compute.<name>(*args)`, without importing `pyarrow.compute`."""
+    return _compute.call_function(name, list(args), options)
+
+
+def match_regex(lines: pa.Array, pattern: str) -> pa.Array:
+    """`pyarrow.compute.match_substring_regex`: which lines the RE2 `pattern` matches."""
+    return call("match_substring_regex", lines, options=_compute.MatchSubstringOptions(pattern))
 
 
 def _word(token: str) -> str | None:
@@ -122,21 +136,25 @@ class LogFormat:
         tokens = _extract(lines, self.fast)
         if self.guard is None:
             return tokens
-        guarded = pc.match_substring_regex(lines, self.guard)
+        guarded = match_regex(lines, self.guard)
         if guarded.false_count == 0:
             return tokens
-        tokens = pc.if_else(guarded, tokens, pa.scalar(None, tokens.type))
+        tokens = call("if_else", guarded, tokens, pa.scalar(None, tokens.type))
         if not self.fallback:
             return tokens
-        rest = pc.invert(guarded)
-        slow = _extract(lines.filter(rest), self.pattern)
-        return pc.replace_with_mask(tokens, rest, slow)
+        rest = call("invert", guarded)
+        slow = _extract(call("filter", lines, rest), self.pattern)
+        return call("replace_with_mask", tokens, rest, slow)
 
 
 def _extract(lines: pa.Array, pattern: str) -> pa.Array:
     # `StructArray.field()` ignores the struct's own validity (non-matching rows would come back
-    # as empty strings); `pc.struct_field` carries the nulls through.
-    return pc.struct_field(pc.extract_regex(lines, pattern), "level")
+    # as empty strings); the `struct_field` kernel carries the nulls through.
+    matches = call("extract_regex", lines, options=_compute.ExtractRegexOptions(pattern))
+    return call("struct_field", matches, options=_LEVEL_FIELD)
+
+
+_LEVEL_FIELD = _compute.StructFieldOptions(["level"])
 
 
 def _wrapped(fmt: LogFormat, wrapper: str, prefix: str) -> LogFormat:
@@ -284,7 +302,9 @@ def custom_format(pattern: str) -> LogFormat:
         raise ValueError(f"level pattern {pattern!r} needs a named group (?P<level>...)")
     anchored = pattern if pattern.startswith("^") else "^(?:" + pattern + ")"
     try:
-        pc.extract_regex(pa.array([""], pa.large_binary()), anchored)
+        # A one-line array from buffers: `pa.array([...])` would import pandas on first use.
+        empty = pa.py_buffer(bytes(16))  # offsets 0, 0: one empty line
+        _extract(pa.Array.from_buffers(pa.large_binary(), 1, [None, empty, empty]), anchored)
     except pa.ArrowInvalid as exc:
         raise ValueError(f"level pattern {pattern!r} is not a valid RE2 regex: {exc}") from exc
     return LogFormat("custom", anchored, _any)
@@ -449,7 +469,7 @@ def _arrow_hits(fmt: LogFormat, lines: pa.Array) -> int:
     tokens = fmt.tokens(lines)
     if tokens.null_count == len(tokens):
         return 0
-    counts = pc.value_counts(tokens.drop_null()).to_pylist()
+    counts = call("value_counts", tokens.drop_null()).to_pylist()
     return sum(c["counts"] for c in counts if fmt.level_of(c["values"].decode("latin-1")))
 
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+from pyarrow import _compute
 
-from logingest_dagster.engine.formats import PLAIN, LogFormat
+from logingest_dagster.engine.formats import PLAIN, LogFormat, call, match_regex
 from logingest_dagster.engine.levels import CONTINUED, LEVELS
 
 UNKNOWN_CODE = LEVELS.index("UNKNOWN")
@@ -106,6 +106,13 @@ class RecordCounter:
         levels = np.where(codes[record] >= CODE_CONTINUED, UNKNOWN_CODE, codes[record])
         self._counts += np.bincount(levels, minlength=len(LEVELS))
 
+    def prime(self, block: LineBlock) -> None:
+        """Take the continuation state of `block`'s last line without counting anything: the
+        lines before a range's start, so a scan starting there classifies as if it had read
+        them (the state is one line deep)."""
+        if len(block.lines):
+            self._classify(block)
+
     def line_levels(self, block: LineBlock) -> list[str | None]:
         """Each line's level if it starts a record, else None. For tests and debugging."""
         self.lines += len(block.lines)
@@ -185,7 +192,7 @@ class RecordCounter:
         tokens = self.fmt.tokens(lines)
         if tokens.null_count == n:
             return np.full(n, CODE_NONE, dtype=np.uint8)
-        encoded = pc.dictionary_encode(tokens, null_encoding="encode")
+        encoded = call("dictionary_encode", tokens, options=_ENCODE_NULLS)
         lut = np.array([self._code_of(t) for t in encoded.dictionary.to_pylist()], dtype=np.uint8)
         return lut[_ints(encoded.indices)]
 
@@ -205,6 +212,9 @@ class RecordCounter:
         return code
 
 
+_ENCODE_NULLS = _compute.DictionaryEncodeOptions("encode")
+
+
 def record_mask(block: LineBlock) -> np.ndarray:
     """Which lines start a record by the continuation rules alone (no level field known)."""
     record, _ = RecordCounter(PLAIN)._classify(block)
@@ -221,7 +231,9 @@ def _take(lines: pa.Array, idx: np.ndarray) -> pa.Array:
         return lines
     # `pa.array(numpy)` would import pandas on first use; build the index array directly.
     idx = np.ascontiguousarray(idx, dtype=np.int64)
-    return lines.take(pa.Array.from_buffers(pa.int64(), len(idx), [None, pa.py_buffer(idx)]))
+    return call(
+        "take", lines, pa.Array.from_buffers(pa.int64(), len(idx), [None, pa.py_buffer(idx)])
+    )
 
 
 # Below this many lines Python's `re` (compiled once, cached) beats a pyarrow call, which compiles
@@ -241,7 +253,7 @@ def _matches(lines: pa.Array, pattern: str, ours: bool = True) -> np.ndarray:
         # `match` where the pattern is anchored: `search` would try every position.
         find = regex.match if pattern.startswith("^") else regex.search
         return np.array([find(line) is not None for line in lines.to_pylist()], dtype=bool)
-    return bools(pc.match_substring_regex(lines, pattern))
+    return bools(match_regex(lines, pattern))
 
 
 _INT_TYPES = {pa.int8(): np.int8, pa.int16(): np.int16, pa.int32(): np.int32, pa.int64(): np.int64}

@@ -27,6 +27,7 @@ from logingest_dagster.engine.records import LineBlock, RecordCounter, record_ma
 
 log = logging.getLogger(__name__)
 
+BINARY = "binary file (NUL bytes near its start): skipped"
 SNIFF_BYTES = 64 << 10
 # Detection looks at the first lines of the file, at most this many (and SNIFF_BYTES).
 SNIFF_LINES = 96
@@ -112,10 +113,16 @@ class RangeScanner:
         final: bool = True,
         compressed: bool = False,
         options: ScanOptions | None = None,
+        fmt: LogFormat | None = None,
+        before: bytes | None = None,
     ) -> None:
+        """`fmt`: the file's format, already detected (a piece of a split range). `before`: the
+        line just before `start`, newline included, whose continuation state the first line
+        needs (a piece after the first one)."""
         self.path, self.start, self.stop = path, start, stop
         self.final, self.compressed = final, compressed
         self.options = options or ScanOptions()
+        self.fmt, self.before = fmt, before
         self.result = ScanResult(path=path, start=start, end=start)
         self._counter: RecordCounter | None = None
         self._cancelled = False
@@ -127,18 +134,24 @@ class RangeScanner:
         try:
             self._check_regular_file()
             with self._open() as f:
-                head = f.read(SNIFF_BYTES)
-                if b"\x00" in head:
-                    self._fail("binary file (NUL bytes near its start): skipped")
-                    return self.result
-                fmt = self._sniff(head)
+                initial = memoryview(b"")
+                if self.fmt is None:
+                    head = f.read(SNIFF_BYTES)
+                    if b"\x00" in head:
+                        self._fail(BINARY)
+                        return self.result
+                    fmt = self._sniff(head)
+                    if self.start < len(head):
+                        initial = memoryview(head)[self.start :]
+                    else:
+                        f.seek(self.start)
+                else:
+                    fmt = self.fmt
+                    f.seek(self.start)
                 self.result.format = fmt.name
                 self._counter = RecordCounter(fmt, self.options.multiline_start_pattern)
-                if self.start < len(head):
-                    initial = memoryview(head)[self.start :]
-                else:
-                    initial = memoryview(b"")
-                    f.seek(self.start)
+                if self.before:
+                    self._counter.prime(_block_of(self.before))
                 self._read(f, initial)
         except (OSError, EOFError, zlib.error) as exc:
             self._fail(_describe(exc))
@@ -165,18 +178,7 @@ class RangeScanner:
         return open(self.path, "rb", buffering=0)  # noqa: SIM115 - closed by the caller's with
 
     def _sniff(self, head: bytes) -> LogFormat:
-        if self.options.level_pattern:
-            return custom_format(self.options.level_pattern)
-        if not head:
-            return PLAIN
-        cut = head.rfind(b"\n")
-        if cut < 0 or (len(head) < SNIFF_BYTES and cut < len(head) - 1):
-            data = head + b"\n"  # the whole file: its last line has no newline yet
-        else:
-            data = head[: cut + 1]
-        newlines = _newlines(data)[:SNIFF_LINES]
-        block = LineBlock.from_buffer(memoryview(data)[: newlines[-1] + 1], newlines)
-        return detect_format(block.lines, record_mask(block))
+        return sniff(head, self.options)
 
     def _read(self, f: BinaryIO, initial: memoryview) -> None:
         chunk_size = max(1, self.options.chunk_size)
@@ -275,6 +277,122 @@ class _LineLevelScanner(RangeScanner):
     def _count(self, data: memoryview) -> None:
         assert self._counter is not None
         self.levels += self._counter.line_levels(_block_of(data))
+
+
+def sniff(head: bytes, options: ScanOptions) -> LogFormat:
+    """The format of a file whose first (up to SNIFF_BYTES) bytes are `head`."""
+    if options.level_pattern:
+        return custom_format(options.level_pattern)
+    if not head:
+        return PLAIN
+    cut = head.rfind(b"\n")
+    if cut < 0 or (len(head) < SNIFF_BYTES and cut < len(head) - 1):
+        data = head + b"\n"  # the whole file: its last line has no newline yet
+    else:
+        data = head[: cut + 1]
+    newlines = _newlines(data)[:SNIFF_LINES]
+    block = LineBlock.from_buffer(memoryview(data)[: newlines[-1] + 1], newlines)
+    return detect_format(block.lines, record_mask(block))
+
+
+# How far from a planned cut a split looks for a line end, and for the start of the line before it.
+SPLIT_WINDOW = 64 << 10
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One part of a split range: `[start, stop)`, and the line before `start` (None: the range's
+    own start, which has no line before it)."""
+
+    start: int
+    stop: int | None
+    before: bytes | None
+
+
+def split_range(
+    path: str, start: int, stop: int | None, pieces: int, options: ScanOptions | None = None
+) -> tuple[LogFormat, list[Piece]] | None:
+    """Cut `[start, stop)` of an uncompressed file into up to `pieces` ranges at line ends, so
+    that scanning them (`RangeScanner(..., fmt=, before=)`) and adding up the results
+    (`merge_results`) counts what one scan of the whole range counts.
+
+    A cut goes just after the first newline at or after its planned offset, and only where the
+    line before it is shorter than SPLIT_WINDOW, so that line is read back whole (its state
+    carries into the next piece) and is never one of the over-long lines a scan skips. None
+    where the range should be scanned in one piece (a binary file, an unreadable one, nothing
+    to cut); the scan itself then reports what is wrong.
+    """
+    options = options or ScanOptions()
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        end = st.st_size if stop is None else min(stop, st.st_size)
+        with open(path, "rb", buffering=0) as f:
+            fd = f.fileno()
+            head = f.read(SNIFF_BYTES)
+            if b"\x00" in head:
+                return None
+            fmt = sniff(head, options)
+            out: list[Piece] = []
+            lo, before = start, None
+            for i in range(1, pieces):
+                target = start + (end - start) * i // pieces
+                cut = _cut_near(fd, max(target, lo), lo, end)
+                if cut is None:
+                    continue
+                out.append(Piece(lo, cut[0], before))
+                lo, before = cut
+    except (OSError, ValueError):
+        return None
+    if not out:
+        return None
+    out.append(Piece(lo, stop, before))
+    return fmt, out
+
+
+def _cut_near(fd: int, target: int, lo: int, end: int) -> tuple[int, bytes] | None:
+    """(offset just after the first newline at or after `target`, the line that newline ends),
+    or None. The line starts no earlier than `lo` (a scan's start is a line start)."""
+    base = max(lo, target - SPLIT_WINDOW)
+    window = os.pread(fd, min(end, target + SPLIT_WINDOW) - base, base)
+    nl = window.find(b"\n", target - base)
+    if nl < 0 or base + nl + 1 >= end:
+        return None
+    prev = window.rfind(b"\n", 0, nl)
+    if prev < 0 and base > lo:
+        return None  # the line is too long to read back whole here
+    return base + nl + 1, window[prev + 1 : nl + 1]
+
+
+def merge_results(path: str, start: int, pieces: list[Piece], results: list) -> ScanResult:
+    """One result for a split range from its pieces' results (in order; None: never ran).
+
+    Counts cover `[start, end)` exactly: they stop at the first piece that did not finish its
+    range (interrupted, never run, or the file shrank under it). A failed piece fails the whole.
+    """
+    merged = ScanResult(path=path, start=start, end=start)
+    counts = merged.counts
+    for piece, result in zip(pieces, results, strict=True):
+        if result is None:
+            merged.interrupted = True
+            break
+        if result.error:
+            failed = ScanResult(path=path, start=start, end=start, format=result.format)
+            failed.error = result.error
+            return failed
+        merged.format = merged.format or result.format
+        merged.lines += result.lines
+        merged.long_lines += result.long_lines
+        for level, n in result.counts.items():
+            counts[level] += n
+        merged.end = result.end
+        if result.interrupted:
+            merged.interrupted = True
+            break
+        if piece.stop is not None and result.end != piece.stop:
+            break  # the file changed under the scan: what follows is not contiguous
+    return merged
 
 
 def _describe(exc: BaseException) -> str:

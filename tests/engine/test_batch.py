@@ -140,3 +140,102 @@ def test_scan_paths_marks_gzip_files_compressed(tmp_path):
     path.write_bytes(gzip.compress(b"2026-11-26 12:00:00 ERROR x\n" * 4))
     [result] = list(scan_paths([path], workers=1))
     assert result.counts["ERROR"] == 4
+
+
+# -- one large range scanned as pieces on several threads ---------------------------------------
+
+TRACE = (
+    "2026-11-26 12:00:00,000 ERROR [main] c.f.App - failed {i}\n"
+    "java.lang.IllegalStateException: pool shut down\n"
+    "\tat com.acme.Pool.get(Pool.java:12)\n"
+    "Caused by: org.postgresql.util.PSQLException: ERROR: duplicate key\n"
+    "Traceback (most recent call last):\n"
+    '  File "/app/main.py", line 3, in <module>\n'
+    "KeyError: 'level'\n"
+    "goroutine 1 [running]:\n"
+    "main.main()\n"
+)
+
+
+def write_traces(path, n: int, crlf: bool = False, tail: str = "") -> str:
+    text = "".join(
+        (TRACE if i % 3 == 0 else LINE).format(level=("INFO", "WARN", "DEBUG")[i % 3], i=i)
+        for i in range(n)
+    )
+    text += tail
+    path.write_bytes((text.replace("\n", "\r\n") if crlf else text).encode())
+    return str(path)
+
+
+def key(r) -> tuple:
+    return (r.path, r.start, r.end, r.lines, tuple(r.counts.items()), r.format, r.error)
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("crlf", [False, True], ids=["lf", "crlf"])
+def test_split_requests_give_the_whole_range_result(tmp_path, workers, crlf):
+    tail = "2026-11-26 12:00:01,000 ERROR [main] c.f.App - unfinished"
+    path = write_traces(tmp_path / "big.log", 3000, crlf, tail)
+    size = os.path.getsize(path)
+    requests = [
+        ScanRequest(path),
+        ScanRequest(path, final=False),
+        ScanRequest(path, start=777, stop=size - 333, final=False),
+        ScanRequest(path, start=777, stop=size - 333),
+        ScanRequest(write_log(tmp_path / "small.log", 20)),
+    ]
+    want = sorted(
+        key(scan_range(q.path, q.start, q.stop, final=q.final, compressed=q.compressed))
+        for q in requests
+    )
+    for piece in (997, 4096, 50_000):
+        batch = scan_files(requests, workers=workers, split_bytes=10_000, split_piece=piece)
+        assert sorted(key(r) for r in batch) == want
+        assert batch.stopped == []
+
+
+def test_split_request_with_options_for(tmp_path):
+    path = tmp_path / "custom.log"
+    path.write_text("".join(f"a|{('WARN', 'ERROR')[i % 2]}|x {i}\n" for i in range(5000)))
+    pattern = ScanOptions(level_pattern=r"\w+\|(?P<level>\w+)\|")
+    [result] = scan_files(
+        [str(path)], workers=2, options_for=lambda p: pattern, split_bytes=1000, split_piece=500
+    )
+    assert (result.format, result.counts["WARN"], result.counts["ERROR"]) == ("custom", 2500, 2500)
+    assert result.end == os.path.getsize(path)
+
+
+def test_a_file_that_cannot_be_split_is_scanned_whole(tmp_path):
+    binary = tmp_path / "bin.log"
+    binary.write_bytes(b"\x00" * 50_000)
+    [result] = scan_files([str(binary)], workers=2, split_bytes=1000, split_piece=500)
+    assert result.error and "binary" in result.error and result.end == 0
+
+
+def test_cancel_keeps_one_contiguous_partial_result_for_a_split_request(tmp_path, monkeypatch):
+    path = write_traces(tmp_path / "big.log", 20_000)
+    counting = threading.Event()
+    publish = RangeScanner._publish
+
+    def publish_and_signal(self):
+        publish(self)
+        if self.result.lines:
+            counting.set()
+
+    monkeypatch.setattr(RangeScanner, "_publish", publish_and_signal)
+    request = ScanRequest(path, options=ScanOptions(chunk_size=256))
+    batch = scan_files([request], workers=2, split_bytes=10_000, split_piece=100_000)
+    yielded: list = []
+    consumer = threading.Thread(target=lambda: yielded.extend(batch))
+    consumer.start()
+    assert counting.wait(10)
+    batch.cancel()
+    consumer.join(10)
+    assert yielded == []
+    [partial] = batch.stopped
+    assert partial.path == path and partial.start == 0 and partial.interrupted
+    assert 0 < partial.end < os.path.getsize(path)
+    # The counts are exactly those of [0, end): the rest of the file completes them.
+    rest = scan_range(path, partial.end)
+    whole = scan_range(path)
+    assert partial.lines + rest.lines == whole.lines
