@@ -15,6 +15,7 @@ import gzip
 import logging
 import os
 import stat
+import threading
 import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -182,7 +183,7 @@ class RangeScanner:
 
     def _read(self, f: BinaryIO, initial: memoryview) -> None:
         chunk_size = max(1, self.options.chunk_size)
-        buf = bytearray(chunk_size + MAX_LINE_BYTES + 1)
+        buf = _read_buffer(chunk_size + MAX_LINE_BYTES + 1)
         mv = memoryview(buf)
         pos = self.start  # file offset of buf[0]
         have = 0  # bytes held in buf[:have]: the start of a line not yet complete
@@ -393,6 +394,18 @@ def merge_results(path: str, start: int, pieces: list[Piece], results: list) -> 
         if piece.stop is not None and result.end != piece.stop:
             break  # the file changed under the scan: what follows is not contiguous
     return merged
+
+
+_buffers = threading.local()
+
+
+def _read_buffer(size: int) -> bytearray:
+    """This thread's read buffer: a new 5 MB buffer costs more than scanning a small file (the
+    allocation and the first touch of each page), and a scan holds no view of it once done."""
+    buf = getattr(_buffers, "buf", None)
+    if buf is None or len(buf) != size:
+        buf = _buffers.buf = bytearray(size)
+    return buf
 
 
 def _describe(exc: BaseException) -> str:
