@@ -70,7 +70,7 @@ def test_two_overlapping_runs_never_double_count(tmp_path, cli_env):
         for _ in range(2)
     ]
     outputs = [p.communicate(timeout=180) for p in procs]
-    for (stdout, stderr), proc in zip(outputs, procs, strict=True):
+    for (_, stderr), proc in zip(outputs, procs, strict=True):
         assert proc.returncode == 0, stderr
     outcomes = [json.loads(stdout.strip().splitlines()[-1]) for stdout, _ in outputs]
     expected = expected_totals(files)
