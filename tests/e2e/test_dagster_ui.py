@@ -97,6 +97,20 @@ def wait_for(client, run_id, statuses, timeout=120) -> DagsterRunStatus:
     raise AssertionError(f"run {run_id} still {status} after {timeout}s")
 
 
+def wait_for_ingestion_to_start(dagster_home, run_id, timeout=60) -> None:
+    """Terminate mid-file, not before the scan or after it: wait for the ingestion step."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    instance = DagsterInstance.from_config(str(dagster_home))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        starts = instance.all_logs(run_id, of_type=DagsterEventType.STEP_START)
+        if any((r.dagster_event.step_key or "").startswith("ingest_log_files") for r in starts):
+            return
+        time.sleep(0.1)
+    raise AssertionError("the ingestion step never started")
+
+
 def submit(client) -> str:
     deadline = time.monotonic() + 60
     while True:  # the code location may still be loading
@@ -119,10 +133,10 @@ def test_launched_run_is_queued_dequeued_and_publishes(dagster_stack):
 
 def test_terminating_a_run_cancels_it_and_publishes_nothing(dagster_stack):
     client, tmp_path, logs = dagster_stack
-    (logs / "big.log").write_bytes(b"tick\n" * 80_000_000)
+    (logs / "big.log").write_bytes(b"tick\n" * 200_000_000)  # 1 GB of the slowest kind of line
     run_id = submit(client)
     wait_for(client, run_id, {DagsterRunStatus.STARTED})
-    time.sleep(4)  # into the ingestion steps
+    wait_for_ingestion_to_start(tmp_path / "dagster_home", run_id)
     client.terminate_run(run_id)
     started = time.monotonic()
     status = wait_for(
