@@ -28,7 +28,7 @@ from dagster import (
 
 from logingest_dagster.defs.jobs import build_ingest_job, execution_config
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
-from logingest_dagster.engine.levels import add_counts, empty_counts
+from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.settings import Settings
 
 PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
@@ -44,6 +44,7 @@ class Progress:
     files_done: int = 0
     bytes_done: int = 0
     counts: dict[str, int] = field(default_factory=empty_counts)
+    cursor: str | None = None  # event log position read so far
 
 
 def ensure_instance(home: str) -> DagsterInstance:
@@ -126,19 +127,18 @@ def run_ingest(
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
     worker.start()
-    seen: dict[str, bool] = {}
     run_id = None
     try:
         while worker.is_alive():
             worker.join(0.25)
             run_id = run_id or _find_run_id(instance, token)
-            if run_id and _poll(instance, run_id, progress, seen) and on_progress:
+            if run_id and _poll(instance, run_id, progress) and on_progress:
                 on_progress(progress)
     finally:
         signal.signal(signal.SIGINT, previous)
     if "error" in outcome:
         raise outcome["error"]
-    _poll(instance, outcome["run_id"], progress, seen)
+    _poll(instance, outcome["run_id"], progress)
     return outcome["run_id"], outcome["status"], outcome["summary"], progress
 
 
@@ -167,18 +167,16 @@ def _find_run_id(instance: DagsterInstance, token: str) -> str | None:
     return runs[0].run_id if runs else None
 
 
-def _poll(instance: DagsterInstance, run_id: str | None, progress: Progress, seen: dict) -> bool:
-    """Fold new events into `progress`; True if anything changed."""
+def _poll(instance: DagsterInstance, run_id: str | None, progress: Progress) -> bool:
+    """Fold the run's step outputs since the last poll into `progress`; True if any arrived."""
     if run_id is None:
         return False
-    changed = False
-    for record in instance.all_logs(run_id, of_type={DagsterEventType.STEP_OUTPUT}):
-        event = record.dagster_event
-        key = f"{event.step_key}/{event.step_output_data.output_name}/{event.step_output_data.mapping_key}"
-        if key in seen:
-            continue
-        seen[key] = True
-        changed = True
+    page = instance.get_records_for_run(
+        run_id, cursor=progress.cursor, of_type=DagsterEventType.STEP_OUTPUT
+    )
+    progress.cursor = page.cursor
+    for record in page.records:
+        event = record.event_log_entry.dagster_event
         data = event.step_output_data
         if event.step_key == "discover_log_files" and data.output_name == "tasks":
             progress.steps_total = (progress.steps_total or 0) + 1
@@ -187,8 +185,5 @@ def _poll(instance: DagsterInstance, run_id: str | None, progress: Progress, see
             progress.steps_done += 1
             progress.files_done += int(meta.get("files", 0))
             progress.bytes_done += int(meta.get("bytes_read", 0))
-            add_counts(progress.counts, {k.upper(): int(meta.get(k, 0)) for k in _LEVEL_KEYS})
-    return changed
-
-
-_LEVEL_KEYS = [level.lower() for level in empty_counts()]
+            add_counts(progress.counts, {lv: int(meta.get(lv.lower(), 0)) for lv in LEVELS})
+    return bool(page.records)

@@ -11,10 +11,6 @@ from logingest_dagster.forkserver import STEP_PRELOAD_MODULES
 
 JOB_NAME = "ingest_logs"
 
-# Imported once by the forkserver, so each step process starts with Dagster, its storages, pyarrow
-# and the engine already loaded: a step then costs a fork, not a fresh interpreter and its imports.
-PRELOAD_MODULES = STEP_PRELOAD_MODULES
-
 
 def execution_config(worker_count: int) -> dict[str, Any]:
     """The seed's `ingestion.worker_count` as the multiprocess executor's `max_concurrent`.
@@ -26,7 +22,7 @@ def execution_config(worker_count: int) -> dict[str, Any]:
         "config": {
             "multiprocess": {
                 "max_concurrent": worker_count,
-                "start_method": {"forkserver": {"preload_modules": PRELOAD_MODULES}},
+                "start_method": {"forkserver": {"preload_modules": STEP_PRELOAD_MODULES}},
             }
         }
     }

@@ -41,7 +41,6 @@ class RunPlan:
     """What discovery decided, handed to the publish step alongside the ingestion results."""
 
     files_discovered: int
-    files_planned: int
     files_unchanged: int
     files_deferred: int
     forgotten: list = field(default_factory=list)
@@ -83,7 +82,6 @@ def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource
     yield Output(
         RunPlan(
             files_discovered=len(found.entries),
-            files_planned=len(tasks),
             files_unchanged=plan.files_unchanged,
             files_deferred=plan.files_deferred,
             forgotten=list(plan.forgotten),

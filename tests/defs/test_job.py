@@ -105,3 +105,15 @@ def test_launchpad_default_config_carries_worker_count():
     multiprocess = job.run_config["execution"]["config"]["multiprocess"]
     assert multiprocess["max_concurrent"] == 7
     assert "forkserver" in multiprocess["start_method"]
+
+
+def test_cli_progress_is_read_from_the_runs_own_events(tmp_path, monkeypatch):
+    from logingest_dagster.runner import run_ingest
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    files = write_sample(tmp_path / "logs", lines_per_file=60)
+    settings = Settings(log_dirs=[str(tmp_path / "logs")])
+    _, status, summary, progress = run_ingest(settings, str(tmp_path / "home"), worker_count=2)
+    assert status.value == "SUCCESS"
+    assert (progress.steps_total, progress.steps_done, progress.files_done) == (4, 4, 4)
+    assert progress.counts == summary["run_counts"] == expected_totals(files)
