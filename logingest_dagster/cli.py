@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -98,7 +99,7 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
     except SettingsError as exc:
         _fail(str(exc))
     if os.environ.get(_RUN_CHILD) != "1":
-        sys.exit(_run_in_own_session())
+        _continue_in_own_session()
     from logingest_dagster import forkserver
 
     forkserver.start_early()  # preloads on the other core while Dagster is imported here
@@ -276,32 +277,33 @@ def rebuild(home, config) -> None:
 _RUN_CHILD = "LOGINGEST_RUN_CHILD"
 
 
-def _run_in_own_session() -> int:
-    """Run this same command in a child process of its own session, forwarding Ctrl+C to it.
+def _continue_in_own_session() -> None:
+    """Go on with the run in a forked child of its own session. The parent stays behind only to
+    forward Ctrl+C to that child, and exits with its status: only the child returns from here.
 
     A terminal's Ctrl+C signals the whole foreground process group: Dagster's forkserver and step
     processes would each be interrupted on their own, before the run could be marked canceled and
     before a step could report what it had counted. Here only the run's own process gets the
-    signal, and it stops its steps the way the UI's Terminate does.
+    signal, and it stops its steps the way the UI's Terminate does. A fork rather than a new
+    interpreter: the child already has the parsed command line and settings (no second start-up).
     """
-    import subprocess
-
-    child = subprocess.Popen(
-        [sys.executable, "-m", "logingest_dagster.cli", *sys.argv[1:]],
-        env=os.environ | {_RUN_CHILD: "1"},
-        start_new_session=True,
-    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        os.environ[_RUN_CHILD] = "1"
+        return
 
     def forward(signo, _frame) -> None:
-        child.send_signal(signo)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signo)
 
     for signo in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signo, forward)
-    while True:
-        try:
-            return child.wait()
-        except InterruptedError:
-            continue
+    _, status = os.waitpid(pid, 0)  # retried by Python when a forwarded signal interrupts it
+    code = os.waitstatus_to_exitcode(status)
+    sys.exit(code if code >= 0 else 128 - code)  # killed by signal N: 128 + N, as a shell says
 
 
 def _settings_or_fail(config: str | None) -> Settings:

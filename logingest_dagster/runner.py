@@ -26,6 +26,7 @@ from dagster import (
     reconstructable,
 )
 
+from logingest_dagster import alembic_cache
 from logingest_dagster.defs.jobs import build_ingest_job, execution_config
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
@@ -54,6 +55,7 @@ def ensure_instance(home: str) -> DagsterInstance:
         dagster_home = str(Path(home).resolve() / "dagster_home")
         os.environ["DAGSTER_HOME"] = dagster_home
     Path(dagster_home).mkdir(parents=True, exist_ok=True)
+    alembic_cache.install()
     # Dagster's SQLite storage is not safe to create from two processes at once (both stamp the
     # schema version: "more than one head present"), which two `logingest run`s on a new home
     # would do. One at a time creates or opens it; later runs find it ready.

@@ -15,8 +15,9 @@ import pytest
 from logingest_dagster.sample import write_sample
 from tests.helpers import LOGINGEST, expected_totals, logingest, parquet_totals
 
-# Seconds after start: during start-up and discovery, mid-ingestion, around commit and publish.
-KILL_AFTER = [0.4, 1.2, 1.8, 2.4, 3.0, 3.6]
+# When to kill, as fractions of how long one whole run takes on this machine (measured first):
+# during start-up and discovery, mid-ingestion, around commit and publish.
+KILL_AT = [0.15, 0.35, 0.5, 0.65, 0.8, 0.92]
 
 
 @pytest.mark.slow
@@ -28,11 +29,15 @@ def test_killed_runs_then_one_clean_run_count_everything_once(tmp_path, cli_env)
     files.append(big)
     home = tmp_path / "home"
     args = [LOGINGEST, "run", "--home", str(home), "--log-dir", str(logs), "--json"]
+    started = time.monotonic()
+    probe = logingest(*args[1:3], str(tmp_path / "probe"), *args[4:], env=cli_env, timeout=300)
+    assert probe.returncode == 0, probe.stderr
+    run_seconds = time.monotonic() - started
     # The run itself (not the launcher that forwards Ctrl+C), in a session of its own, so that
     # killing the group takes the forkserver and every step process with it.
     env = cli_env | {"LOGINGEST_RUN_CHILD": "1"}
     killed = 0
-    for delay in KILL_AFTER:
+    for fraction in KILL_AT:
         proc = subprocess.Popen(
             args,
             env=env,
@@ -40,7 +45,7 @@ def test_killed_runs_then_one_clean_run_count_everything_once(tmp_path, cli_env)
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        time.sleep(delay)
+        time.sleep(fraction * run_seconds)
         with contextlib.suppress(ProcessLookupError):  # finished first: a moment too
             os.killpg(proc.pid, signal.SIGKILL)
         killed += proc.wait(timeout=30) == -signal.SIGKILL

@@ -23,15 +23,17 @@ from dagster import (
 )
 
 from logingest_dagster.defs.resources import LogIngestResource
-from logingest_dagster.engine.batch import BatchScan, ScanRequest, default_workers
 from logingest_dagster.engine.discovery import discover
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.engine.packing import pack_balanced
 from logingest_dagster.engine.planner import plan_reads
 from logingest_dagster.engine.read_plan import ReadTask
-from logingest_dagster.engine.scan import ScanResult
+from logingest_dagster.engine.scan_result import ScanResult
 from logingest_dagster.engine.state import open_store
-from logingest_dagster.engine.warehouse import publish
+
+# The scanner (numpy, pyarrow) and the Parquet writer are imported inside the ops that use them:
+# the process that launches a run loads this module to build the job, and never scans. Step
+# processes find them already loaded by the forkserver's preload.
 
 RUN_TAG_PREFIX = "logingest/"
 
@@ -99,6 +101,8 @@ def ingest_log_files(
     context: OpExecutionContext, logingest: LogIngestResource, tasks: list
 ) -> list:
     """Read each task's byte range and count its records, on every core. Never writes state."""
+    from logingest_dagster.engine.batch import BatchScan, ScanRequest
+
     by_range = {(t.path, t.start): t for t in tasks}
     requests = [
         ScanRequest(t.path, t.start, t.stop, final=t.final, compressed=t.compressed) for t in tasks
@@ -138,6 +142,8 @@ def publish_results(
     context: OpExecutionContext, logingest: LogIngestResource, plan: RunPlan, results: list
 ) -> dict:
     """Commit offsets with the counts they produced, then derive the Parquet outputs from state."""
+    from logingest_dagster.engine.warehouse import publish
+
     completed = [pair for group in results for pair in group]
     read = [(task, result) for task, result in completed if not result.error]
     skipped = [result for _, result in completed if result.error]
@@ -218,6 +224,8 @@ def _group_count(context: OpExecutionContext) -> int:
     the core count would only add process start-up (measured: 5 groups on 2 cores run slower
     than 2).
     """
+    from logingest_dagster.engine.batch import default_workers
+
     cores = default_workers()
     execution = (context.run_config or {}).get("execution") or {}
     multiprocess = (execution.get("config") or {}).get("multiprocess")

@@ -17,4 +17,9 @@ import pyarrow.parquet  # noqa: F401
 import upath  # noqa: F401
 
 import logingest_dagster.definitions  # noqa: F401
+import logingest_dagster.engine.batch  # noqa: F401  (ops import the scanner lazily)
+import logingest_dagster.engine.warehouse  # noqa: F401
 import logingest_dagster.runner  # noqa: F401
+from logingest_dagster import alembic_cache  # noqa: E402
+
+alembic_cache.install()

@@ -12,7 +12,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from logingest_dagster.engine.scan import ScanOptions
+from logingest_dagster.engine.scan_result import ScanOptions
 from logingest_dagster.settings import Settings, home_from_env, settings_from_env, validate
 
 

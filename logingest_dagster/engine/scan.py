@@ -17,7 +17,7 @@ import os
 import stat
 import threading
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
@@ -25,6 +25,7 @@ import numpy as np
 from logingest_dagster.engine.formats import PLAIN, LogFormat, custom_format, detect_format
 from logingest_dagster.engine.levels import empty_counts
 from logingest_dagster.engine.records import LineBlock, RecordCounter, record_mask
+from logingest_dagster.engine.scan_result import ScanOptions, ScanResult
 
 log = logging.getLogger(__name__)
 
@@ -36,37 +37,6 @@ SNIFF_LINES = 96
 # once, classified by its first LONG_LINE_PREFIX bytes, so memory stays bounded.
 MAX_LINE_BYTES = 1 << 20
 LONG_LINE_PREFIX = 64 << 10
-DEFAULT_CHUNK_SIZE = 4 << 20
-
-
-@dataclass
-class ScanOptions:
-    level_pattern: str | None = None  # per-directory override: regex with (?P<level>...)
-    multiline_start_pattern: str | None = None
-    chunk_size: int = DEFAULT_CHUNK_SIZE
-
-
-@dataclass
-class ScanResult:
-    path: str
-    start: int
-    end: int  # where the next read must start: just after the last consumed line
-    lines: int = 0
-    counts: dict[str, int] = field(default_factory=empty_counts)
-    format: str = ""
-    error: str | None = None
-    interrupted: bool = False
-    # Lines too long for the read buffer (a chunk plus MAX_LINE_BYTES): each is counted once,
-    # classified by its first LONG_LINE_PREFIX bytes, and never held in memory whole.
-    long_lines: int = 0
-
-    @property
-    def bytes_read(self) -> int:
-        return self.end - self.start
-
-    @property
-    def records(self) -> int:
-        return sum(self.counts.values())
 
 
 def scan_range(

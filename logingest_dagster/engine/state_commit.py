@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.engine.read_plan import Expectation, Forget, ReadTask
-from logingest_dagster.engine.scan import ScanResult
+from logingest_dagster.engine.scan_result import ScanResult
 from logingest_dagster.engine.state_schema import commits, offsets, stream_stats, to_db_int
 
 log = logging.getLogger(__name__)

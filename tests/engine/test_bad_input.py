@@ -11,11 +11,11 @@ import pytest
 
 from logingest_dagster.engine.batch import ScanRequest, scan_files
 from logingest_dagster.engine.scan import (
-    DEFAULT_CHUNK_SIZE,
     LONG_LINE_PREFIX,
     MAX_LINE_BYTES,
     scan_range,
 )
+from logingest_dagster.engine.scan_result import DEFAULT_CHUNK_SIZE
 
 GOOD = "2026-11-26 12:00:00,000 INFO [main] a - fine\n2026-11-26 12:00:01,000 WARN [main] a - hm\n"
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 
 from logingest_dagster.engine.scan import (
-    DEFAULT_CHUNK_SIZE,
     ScanOptions,
     scan_line_levels,
     scan_range,
 )
+from logingest_dagster.engine.scan_result import DEFAULT_CHUNK_SIZE
 
 CHUNK_SIZES = (1, 7, 64, 4096, DEFAULT_CHUNK_SIZE)
 
