@@ -49,7 +49,7 @@ GO_FRAME = (
     r"|[\w./-]+\.(?:\(\*?[\w\[\], ]+\)\.)?[\w\[\], .]+\(.*\))\s*$"
 )
 
-_SPACE, _TAB, _DOT = ord(" "), ord("\t"), ord(".")
+_SPACE, _TAB = ord(" "), ord("\t")
 
 
 @dataclass
@@ -146,7 +146,7 @@ class RecordCounter:
         head = codes < CODE_NONE
         # A header-shaped line can still be part of a stack trace: a column format sees `ERROR:`
         # as the 3rd field of `Caused by: org.postgresql.util.PSQLException: ERROR: ...`.
-        suspect = head & _is_letter_or_dot(first) if self.fmt.matches_traces else None
+        suspect = head & _MAY_NOT_BE_RECORD[first] if self.fmt.matches_traces else None
         if suspect is not None and suspect.any():
             idx = np.flatnonzero(suspect)
             trace = _matches(_take(lines, idx), NOT_RECORD)
@@ -158,11 +158,10 @@ class RecordCounter:
             return None, codes
 
         indented = ((first == _SPACE) | (first == _TAB)) & ~head
-        other = np.flatnonzero(~head)
-        not_record = codes == CODE_CONTINUED
+        not_record = (codes == CODE_CONTINUED) | indented
+        other = np.flatnonzero(~head & ~indented & _MAY_NOT_BE_RECORD[first])
         if len(other):
             not_record[other] = _matches(_take(lines, other), NOT_RECORD)
-        not_record |= indented
 
         prev_indented = np.empty_like(indented)
         prev_indented[0] = self._prev_indented
@@ -221,9 +220,17 @@ def record_mask(block: LineBlock) -> np.ndarray:
     return np.ones(len(block.lines), dtype=bool) if record is None else record
 
 
-def _is_letter_or_dot(first: np.ndarray) -> np.ndarray:
-    upper = first & 0xDF  # ASCII letters to upper case
-    return ((upper >= ord("A")) & (upper <= ord("Z"))) | (first == _DOT)
+def _first_bytes_of_not_record() -> np.ndarray:
+    """Which first bytes a NOT_RECORD line can have: a letter, `_`, `$` (a class name or a
+    keyword), `.` (`... 5 more`) or white space (a blank line). A line starting with anything
+    else (a digit, `[`, `{`, `<`) is never matched against it."""
+    table = np.zeros(256, dtype=bool)
+    for byte in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$. \t\n\r\v\f":
+        table[byte] = True
+    return table
+
+
+_MAY_NOT_BE_RECORD = _first_bytes_of_not_record()
 
 
 def _take(lines: pa.Array, idx: np.ndarray) -> pa.Array:
