@@ -41,19 +41,15 @@ from logingest_dagster.engine.levels import (
     level_of_number,
     level_of_word,
 )
+from logingest_dagster.engine.memory import SYSTEM_POOL
 
 TokenMapper = Callable[[str], "str | None"]
 
 
-# The scan's kernels allocate and free a few MB per chunk. pyarrow's default pool (mimalloc) keeps
-# taking fresh transparent huge pages for them, which the kernel zeroes 2 MB at a time: 12% of a
-# scan's CPU time (perf, mixed corpus). glibc's malloc reuses the memory just freed.
-_POOL = pa.system_memory_pool()
-
-
 def call(name: str, *args: Any, options: Any = None) -> Any:
-    """`pyarrow.compute.<name>(*args)`, without importing `pyarrow.compute`."""
-    return _compute.call_function(name, list(args), options, _POOL)
+    """`pyarrow.compute.<name>(*args)`, without importing `pyarrow.compute`, allocating from the
+    engine's pool (see `memory`)."""
+    return _compute.call_function(name, list(args), options, SYSTEM_POOL)
 
 
 def match_regex(lines: pa.Array, pattern: str) -> pa.Array:
