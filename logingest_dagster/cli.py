@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from logingest_dagster import startup
 from logingest_dagster.engine.levels import LEVELS
 from logingest_dagster.settings import (
     Settings,
@@ -177,6 +178,8 @@ def scan(paths, workers) -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from logingest_dagster.engine.batch import scan_paths
     from logingest_dagster.engine.levels import add_counts, empty_counts
+
+    startup.resume_collection()
 
     started = time.perf_counter()
     totals, files, lines, size, errors = empty_counts(), 0, 0, 0, []

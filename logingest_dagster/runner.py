@@ -26,7 +26,7 @@ from dagster import (
     reconstructable,
 )
 
-from logingest_dagster import alembic_cache
+from logingest_dagster import alembic_cache, startup
 from logingest_dagster.defs.jobs import build_ingest_job, execution_config
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
@@ -93,6 +93,7 @@ def run_ingest(
     # Engine events the executor logs in this process (step workers starting) are debug detail here.
     logging.getLogger("dagster").setLevel(logging.WARNING)
     instance = ensure_instance(home)
+    startup.resume_collection()  # paused by the command line while Dagster loaded
     token = uuid.uuid4().hex
     progress = Progress()
     outcome: dict = {}

@@ -7,32 +7,39 @@ more (the IO manager's paths through upath and fsspec, the secrets loader, found
 fork instead (measured: `benchmarks/`, run vs scan).
 """
 
-import alembic.command  # noqa: F401
-import alembic.runtime.migration  # noqa: F401
-import dagster._core.definitions.repository_definition.repository_data_builder  # noqa: F401
-import dagster._core.instance.factory  # noqa: F401
-import dagster._core.secrets.env_file  # noqa: F401
-import dagster._core.storage.event_log.sqlite  # noqa: F401
-import dagster._core.storage.migration.utils  # noqa: F401
-import dagster._core.storage.noop_compute_log_manager  # noqa: F401
-import dagster._core.storage.root  # noqa: F401
-import dagster._core.storage.runs.sqlite  # noqa: F401
-import dagster._core.storage.schedules.sqlite  # noqa: F401
-import dagster._core.storage.sqlite_storage  # noqa: F401
-import dagster._core.system_config.composite_descent  # noqa: F401
-import dagster._core.utility_ops  # noqa: F401
-import dagster._core.workspace.autodiscovery  # noqa: F401
-import dagster._utils.temp_file  # noqa: F401
-import dagster._utils.test.definitions  # noqa: F401
-import fsspec.implementations.local  # noqa: F401
-import pyarrow.parquet  # noqa: F401
-import upath  # noqa: F401
-import upath.implementations.local  # noqa: F401
+# Imported for their side effect, after pausing the collector:
+# ruff: noqa: E402, F401
+from logingest_dagster import startup
 
-import logingest_dagster.definitions  # noqa: F401
-import logingest_dagster.engine.batch  # noqa: F401  (ops import the scanner lazily)
-import logingest_dagster.engine.warehouse  # noqa: F401
-import logingest_dagster.runner  # noqa: F401
-from logingest_dagster import alembic_cache  # noqa: E402
+startup.pause_collection()
+
+import alembic.command
+import alembic.runtime.migration
+import dagster._core.definitions.repository_definition.repository_data_builder
+import dagster._core.instance.factory
+import dagster._core.secrets.env_file
+import dagster._core.storage.event_log.sqlite
+import dagster._core.storage.migration.utils
+import dagster._core.storage.noop_compute_log_manager
+import dagster._core.storage.root
+import dagster._core.storage.runs.sqlite
+import dagster._core.storage.schedules.sqlite
+import dagster._core.storage.sqlite_storage
+import dagster._core.system_config.composite_descent
+import dagster._core.utility_ops
+import dagster._core.workspace.autodiscovery
+import dagster._utils.temp_file
+import dagster._utils.test.definitions
+import fsspec.implementations.local
+import pyarrow.parquet
+import upath
+import upath.implementations.local
+
+import logingest_dagster.definitions
+import logingest_dagster.engine.batch  # the ops import the scanner lazily
+import logingest_dagster.engine.warehouse
+import logingest_dagster.runner
+from logingest_dagster import alembic_cache
 
 alembic_cache.install()
+startup.resume_collection()  # step processes start with all of this frozen
