@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -137,3 +139,28 @@ def _step_starts(tmp_path) -> str:
         r.dagster_event.step_key or ""
         for r in instance.all_logs(runs[0].run_id, of_type=DagsterEventType.STEP_START)
     )
+
+
+def test_launcher_exits_with_the_runs_fate_when_the_run_is_killed(tmp_path, cli_env):
+    """`run` forks the run into its own session and waits: a run killed by a signal makes the
+    command exit 128 + that signal, as a shell reports it."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "big.log").write_bytes(b"tick\n" * 20_000_000)
+    launcher = subprocess.Popen(
+        [LOGINGEST, "run", "--home", str(tmp_path / "home"), "--log-dir", str(logs)],
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    children = Path(f"/proc/{launcher.pid}/task/{launcher.pid}/children")
+    deadline = time.monotonic() + 30
+    run_pid = 0
+    while time.monotonic() < deadline and not run_pid:
+        with contextlib.suppress(OSError):
+            run_pid = next((int(pid) for pid in children.read_text().split()), 0)
+        time.sleep(0.05)
+    assert run_pid, "the run's process never appeared"
+    assert os.getsid(run_pid) == run_pid  # a session of its own, away from the terminal's
+    os.killpg(run_pid, signal.SIGKILL)  # the run, its forkserver and its steps
+    assert launcher.wait(timeout=30) == 128 + signal.SIGKILL

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -46,3 +48,15 @@ def test_alembic_scripts_are_read_once_per_location(tmp_path):
     one = ScriptDirectory.from_config(_config(str(first)))
     assert ScriptDirectory.from_config(_config(str(first))) is one
     assert ScriptDirectory.from_config(_config(str(second))) is not one
+
+
+def test_the_job_definition_loads_without_the_scanner():
+    # The process that launches a run builds the job and never scans: numpy and pyarrow load in
+    # the step processes (from the forkserver's preload), not there.
+    code = (
+        "import sys\n"
+        "import logingest_dagster.runner\n"
+        "loaded = {'numpy', 'pyarrow', 'pandas'} & set(sys.modules)\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
