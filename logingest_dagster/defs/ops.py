@@ -105,7 +105,10 @@ def ingest_log_files(
 
     by_range = {(t.path, t.start): t for t in tasks}
     requests = [
-        ScanRequest(t.path, t.start, t.stop, final=t.final, compressed=t.compressed) for t in tasks
+        ScanRequest(
+            t.path, t.start, t.stop, final=t.final, compressed=t.compressed, format=t.format
+        )
+        for t in tasks
     ]
     done: list[tuple[ReadTask, ScanResult]] = []
     batch = BatchScan(requests, options_for=logingest.scan_options_for)

@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from logingest_dagster.engine.formats import LogFormat
+from logingest_dagster.engine.formats import LogFormat, format_stored
 from logingest_dagster.engine.scan import (
     Piece,
     RangeScanner,
@@ -45,6 +45,9 @@ class ScanRequest:
     final: bool = True
     compressed: bool = False
     options: ScanOptions | None = None
+    # The file's format as stored from an earlier read (`formats.stored_name`): the scan then
+    # neither reads the file's head nor detects, unless a level pattern overrides formats.
+    format: str | None = None
 
 
 # A range this large is cut into pieces scanned on several threads at once, so that one big file
@@ -232,14 +235,18 @@ class BatchScan(Iterator[ScanResult]):
         (and None for an interrupted request, whose partial result goes to `stopped`)."""
         request, piece = group.request, group.pieces[index]
         last = index == len(group.pieces) - 1
+        options = group.options if group.fmt is not None else self._options(request)
+        fmt = group.fmt
+        if fmt is None and request.format and not (options and options.level_pattern):
+            fmt = format_stored(request.format)
         scanner = RangeScanner(
             request.path,
             piece.start,
             piece.stop,
             final=request.final if last else True,
             compressed=request.compressed,
-            options=group.options if group.fmt is not None else self._options(request),
-            fmt=group.fmt,
+            options=options,
+            fmt=fmt,
             before=piece.before,
         )
         key = id(scanner)

@@ -42,6 +42,7 @@ from logingest_dagster.engine.levels import (
     level_of_word,
 )
 from logingest_dagster.engine.memory import SYSTEM_POOL
+from logingest_dagster.engine.scan_result import DETECTION_VERSION
 
 TokenMapper = Callable[[str], "str | None"]
 
@@ -310,6 +311,18 @@ def custom_format(pattern: str) -> LogFormat:
     except pa.ArrowInvalid as exc:
         raise ValueError(f"level pattern {pattern!r} is not a valid RE2 regex: {exc}") from exc
     return LogFormat("custom", anchored, _any)
+
+
+def format_stored(value: str | None) -> LogFormat | None:
+    """The format an offset row stores (`ScanResult.stored_format`), or None: nothing stored,
+    another DETECTION_VERSION, or a name this version does not know (detect again)."""
+    version, _, name = (value or "").partition("/")
+    if version != str(DETECTION_VERSION) or not name:
+        return None
+    try:
+        return format_named(name)
+    except KeyError:
+        return None
 
 
 def format_named(name: str) -> LogFormat:

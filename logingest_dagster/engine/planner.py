@@ -122,6 +122,7 @@ class _Planner:
             self._task(
                 entry, source.offset, TaskKind.RENAMED, stream=entry.path, identity=identity,
                 expects=((source.path, source.seq), own), priority=source.committed_at,
+                fmt=source.format,
             )  # fmt: skip
         else:
             kind = TaskKind.NEW if row is None else TaskKind.REPLACED
@@ -155,7 +156,7 @@ class _Planner:
             if row.offset < f.size and quiet:
                 self._task(
                     f, row.offset, TaskKind.PARTIAL_LINE, stream=row.path, identity=row.identity,
-                    expects=own, priority=row.committed_at, final=True,
+                    expects=own, priority=row.committed_at, final=True, fmt=row.format,
                 )  # fmt: skip
             elif counts_as_unchanged:
                 self.unchanged += 1
@@ -171,7 +172,7 @@ class _Planner:
                 return
             self._task(
                 f, row.offset, kind, stream=row.path, identity=identity, expects=own,
-                priority=row.committed_at, final=quiet,
+                priority=row.committed_at, final=quiet, fmt=row.format,
             )  # fmt: skip
             return
         # Truncated in place (or the inode was reused): from 0, and a copytruncate copy may hold
@@ -229,7 +230,7 @@ class _Planner:
         self._task(
             sibling, row.offset, kind, stream=row.path, identity=found.identity,
             expects=((row.path, row.seq),), priority=row.committed_at, final=True,
-            compressed=sibling.compressed, follow=False,
+            compressed=sibling.compressed, follow=False, fmt=row.format,
         )  # fmt: skip
 
     # -- drafting and assembling ------------------------------------------------------------
@@ -247,7 +248,9 @@ class _Planner:
         final: bool | None = None,
         compressed: bool = False,
         follow: bool = True,
+        fmt: str | None = None,
     ) -> None:
+        """`fmt`: the stored format, for a read that goes on in a file a row already tracks."""
         if final is None:
             final = self.now - f.mtime >= self.grace
         task = ReadTask(
@@ -263,6 +266,7 @@ class _Planner:
             size=f.size,
             mtime=f.mtime,
             expects=expects,
+            format=fmt,
         )
         self.drafts.append(_Draft(task, priority))
 

@@ -32,6 +32,7 @@ class Checkpoint:
     mtime: float
     seq: int  # id of the commit that wrote the row: the compare-and-set token
     committed_at: float
+    format: str | None = None  # the file's settled format (`formats.stored_name`), if known
 
 
 class TaskKind(StrEnum):
@@ -65,6 +66,9 @@ class ReadTask:
     expects: tuple[Expectation, ...]
     unit: str = ""
     unit_size: int = 1
+    # The stored format of the file read, when it is the file a row already tracked (read on
+    # from its offset); None for a file read from its start, which is detected afresh.
+    format: str | None = None
 
     @property
     def planned_bytes(self) -> int:

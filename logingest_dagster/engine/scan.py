@@ -114,12 +114,16 @@ class RangeScanner:
                         self._fail(BINARY)
                         return self.result
                     fmt = self._sniff(head)
+                    self.result.format_settled = not self.options.level_pattern and (
+                        len(head) == SNIFF_BYTES or head.count(b"\n") >= SNIFF_LINES
+                    )
                     if self.start < len(head):
                         initial = memoryview(head)[self.start :]
                     else:
                         f.seek(self.start)
                 else:
                     fmt = self.fmt
+                    self.result.format_settled = not self.options.level_pattern
                     f.seek(self.start)
                 self.result.format = fmt.name
                 self._counter = RecordCounter(fmt, self.options.multiline_start_pattern)

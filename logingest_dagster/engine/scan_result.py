@@ -12,6 +12,11 @@ from logingest_dagster.engine.levels import empty_counts
 
 DEFAULT_CHUNK_SIZE = 4 << 20
 
+# A file's detected format is stored with its offset, so that later reads of the same file skip
+# detection. Bump this whenever detection would choose differently for some file: formats stored
+# under another version are then detected again.
+DETECTION_VERSION = 1
+
 
 @dataclass
 class ScanOptions:
@@ -28,6 +33,10 @@ class ScanResult:
     lines: int = 0
     counts: dict[str, int] = field(default_factory=empty_counts)
     format: str = ""
+    # Whether `format` holds for the whole file from now on: it was given (stored from an earlier
+    # read), or detected from a full sample (SNIFF_LINES lines or SNIFF_BYTES bytes), which no
+    # later append can change. A file still shorter than the sample is detected again next time.
+    format_settled: bool = False
     error: str | None = None
     interrupted: bool = False
     # Lines too long for the read buffer (a chunk plus MAX_LINE_BYTES): each is counted once,
@@ -41,3 +50,9 @@ class ScanResult:
     @property
     def records(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def stored_format(self) -> str | None:
+        """What the offset store keeps of `format` (see `formats.stored_name`): only a settled
+        one, so an early guess from a file's first few lines is not kept."""
+        return f"{DETECTION_VERSION}/{self.format}" if self.format_settled and self.format else None

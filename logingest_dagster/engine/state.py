@@ -235,6 +235,7 @@ def _checkpoint(row: sa.Row) -> Checkpoint:
         mtime=row.mtime,
         seq=row.seq,
         committed_at=row.committed_at,
+        format=row.format,
     )
 
 

@@ -2,9 +2,11 @@
 
 `schema_version` holds one row: the version the database is at. `MIGRATIONS[n]` takes a database
 from version n-1 to n, inside the same transaction that records n, so a migration is never half
-applied. Version 1 is the first schema: while it is the newest, creating the current tables *is*
-migration 1. When version 2 arrives, freeze version 1's definitions in `_migrate_to_1` before
-changing the tables below, and add `_migrate_to_2` (ALTER TABLE ...).
+applied. A migration creates or alters tables as they were at its version (frozen definitions),
+never from the current ones below, which later versions change.
+
+- 1: the first schema.
+- 2: `offsets.format`, the file's detected format, so that later reads skip detection.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = sa.MetaData()
 
@@ -40,6 +42,7 @@ offsets = sa.Table(
     sa.Column("mtime", sa.Float, nullable=False),
     sa.Column("seq", sa.BigInteger, nullable=False),  # commits.id that wrote it: the CAS token
     sa.Column("committed_at", sa.Float, nullable=False),
+    sa.Column("format", sa.String, nullable=True),  # ScanResult.stored_format; None: detect
 )
 
 
@@ -91,12 +94,36 @@ def from_db_int(value: int) -> int:
     return value + (1 << 64) if value < 0 else value
 
 
+def _offsets_v1(meta: sa.MetaData) -> sa.Table:
+    """`offsets` as version 1 made it."""
+    return sa.Table(
+        "offsets",
+        meta,
+        sa.Column("path", sa.String, primary_key=True),
+        sa.Column("dev", sa.BigInteger, nullable=False),
+        sa.Column("inode", sa.BigInteger, nullable=False),
+        sa.Column("fingerprint", sa.String, nullable=False),
+        sa.Column("fingerprint_len", sa.Integer, nullable=False),
+        sa.Column("committed_offset", sa.BigInteger, nullable=False),
+        sa.Column("size", sa.BigInteger, nullable=False),
+        sa.Column("mtime", sa.Float, nullable=False),
+        sa.Column("seq", sa.BigInteger, nullable=False),
+        sa.Column("committed_at", sa.Float, nullable=False),
+    )
+
+
 def _migrate_to_1(conn: sa.Connection) -> None:
-    metadata.create_all(conn, tables=[offsets, stream_stats, commits, write_lock])
+    # stream_stats, commits and write_lock are still as version 1 made them.
+    _offsets_v1(sa.MetaData()).create(conn)
+    metadata.create_all(conn, tables=[stream_stats, commits, write_lock])
     conn.execute(sa.insert(write_lock).values(id=1, writes=0))
 
 
-MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {1: _migrate_to_1}
+def _migrate_to_2(conn: sa.Connection) -> None:
+    conn.execute(sa.text("ALTER TABLE offsets ADD COLUMN format VARCHAR"))
+
+
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {1: _migrate_to_1, 2: _migrate_to_2}
 
 
 class SchemaTooNew(RuntimeError):
