@@ -235,7 +235,7 @@ def state(home, config, as_json) -> None:
         for row in rows:
             click.echo(json.dumps(row))
         return
-    table = Table("path", "offset", "size", "unread", "status", title="tracked files")
+    table = Table("path", "offset", "size", "unread", "status", "format", title="tracked files")
     for row in rows:
         table.add_row(
             str(row["path"]),
@@ -243,6 +243,7 @@ def state(home, config, as_json) -> None:
             f"{row['size']:,}",
             f"{row['unread']:,}",
             str(row["status"]),
+            row["format"] or "(detected each read)",
         )
     out.print(table)
 

@@ -19,6 +19,10 @@ def run_json(home, logs, env) -> dict:
 
 def test_state_lists_offsets_and_unread_bytes(tmp_path, cli_env):
     files = write_sample(tmp_path / "logs", lines_per_file=20)
+    longer = tmp_path / "logs" / "longer.log"
+    longer.write_text(
+        "".join(f"2026-11-26 12:00:00,{i:03d} INFO [main] c.a.B - {i}\n" for i in range(200))
+    )
     home = tmp_path / "home"
     run_json(home, tmp_path / "logs", cli_env)
     with files[0].open("ab") as f:
@@ -26,7 +30,10 @@ def test_state_lists_offsets_and_unread_bytes(tmp_path, cli_env):
     listing = logingest("state", "--home", str(home), "--json", env=cli_env)
     assert listing.returncode == 0, listing.stderr
     rows = {row["path"]: row for row in map(json.loads, listing.stdout.splitlines())}
-    assert sorted(rows) == sorted(str(p.resolve()) for p in files)
+    assert sorted(rows) == sorted(str(p.resolve()) for p in [*files, longer])
+    # 200 lines settle a format, kept for the next reads; 20 lines are detected again next time.
+    assert rows[str(longer.resolve())]["format"] == "bracket_column2"
+    assert rows[str(files[0].resolve())]["format"] is None
     grown = rows[str(files[0].resolve())]
     assert grown["unread"] == len(b"2026-11-26 13:00:00,000 INFO [main] c.a.B - appended\n")
     assert grown["offset"] == grown["size"] - grown["unread"]

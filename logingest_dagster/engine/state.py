@@ -143,7 +143,8 @@ class OffsetStore:
     # -- operator commands ----------------------------------------------------------------
 
     def tracked(self) -> list[dict]:
-        """Tracked streams for `logingest state`: path, offset, size, unread bytes, file status.
+        """Tracked streams for `logingest state`: path, offset, size, unread bytes, file status,
+        and the format kept for the file (None until a full sample of it settled one).
 
         `size` and `unread` are taken from the file now when it is still the tracked one; a file
         replaced at the path is unread from 0; a missing file shows what was last seen.
@@ -166,6 +167,7 @@ class OffsetStore:
                     "size": size,
                     "unread": unread,
                     "status": status,
+                    "format": (row.format or "").partition("/")[2] or None,
                     "committed_at": row.committed_at,
                 }
             )
