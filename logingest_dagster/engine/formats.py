@@ -292,6 +292,9 @@ _COLUMN_SPECS = tuple(
     )
 )
 
+# The name of a user's per-directory pattern (`custom_format`).
+CUSTOM = "custom"
+
 # A format with no level field: every record is UNKNOWN.
 PLAIN = LogFormat("plain", r"^(?P<level>\b\B)")
 
@@ -310,7 +313,7 @@ def custom_format(pattern: str) -> LogFormat:
         _extract(pa.Array.from_buffers(pa.large_binary(), 1, [None, empty, empty]), anchored)
     except pa.ArrowInvalid as exc:
         raise ValueError(f"level pattern {pattern!r} is not a valid RE2 regex: {exc}") from exc
-    return LogFormat("custom", anchored, _any)
+    return LogFormat(CUSTOM, anchored, _any)
 
 
 def format_stored(value: str | None) -> LogFormat | None:
@@ -416,7 +419,7 @@ def detect_format(
     for wrapper, prefix in WRAPPERS:
         if best_hits == total:
             break
-        prefix_re = _py_regex("^(?:" + prefix + ")")
+        prefix_re = py_regex("^(?:" + prefix + ")")
         inner = [line[m.end() :] for line in lines if (m := prefix_re.match(line))]
         if len(inner) <= best_hits:
             continue
@@ -454,18 +457,19 @@ def _sample_list(
     return [line if line.endswith(b"\n") else line + b"\n" for line in lines]
 
 
-_PY_REGEX: dict[str, re.Pattern[bytes]] = {}
+_PY_REGEXES: dict[str, re.Pattern[bytes]] = {}
 
 
-def _py_regex(pattern: str) -> re.Pattern[bytes]:
-    compiled = _PY_REGEX.get(pattern)
+def py_regex(pattern: str) -> re.Pattern[bytes]:
+    """`pattern` compiled by Python's `re`, once per process (for small samples and blocks)."""
+    compiled = _PY_REGEXES.get(pattern)
     if compiled is None:
-        compiled = _PY_REGEX[pattern] = re.compile(pattern.encode())
+        compiled = _PY_REGEXES[pattern] = re.compile(pattern.encode())
     return compiled
 
 
 def _py_hits(fmt: LogFormat, lines: list[bytes]) -> int:
-    regex = _py_regex(fmt.pattern)
+    regex = py_regex(fmt.pattern)
     levels: dict[bytes, bool] = {}
     hits = 0
     for line in lines:

@@ -12,14 +12,20 @@ blocks, so the counts do not depend on where blocks are cut.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 from pyarrow import _compute
 
-from logingest_dagster.engine.formats import PLAIN, LogFormat, call, match_regex
+from logingest_dagster.engine.formats import (
+    CUSTOM,
+    PLAIN,
+    LogFormat,
+    call,
+    match_regex,
+    py_regex,
+)
 from logingest_dagster.engine.levels import CONTINUED, LEVELS
 
 UNKNOWN_CODE = LEVELS.index("UNKNOWN")
@@ -188,6 +194,14 @@ class RecordCounter:
         n = len(lines)
         if self.fmt is PLAIN:
             return np.full(n, CODE_NONE, dtype=np.uint8)
+        if n <= _SMALL_BLOCK and self.fmt.name != CUSTOM:  # a user's pattern may be RE2-only
+            match = py_regex(self.fmt.pattern).match
+            found = (match(line) for line in lines.to_pylist())
+            return np.fromiter(
+                (self._code_of(m.group("level") if m else None) for m in found),
+                dtype=np.uint8,
+                count=n,
+            )
         tokens = self.fmt.tokens(lines)
         if tokens.null_count == n:
             return np.full(n, CODE_NONE, dtype=np.uint8)
@@ -246,17 +260,17 @@ def _take(lines: pa.Array, idx: np.ndarray) -> pa.Array:
 # Below this many lines Python's `re` (compiled once, cached) beats a pyarrow call, which compiles
 # its RE2 pattern on every call (~80 microseconds for NOT_RECORD; Python needs ~0.15 per line
 # here, as these patterns fail on a line's first bytes). Both match leftmost-first, and these
-# patterns mean the same in both.
+# patterns mean the same in both (detection scores formats with Python's `re` too).
 _SMALL = 512
-_PY_PATTERNS: dict[str, re.Pattern[bytes]] = {}
+# The same for a block's level tokens, whose patterns cost Python ~1 microsecond a line: the few
+# lines appended to a file since the last run are classified without a pyarrow call.
+_SMALL_BLOCK = 48
 
 
 def _matches(lines: pa.Array, pattern: str, ours: bool = True) -> np.ndarray:
     """`ours`: one of this module's patterns (a user's may use RE2-only syntax)."""
     if ours and len(lines) <= _SMALL:
-        regex = _PY_PATTERNS.get(pattern)
-        if regex is None:
-            regex = _PY_PATTERNS[pattern] = re.compile(pattern.encode())
+        regex = py_regex(pattern)
         # `match` where the pattern is anchored: `search` would try every position.
         find = regex.match if pattern.startswith("^") else regex.search
         return np.array([find(line) is not None for line in lines.to_pylist()], dtype=bool)

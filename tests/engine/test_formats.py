@@ -443,7 +443,7 @@ Dec 10 06:55:47 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
-def test_format_counts(tmp_path, name):
+def test_format_counts(tmp_path, name, token_engine):
     text, expected = SAMPLES[name]
     result = scan_text(tmp_path, text)
     assert result.error is None
@@ -453,7 +453,7 @@ def test_format_counts(tmp_path, name):
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
-def test_format_counts_with_crlf_and_no_final_newline(tmp_path, name):
+def test_format_counts_with_crlf_and_no_final_newline(tmp_path, name, token_engine):
     text, expected = SAMPLES[name]
     crlf = text.replace("\n", "\r\n").removesuffix("\r\n")
     result = scan_text(tmp_path, crlf)

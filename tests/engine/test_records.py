@@ -120,7 +120,7 @@ def test_continuation_lines_belong_to_the_record_above(tmp_path, name):
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 @pytest.mark.parametrize("chunk_size", CHUNK_SIZES)
-def test_counts_do_not_depend_on_chunk_size(tmp_path, name, chunk_size):
+def test_counts_do_not_depend_on_chunk_size(tmp_path, name, chunk_size, token_engine):
     text, expected = SAMPLES[name]
     result = scan_text(tmp_path, text, chunk_size=chunk_size)
     assert nonzero(result.counts) == expected
