@@ -45,7 +45,7 @@ class ScanRequest:
     final: bool = True
     compressed: bool = False
     options: ScanOptions | None = None
-    # The file's format as stored from an earlier read (`formats.stored_name`): the scan then
+    # The file's format as stored from an earlier read (`ScanResult.stored_format`): the scan then
     # neither reads the file's head nor detects, unless a level pattern overrides formats.
     format: str | None = None
 

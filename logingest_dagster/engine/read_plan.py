@@ -32,7 +32,7 @@ class Checkpoint:
     mtime: float
     seq: int  # id of the commit that wrote the row: the compare-and-set token
     committed_at: float
-    format: str | None = None  # the file's settled format (`formats.stored_name`), if known
+    format: str | None = None  # the file's settled format (`ScanResult.stored_format`), if known
 
 
 class TaskKind(StrEnum):

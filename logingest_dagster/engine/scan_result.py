@@ -53,6 +53,6 @@ class ScanResult:
 
     @property
     def stored_format(self) -> str | None:
-        """What the offset store keeps of `format` (see `formats.stored_name`): only a settled
-        one, so an early guess from a file's first few lines is not kept."""
+        """What the offset store keeps of `format`, read back by `formats.format_stored`: only a
+        settled one, so an early guess from a file's first few lines is not kept."""
         return f"{DETECTION_VERSION}/{self.format}" if self.format_settled and self.format else None
