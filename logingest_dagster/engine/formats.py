@@ -357,7 +357,9 @@ _FIELD_START = frozenset(b"[(<|:" + bytes(range(65, 91)) + bytes(range(97, 123))
 _FIELD_CACHE: dict[bytes, int] = {}
 _FIELD_CACHE_MAX = 1 << 16
 # Sample lines on which every column is scored before the others are scored column by column.
-_COLUMN_HEAD = 24
+# Fewer is quicker (a line scored for one column costs a tenth of one scored for all twenty) and
+# changes no choice: the others are then scored exactly wherever they could still win.
+_COLUMN_HEAD = 8
 
 _UPPER = bytes(range(65, 91))
 _LOWER = bytes(range(97, 123))
