@@ -99,7 +99,7 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
         check_directories(settings)
     except SettingsError as exc:
         _fail(str(exc))
-    if os.environ.get(_RUN_CHILD) != "1":
+    if os.environ.get(_RUN_CHILD) != "1":  # set: already the run's own process (tests)
         _continue_in_own_session()
     from logingest_dagster import forkserver
 
@@ -296,7 +296,6 @@ def _continue_in_own_session() -> None:
     pid = os.fork()
     if pid == 0:
         os.setsid()
-        os.environ[_RUN_CHILD] = "1"
         return
 
     def forward(signo, _frame) -> None:

@@ -21,6 +21,15 @@ def logingest(*args: str, env: dict, timeout: float = 120) -> subprocess.Complet
     )
 
 
+def modules_loaded_by(code: str) -> set[str]:
+    """The top-level modules a fresh interpreter has loaded once it has run `code`."""
+    script = f"{code}\nimport sys\nprint(' '.join(sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    return {name.partition(".")[0] for name in result.stdout.split()}
+
+
 def expected_totals(paths) -> dict[str, int]:
     """The engine's counts for whole files: what a pipeline run must commit, once."""
     totals = empty_counts()

@@ -166,15 +166,23 @@ class BatchScan(Iterator[ScanResult]):
             return whole
         options = self._options(request)
         count = min(length // self.split_piece, SPLIT_PER_WORKER * self.workers)
-        split = split_range(request.path, request.start, request.stop, count, options)
+        split = split_range(
+            request.path,
+            request.start,
+            request.stop,
+            count,
+            options,
+            _known_format(request, options),
+        )
         if split is None:
             return whole
         fmt, pieces = split
-        group = _Group(request, pieces, options or ScanOptions(), fmt)
+        group = _Group(request, pieces, options, fmt)
         self._groups.append(group)
         return group
 
     def _options(self, request: ScanRequest) -> ScanOptions | None:
+        """A request's own options, else the per-file ones (a directory's level pattern)."""
         if request.options is None and self.options_for is not None:
             return self.options_for(request.path)
         return request.options
@@ -235,10 +243,11 @@ class BatchScan(Iterator[ScanResult]):
         (and None for an interrupted request, whose partial result goes to `stopped`)."""
         request, piece = group.request, group.pieces[index]
         last = index == len(group.pieces) - 1
-        options = group.options if group.fmt is not None else self._options(request)
-        fmt = group.fmt
-        if fmt is None and request.format and not (options and options.level_pattern):
-            fmt = format_stored(request.format)
+        if group.fmt is None:  # a whole request, resolved here on the scanning thread
+            options = self._options(request)
+            fmt = _known_format(request, options)
+        else:
+            options, fmt = group.options, group.fmt
         scanner = RangeScanner(
             request.path,
             piece.start,
@@ -284,6 +293,13 @@ class BatchScan(Iterator[ScanResult]):
                 return not group.left
             self._groups.remove(group)
             return True
+
+
+def _known_format(request: ScanRequest, options: ScanOptions | None) -> LogFormat | None:
+    """The request's stored format, unless a level pattern overrides formats (then: detect)."""
+    if options and options.level_pattern:
+        return None
+    return format_stored(request.format)
 
 
 def scan_files(

@@ -42,7 +42,7 @@ from logingest_dagster.engine.levels import (
     level_of_word,
 )
 from logingest_dagster.engine.memory import SYSTEM_POOL
-from logingest_dagster.engine.scan_result import DETECTION_VERSION
+from logingest_dagster.engine.scan_result import stored_format_name
 
 TokenMapper = Callable[[str], "str | None"]
 
@@ -316,14 +316,12 @@ def custom_format(pattern: str) -> LogFormat:
     return LogFormat(CUSTOM, anchored, _any)
 
 
-def format_stored(value: str | None) -> LogFormat | None:
+def format_stored(stored: str | None) -> LogFormat | None:
     """The format an offset row stores (`ScanResult.stored_format`), or None: nothing stored,
     another DETECTION_VERSION, or a name this version does not know (detect again)."""
-    version, _, name = (value or "").partition("/")
-    if version != str(DETECTION_VERSION) or not name:
-        return None
+    name = stored_format_name(stored)
     try:
-        return format_named(name)
+        return None if name is None else format_named(name)
     except KeyError:
         return None
 
@@ -357,8 +355,8 @@ _FIELD_START = frozenset(b"[(<|:" + bytes(range(65, 91)) + bytes(range(97, 123))
 _FIELD_CACHE: dict[bytes, int] = {}
 _FIELD_CACHE_MAX = 1 << 16
 # Sample lines on which every column is scored before the others are scored column by column.
-# Fewer is quicker (a line scored for one column costs a tenth of one scored for all twenty) and
-# changes no choice: the others are then scored exactly wherever they could still win.
+# Fewer is quicker (8 instead of 24: detection 0.29 -> 0.27 ms a file on `many`) and changes no
+# choice: the rest of the sample is scored exactly for every column that could still win.
 _COLUMN_HEAD = 8
 
 _UPPER = bytes(range(65, 91))

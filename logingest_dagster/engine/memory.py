@@ -8,7 +8,7 @@ scan's time goes to the kernel zeroing fresh pages, and whether memory stays fla
   (`SYSTEM_POOL`) reuses the memory just freed.
 - glibc raises its mmap threshold each time a large block is freed, after which blocks of a few
   MB come from the heap and fragment it: peak RSS rose through a 2 GB file (87 -> 102 MB). A
-  fixed threshold keeps it flat (87 MB for 200 MB and 2 GB files alike).
+  fixed threshold keeps it flat (97 MB for 200 MB and 2 GB files alike, `bench_memory.py`).
 """
 
 from __future__ import annotations

@@ -287,7 +287,12 @@ class Piece:
 
 
 def split_range(
-    path: str, start: int, stop: int | None, pieces: int, options: ScanOptions | None = None
+    path: str,
+    start: int,
+    stop: int | None,
+    pieces: int,
+    options: ScanOptions | None = None,
+    fmt: LogFormat | None = None,
 ) -> tuple[LogFormat, list[Piece]] | None:
     """Cut `[start, stop)` of an uncompressed file into up to `pieces` ranges at line ends, so
     that scanning them (`RangeScanner(..., fmt=, before=)`) and adding up the results
@@ -297,7 +302,8 @@ def split_range(
     line before it is shorter than SPLIT_WINDOW, so that line is read back whole (its state
     carries into the next piece) and is never one of the over-long lines a scan skips. None
     where the range should be scanned in one piece (a binary file, an unreadable one, nothing
-    to cut); the scan itself then reports what is wrong.
+    to cut); the scan itself then reports what is wrong. `fmt`: the file's format when it is
+    already known (stored from an earlier read); else it is detected from the file's head.
     """
     options = options or ScanOptions()
     try:
@@ -307,10 +313,11 @@ def split_range(
         end = st.st_size if stop is None else min(stop, st.st_size)
         with open(path, "rb", buffering=0) as f:
             fd = f.fileno()
-            head = f.read(SNIFF_BYTES)
-            if b"\x00" in head:
-                return None
-            fmt = sniff(head, options)
+            if fmt is None:
+                head = f.read(SNIFF_BYTES)
+                if b"\x00" in head:
+                    return None
+                fmt = sniff(head, options)
             out: list[Piece] = []
             lo, before = start, None
             for i in range(1, pieces):
@@ -358,7 +365,8 @@ def merge_results(path: str, start: int, pieces: list[Piece], results: list) -> 
             failed = ScanResult(path=path, start=start, end=start, format=result.format)
             failed.error = result.error
             return failed
-        merged.format = merged.format or result.format
+        if not merged.format:  # every piece is scanned with the same format
+            merged.format, merged.format_settled = result.format, result.format_settled
         merged.lines += result.lines
         merged.long_lines += result.long_lines
         for level, n in result.counts.items():

@@ -53,6 +53,13 @@ class ScanResult:
 
     @property
     def stored_format(self) -> str | None:
-        """What the offset store keeps of `format`, read back by `formats.format_stored`: only a
+        """What the offset store keeps of `format` (read back by `stored_format_name`): only a
         settled one, so an early guess from a file's first few lines is not kept."""
         return f"{DETECTION_VERSION}/{self.format}" if self.format_settled and self.format else None
+
+
+def stored_format_name(stored: str | None) -> str | None:
+    """The format name in a `ScanResult.stored_format`, or None: nothing stored, or stored under
+    another DETECTION_VERSION (the file is detected again)."""
+    version, _, name = (stored or "").partition("/")
+    return name if version == str(DETECTION_VERSION) and name else None

@@ -24,7 +24,7 @@ from logingest_dagster.engine.identity import FileIdentity, Fingerprint
 from logingest_dagster.engine.levels import LEVELS
 from logingest_dagster.engine.planner import plan_reads
 from logingest_dagster.engine.read_plan import Checkpoint, Forget, Plan, ReadTask, TaskKind
-from logingest_dagster.engine.scan_result import ScanResult
+from logingest_dagster.engine.scan_result import ScanResult, stored_format_name
 from logingest_dagster.engine.state_commit import CommitSummary, commit_results
 from logingest_dagster.engine.state_schema import (
     SCHEMA_VERSION,
@@ -167,7 +167,7 @@ class OffsetStore:
                     "size": size,
                     "unread": unread,
                     "status": status,
-                    "format": (row.format or "").partition("/")[2] or None,
+                    "format": stored_format_name(row.format),
                     "committed_at": row.committed_at,
                 }
             )

@@ -27,22 +27,30 @@ schema_version = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
 )
 
+
+def _offset_columns_v1() -> list[sa.Column]:
+    """`offsets` as version 1 made it; later versions add columns by migration."""
+    return [
+        sa.Column("path", sa.String, primary_key=True),
+        sa.Column("dev", sa.BigInteger, nullable=False),
+        sa.Column("inode", sa.BigInteger, nullable=False),
+        sa.Column("fingerprint", sa.String, nullable=False),
+        sa.Column("fingerprint_len", sa.Integer, nullable=False),
+        sa.Column("committed_offset", sa.BigInteger, nullable=False),  # bytes consumed
+        sa.Column("size", sa.BigInteger, nullable=False),
+        sa.Column("mtime", sa.Float, nullable=False),
+        sa.Column("seq", sa.BigInteger, nullable=False),  # commits.id that wrote it: the CAS token
+        sa.Column("committed_at", sa.Float, nullable=False),
+    ]
+
+
 # One row per tracked stream (logical .log path): the file it follows and how far it is read.
 # Dropped when the file is gone; the stream's statistics live on in `stream_stats`.
 offsets = sa.Table(
     "offsets",
     metadata,
-    sa.Column("path", sa.String, primary_key=True),
-    sa.Column("dev", sa.BigInteger, nullable=False),
-    sa.Column("inode", sa.BigInteger, nullable=False),
-    sa.Column("fingerprint", sa.String, nullable=False),
-    sa.Column("fingerprint_len", sa.Integer, nullable=False),
-    sa.Column("committed_offset", sa.BigInteger, nullable=False),  # bytes consumed
-    sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("mtime", sa.Float, nullable=False),
-    sa.Column("seq", sa.BigInteger, nullable=False),  # commits.id that wrote it: the CAS token
-    sa.Column("committed_at", sa.Float, nullable=False),
-    sa.Column("format", sa.String, nullable=True),  # ScanResult.stored_format; None: detect
+    *_offset_columns_v1(),
+    sa.Column("format", sa.String, nullable=True),  # version 2: ScanResult.stored_format
 )
 
 
@@ -94,27 +102,9 @@ def from_db_int(value: int) -> int:
     return value + (1 << 64) if value < 0 else value
 
 
-def _offsets_v1(meta: sa.MetaData) -> sa.Table:
-    """`offsets` as version 1 made it."""
-    return sa.Table(
-        "offsets",
-        meta,
-        sa.Column("path", sa.String, primary_key=True),
-        sa.Column("dev", sa.BigInteger, nullable=False),
-        sa.Column("inode", sa.BigInteger, nullable=False),
-        sa.Column("fingerprint", sa.String, nullable=False),
-        sa.Column("fingerprint_len", sa.Integer, nullable=False),
-        sa.Column("committed_offset", sa.BigInteger, nullable=False),
-        sa.Column("size", sa.BigInteger, nullable=False),
-        sa.Column("mtime", sa.Float, nullable=False),
-        sa.Column("seq", sa.BigInteger, nullable=False),
-        sa.Column("committed_at", sa.Float, nullable=False),
-    )
-
-
 def _migrate_to_1(conn: sa.Connection) -> None:
     # stream_stats, commits and write_lock are still as version 1 made them.
-    _offsets_v1(sa.MetaData()).create(conn)
+    sa.Table("offsets", sa.MetaData(), *_offset_columns_v1()).create(conn)
     metadata.create_all(conn, tables=[stream_stats, commits, write_lock])
     conn.execute(sa.insert(write_lock).values(id=1, writes=0))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
+import pytest
 import sqlalchemy as sa
 
 from logingest_dagster.engine import scan as scan_module
@@ -16,105 +17,117 @@ from logingest_dagster.engine.state import open_store, plan_reads
 from logingest_dagster.engine.state_schema import SCHEMA_VERSION, _migrate_to_1
 
 LOG4J = "2026-11-26 12:00:{s:02d},000 {level} [main] c.a.B - message {i}\n"
+STORED = f"{DETECTION_VERSION}/bracket_column2"  # what LOG4J lines are detected as, stored
 
 
 def _lines(n: int, start: int = 0, level: str = "INFO") -> str:
     return "".join(LOG4J.format(s=i % 60, level=level, i=i) for i in range(start, start + n))
 
 
-def _run(home, logs, options: ScanOptions | None = None):
-    """One run as the Dagster job makes it: plan, scan with the stored formats, commit."""
+def _append(path, n: int, level: str) -> None:
+    with path.open("a") as f:
+        f.write(_lines(n, start=10_000, level=level))
+
+
+def _run(home, logs, options: ScanOptions | None = None, **split: int):
+    """One run as the Dagster job makes it: plan, scan with the stored formats, commit.
+    `split`: BatchScan's split sizes, to have one file scanned as several pieces."""
     with open_store(home) as store:
         plan = plan_reads(store, discover([str(logs)], 2).entries, now=time.time() + 3600)
         requests = [
             ScanRequest(t.path, t.start, t.stop, final=t.final, format=t.format, options=options)
             for t in plan.tasks
         ]
-        results = {(r.path, r.start): r for r in BatchScan(requests, workers=2)}
+        results = {(r.path, r.start): r for r in BatchScan(requests, workers=2, **split)}
         done = [(t, results[(t.path, t.start)]) for t in plan.tasks]
         store.commit(f"run-{time.monotonic_ns()}", done, plan.forgotten)
         return plan, done, store.checkpoints()
+
+
+@pytest.fixture
+def logs(tmp_path):
+    path = tmp_path / "logs"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def app(logs):
+    """A log4j file long enough to settle its format, read once by a first run."""
+    path = logs / "app.log"
+    path.write_text(_lines(200))
+    _, _, rows = _run(logs.parent / "home", logs)
+    assert rows[str(path)].format == STORED
+    return path
 
 
 def _refuse(head, options):
     raise AssertionError("detected again")  # the scan then reports an internal error
 
 
-def test_a_grown_file_is_read_on_without_detecting_it_again(tmp_path, monkeypatch):
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    app = logs / "app.log"
-    app.write_text(_lines(200))
-    _, _, rows = _run(tmp_path / "home", logs)
-    assert rows[str(app)].format == f"{DETECTION_VERSION}/bracket_column2"
-
-    with app.open("a") as f:
-        f.write(_lines(10, start=200, level="ERROR"))
+def test_a_grown_file_is_read_on_without_detecting_it_again(app, logs, monkeypatch):
+    _append(app, 10, "ERROR")
     monkeypatch.setattr(scan_module, "sniff", _refuse)
-    plan, done, rows = _run(tmp_path / "home", logs)
-    assert [t.format for t in plan.tasks] == [f"{DETECTION_VERSION}/bracket_column2"]
+    plan, done, rows = _run(logs.parent / "home", logs)
+    assert [t.format for t in plan.tasks] == [STORED]
     [(_, result)] = done
     assert result.error is None
     assert result.counts["ERROR"] == 10
-    assert rows[str(app)].format == f"{DETECTION_VERSION}/bracket_column2"
+    assert rows[str(app)].format == STORED
 
 
-def test_a_file_shorter_than_the_sample_is_detected_again_until_it_is_not(tmp_path):
-    logs = tmp_path / "logs"
-    logs.mkdir()
+def test_a_file_scanned_in_pieces_keeps_its_format_and_is_not_detected_again(logs, monkeypatch):
+    app = logs / "app.log"
+    app.write_text(_lines(3000))
+    split = {"split_bytes": 64 << 10, "split_piece": 32 << 10}
+    _, [(_, first)], rows = _run(logs.parent / "home", logs, **split)
+    assert first.lines == 3000
+    assert rows[str(app)].format == STORED
+
+    _append(app, 2000, "WARN")  # enough to be split again
+    monkeypatch.setattr(scan_module, "sniff", _refuse)
+    _, [(_, result)], rows = _run(logs.parent / "home", logs, **split)
+    assert result.error is None
+    assert result.counts["WARN"] == 2000
+    assert rows[str(app)].format == STORED
+
+
+def test_a_file_shorter_than_the_sample_is_detected_again_until_it_is_not(logs):
     app = logs / "app.log"
     app.write_text("starting up\n" + _lines(3))  # too few lines to settle on a format
-    _, _, rows = _run(tmp_path / "home", logs)
+    _, _, rows = _run(logs.parent / "home", logs)
     assert rows[str(app)].format is None
 
-    with app.open("a") as f:
-        f.write(_lines(SNIFF_LINES, start=3))
-    _, _, rows = _run(tmp_path / "home", logs)
-    assert rows[str(app)].format == f"{DETECTION_VERSION}/bracket_column2"
+    _append(app, SNIFF_LINES, "INFO")
+    _, _, rows = _run(logs.parent / "home", logs)
+    assert rows[str(app)].format == STORED
 
 
-def test_a_level_pattern_overrides_a_stored_format(tmp_path):
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    app = logs / "app.log"
-    app.write_text(_lines(200))
-    _run(tmp_path / "home", logs)
-    with app.open("a") as f:
-        f.write(_lines(5, start=200, level="WARN"))
+def test_a_level_pattern_overrides_a_stored_format(app, logs):
+    _append(app, 5, "WARN")
     # The override reads the 4th field, the thread: no level there, so all 5 are UNKNOWN.
     override = ScanOptions(level_pattern=r"^\S+ \S+ \S+ \[(?P<level>\w+)\]")
-    _, done, rows = _run(tmp_path / "home", logs, override)
-    [(_, result)] = done
+    _, [(_, result)], rows = _run(logs.parent / "home", logs, override)
     assert result.format == "custom"
     assert result.counts["UNKNOWN"] == 5
     assert rows[str(app)].format is None  # an override is never stored as the file's format
 
 
-def test_a_format_stored_by_another_detection_version_is_detected_again(tmp_path):
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    app = logs / "app.log"
-    app.write_text(_lines(200))
-    _run(tmp_path / "home", logs)
-    db = tmp_path / "home" / "state" / "offsets.db"
-    with sqlite3.connect(db) as conn:
+def test_a_format_stored_by_another_detection_version_is_detected_again(app, logs):
+    with sqlite3.connect(logs.parent / "home" / "state" / "offsets.db") as conn:
         conn.execute("UPDATE offsets SET format = '0/column7'")
-    with app.open("a") as f:
-        f.write(_lines(5, start=200, level="WARN"))
-    _, done, rows = _run(tmp_path / "home", logs)
-    [(_, result)] = done
+    _append(app, 5, "WARN")
+    _, [(_, result)], rows = _run(logs.parent / "home", logs)
     assert result.counts["WARN"] == 5
-    assert rows[str(app)].format == f"{DETECTION_VERSION}/bracket_column2"
+    assert rows[str(app)].format == STORED
 
 
-def test_a_version_1_store_is_migrated_and_keeps_its_offsets(tmp_path):
-    logs = tmp_path / "logs"
-    logs.mkdir()
+def test_a_version_1_store_is_migrated_and_keeps_its_offsets(logs):
     app = logs / "app.log"
     app.write_text(_lines(200))
     # A store as version 1 left it, tracking app.log up to its end.
-    (tmp_path / "home" / "state").mkdir(parents=True)
-    db = tmp_path / "home" / "state" / "offsets.db"
+    db = logs.parent / "home" / "state" / "offsets.db"
+    db.parent.mkdir(parents=True)
     engine = sa.create_engine(f"sqlite:///{db}")
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)")
@@ -127,7 +140,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_offsets(tmp_path):
         )
     engine.dispose()
 
-    with open_store(tmp_path / "home") as store:
+    with open_store(logs.parent / "home") as store:
         rows = store.checkpoints()
     assert rows[str(app)].offset == app.stat().st_size
     assert rows[str(app)].format is None
