@@ -11,6 +11,7 @@ import pytest
 from logingest_dagster.engine.formats import detect_format, detect_format_exhaustive
 from logingest_dagster.engine.records import NOT_RECORD, LineBlock
 from logingest_dagster.engine.scan import ScanOptions, scan_range
+from tests.helpers import modules_loaded_by
 
 
 def scan_text(tmp_path, text: str, name: str = "sample.log", **kwargs):
@@ -614,3 +615,20 @@ def test_column_scoring_matches_the_re2_column_patterns():
                 if counts[fmt.name] > want_hits:
                     want, want_hits = fmt, counts[fmt.name]
             assert _best_column(sample, PLAIN, floor) == (want, want_hits)
+
+
+def test_a_logfmt_file_with_quoted_equals_signs_does_not_load_pandas(tmp_path):
+    # Lines whose quoted values hold `=` fall outside the fast pattern's guard; their tokens are
+    # nulled with a null scalar, and `pa.scalar(None, type)` would import pandas (~0.2 s).
+    log = tmp_path / "app.log"
+    log.write_text(
+        'ts=1 level=info msg="a=b"\n' * 100 + 'ts=2 msg="x level=debug" level=warn\n' * 100
+    )
+    loaded = modules_loaded_by(
+        "from logingest_dagster.engine.scan import scan_range\n"
+        f"result = scan_range({str(log)!r})\n"
+        "assert result.format == 'logfmt', result.format\n"
+        "assert result.counts['INFO'] == 100 and result.counts['WARN'] == 100, result.counts"
+    )
+    assert "pyarrow" in loaded
+    assert "pandas" not in loaded
