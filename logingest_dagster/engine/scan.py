@@ -22,10 +22,9 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
-import numpy as np
-
 from logingest_dagster.engine.formats import PLAIN, LogFormat, custom_format, detect_format
 from logingest_dagster.engine.levels import empty_counts
+from logingest_dagster.engine.newlines import newline_positions
 from logingest_dagster.engine.records import LineBlock, RecordCounter, record_mask
 from logingest_dagster.engine.scan_result import ScanOptions, ScanResult
 
@@ -267,7 +266,7 @@ def sniff(head: bytes, options: ScanOptions) -> LogFormat:
         data = head + b"\n"  # the whole file: its last line has no newline yet
     else:
         data = head[: cut + 1]
-    newlines = _newlines(data)[:SNIFF_LINES]
+    newlines = newline_positions(data)[:SNIFF_LINES]
     block = LineBlock.from_buffer(memoryview(data)[: newlines[-1] + 1], newlines)
     return detect_format(block.lines, record_mask(block))
 
@@ -398,15 +397,6 @@ def _read_buffer(size: int) -> mmap.mmap:
     return buf
 
 
-def _newline_flags(size: int) -> np.ndarray:
-    """This thread's scratch array for `_newlines`, grown as needed and reused (a new 4 MB array
-    per chunk costs page faults every time)."""
-    flags = getattr(_buffers, "flags", None)
-    if flags is None or len(flags) < size:
-        flags = _buffers.flags = np.empty(size, dtype=bool)
-    return flags[:size]
-
-
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, zlib.error | EOFError | gzip.BadGzipFile):
         return f"corrupt gzip file: {exc}"
@@ -415,10 +405,5 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _newlines(data: bytes | memoryview) -> np.ndarray:
-    chars = np.frombuffer(data, dtype=np.uint8)
-    return np.flatnonzero(np.equal(chars, 10, out=_newline_flags(len(chars))))
-
-
 def _block_of(data: bytes | memoryview) -> LineBlock:
-    return LineBlock.from_buffer(memoryview(data), _newlines(data))
+    return LineBlock.from_buffer(memoryview(data), newline_positions(data))
