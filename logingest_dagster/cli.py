@@ -27,8 +27,8 @@ from logingest_dagster.settings import (
 
 
 class _Console:
-    """A rich Console made on first use: rich costs a tenth of `logingest scan`'s start-up on a
-    small directory, and `scan` prints plain JSON."""
+    """A rich Console made on first use: importing rich costs ~30 ms, against ~110 ms for all of
+    `logingest scan`'s start-up, and `scan` prints plain JSON."""
 
     def __init__(self, **options: Any) -> None:
         self._options = options
@@ -202,7 +202,7 @@ def scan(paths, workers) -> None:
         report["skipped"] = errors
     click.echo(json.dumps(report))
     if sys.stdout is sys.__stdout__:  # the command itself, not a test runner capturing output
-        _exit_now(0)  # unloading numpy and pyarrow at exit costs ~20 ms
+        _exit_now(0)  # unloading numpy and pyarrow at exit costs ~15 ms
 
 
 @main.command()

@@ -21,14 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from logingest_dagster.engine.formats import LogFormat, format_stored
-from logingest_dagster.engine.scan import (
-    Piece,
-    RangeScanner,
-    ScanOptions,
-    ScanResult,
-    merge_results,
-    split_range,
-)
+from logingest_dagster.engine.scan import RangeScanner, ScanOptions, ScanResult
+from logingest_dagster.engine.split import Piece, merge_results, split_range
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +61,15 @@ class _Group:
     # Set for a split request (planning needs them); otherwise resolved by the thread scanning.
     options: ScanOptions | None = None
     fmt: LogFormat | None = None
-    results: list[ScanResult | None] = field(default_factory=list)
-    left: int = 0
+    results: list[ScanResult | None] = field(init=False)  # each piece's, once it has run
 
     def __post_init__(self) -> None:
         self.results = [None] * len(self.pieces)
-        self.left = len(self.pieces)
+
+    @property
+    def left(self) -> int:
+        """Pieces not finished yet."""
+        return self.results.count(None)
 
     def merged(self) -> ScanResult:
         if len(self.pieces) == 1 and self.results[0] is not None:
@@ -288,10 +285,10 @@ class BatchScan(Iterator[ScanResult]):
         """Record a piece's result; True when it was the group's last."""
         with self._lock:
             group.results[index] = result
-            group.left -= 1
-            if group.left or len(group.pieces) == 1:
-                return not group.left
-            self._groups.remove(group)
+            if group.left:
+                return False
+            if len(group.pieces) > 1:
+                self._groups.remove(group)
             return True
 
 

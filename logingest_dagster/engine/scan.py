@@ -19,7 +19,6 @@ import os
 import stat
 import threading
 import zlib
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from logingest_dagster.engine.formats import PLAIN, LogFormat, custom_format, detect_format
@@ -108,11 +107,10 @@ class RangeScanner:
             with self._open() as f:
                 initial = memoryview(b"")
                 if self.fmt is None:
-                    head = f.read(SNIFF_BYTES)
-                    if b"\x00" in head:
+                    head, fmt = detect_head(f, self.options)
+                    if fmt is None:
                         self._fail(BINARY)
                         return self.result
-                    fmt = self._sniff(head)
                     self.result.format_settled = not self.options.level_pattern and (
                         len(head) == SNIFF_BYTES or head.count(b"\n") >= SNIFF_LINES
                     )
@@ -152,9 +150,6 @@ class RangeScanner:
         if self.compressed:
             return gzip.open(self.path, "rb")  # type: ignore[return-value]
         return open(self.path, "rb", buffering=0)  # noqa: SIM115 - closed by the caller's with
-
-    def _sniff(self, head: bytes) -> LogFormat:
-        return sniff(head, self.options)
 
     def _read(self, f: BinaryIO, initial: memoryview) -> None:
         chunk_size = max(1, self.options.chunk_size)
@@ -255,6 +250,13 @@ class _LineLevelScanner(RangeScanner):
         self.levels += self._counter.line_levels(_block_of(data))
 
 
+def detect_head(f: BinaryIO, options: ScanOptions) -> tuple[bytes, LogFormat | None]:
+    """Read a file's first SNIFF_BYTES (from its current position, its start) and detect its
+    format from them; None for a binary file (NUL bytes there)."""
+    head = f.read(SNIFF_BYTES)
+    return head, None if b"\x00" in head else sniff(head, options)
+
+
 def sniff(head: bytes, options: ScanOptions) -> LogFormat:
     """The format of a file whose first (up to SNIFF_BYTES) bytes are `head`."""
     if options.level_pattern:
@@ -269,114 +271,6 @@ def sniff(head: bytes, options: ScanOptions) -> LogFormat:
     newlines = newline_positions(data)[:SNIFF_LINES]
     block = LineBlock.from_buffer(memoryview(data)[: newlines[-1] + 1], newlines)
     return detect_format(block.lines, record_mask(block))
-
-
-# How far from a planned cut a split looks for a line end, and for the start of the line before it.
-SPLIT_WINDOW = 64 << 10
-
-
-@dataclass(frozen=True)
-class Piece:
-    """One part of a split range: `[start, stop)`, and the line before `start` (None: the range's
-    own start, which has no line before it)."""
-
-    start: int
-    stop: int | None
-    before: bytes | None
-
-
-def split_range(
-    path: str,
-    start: int,
-    stop: int | None,
-    pieces: int,
-    options: ScanOptions | None = None,
-    fmt: LogFormat | None = None,
-) -> tuple[LogFormat, list[Piece]] | None:
-    """Cut `[start, stop)` of an uncompressed file into up to `pieces` ranges at line ends, so
-    that scanning them (`RangeScanner(..., fmt=, before=)`) and adding up the results
-    (`merge_results`) counts what one scan of the whole range counts.
-
-    A cut goes just after the first newline at or after its planned offset, and only where the
-    line before it is shorter than SPLIT_WINDOW, so that line is read back whole (its state
-    carries into the next piece) and is never one of the over-long lines a scan skips. None
-    where the range should be scanned in one piece (a binary file, an unreadable one, nothing
-    to cut); the scan itself then reports what is wrong. `fmt`: the file's format when it is
-    already known (stored from an earlier read); else it is detected from the file's head.
-    """
-    options = options or ScanOptions()
-    try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode):
-            return None
-        end = st.st_size if stop is None else min(stop, st.st_size)
-        with open(path, "rb", buffering=0) as f:
-            fd = f.fileno()
-            if fmt is None:
-                head = f.read(SNIFF_BYTES)
-                if b"\x00" in head:
-                    return None
-                fmt = sniff(head, options)
-            out: list[Piece] = []
-            lo, before = start, None
-            for i in range(1, pieces):
-                target = start + (end - start) * i // pieces
-                cut = _cut_near(fd, max(target, lo), lo, end)
-                if cut is None:
-                    continue
-                out.append(Piece(lo, cut[0], before))
-                lo, before = cut
-    except (OSError, ValueError):
-        return None
-    if not out:
-        return None
-    out.append(Piece(lo, stop, before))
-    return fmt, out
-
-
-def _cut_near(fd: int, target: int, lo: int, end: int) -> tuple[int, bytes] | None:
-    """(offset just after the first newline at or after `target`, the line that newline ends),
-    or None. The line starts no earlier than `lo` (a scan's start is a line start)."""
-    base = max(lo, target - SPLIT_WINDOW)
-    window = os.pread(fd, min(end, target + SPLIT_WINDOW) - base, base)
-    nl = window.find(b"\n", target - base)
-    if nl < 0 or base + nl + 1 >= end:
-        return None
-    prev = window.rfind(b"\n", 0, nl)
-    if prev < 0 and base > lo:
-        return None  # the line is too long to read back whole here
-    return base + nl + 1, window[prev + 1 : nl + 1]
-
-
-def merge_results(path: str, start: int, pieces: list[Piece], results: list) -> ScanResult:
-    """One result for a split range from its pieces' results (in order; None: never ran).
-
-    Counts cover `[start, end)` exactly: they stop at the first piece that did not finish its
-    range (interrupted, never run, or the file shrank under it). A failed piece fails the whole.
-    """
-    merged = ScanResult(path=path, start=start, end=start)
-    counts = merged.counts
-    for piece, result in zip(pieces, results, strict=True):
-        if result is None:
-            merged.interrupted = True
-            break
-        if result.error:
-            failed = ScanResult(path=path, start=start, end=start, format=result.format)
-            failed.error = result.error
-            return failed
-        if not merged.format:  # every piece is scanned with the same format
-            merged.format, merged.format_settled = result.format, result.format_settled
-        merged.lines += result.lines
-        merged.long_lines += result.long_lines
-        for level, n in result.counts.items():
-            counts[level] += n
-        merged.end = result.end
-        if result.interrupted:
-            merged.interrupted = True
-            break
-        if piece.stop is not None and result.end != piece.stop:
-            break  # the file changed under the scan: what follows is not contiguous
-    return merged
 
 
 _buffers = threading.local()
