@@ -116,9 +116,15 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
                 f"{progress.bytes_done / 1e6:.1f} MB"
             )
 
+        def orphaned(run_ids: list[str]) -> None:
+            err.print(
+                f"marked {len(run_ids)} run(s) failed, left unfinished by a `logingest run` "
+                f"that died: {', '.join(run_ids)}"
+            )
+
         try:
             run_id, status_, summary, progress = run_ingest(
-                settings, home, settings.worker_count, on_progress=show
+                settings, home, settings.worker_count, on_progress=show, on_orphaned=orphaned
             )
         except KeyboardInterrupt:
             err.print("[yellow]interrupted[/yellow]")

@@ -30,6 +30,7 @@ from logingest_dagster import alembic_cache, startup
 from logingest_dagster.defs.jobs import build_ingest_job, execution_config
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
+from logingest_dagster.orphaned_runs import fail_orphaned_runs, process_tags
 from logingest_dagster.settings import Settings
 
 PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
@@ -83,17 +84,24 @@ def run_ingest(
     home: str,
     worker_count: int,
     on_progress: Callable[[Progress], None] | None = None,
+    on_orphaned: Callable[[list[str]], None] | None = None,
 ) -> tuple[str, DagsterRunStatus, dict | None, Progress]:
     """Execute `ingest_logs`; returns (run_id, status, publish summary or None, progress).
 
     Ctrl+C cancels the run the way the UI's Terminate does: the run is marked CANCELING, the
     executor stops its step processes (each reports what it had counted), and the run ends
     CANCELED with nothing committed. A second Ctrl+C stops waiting at once.
+
+    First, runs left unfinished by a `logingest run` process that died are marked failed
+    (`orphaned_runs`); `on_orphaned` gets their ids.
     """
     # Engine events the executor logs in this process (step workers starting) are debug detail here.
     logging.getLogger("dagster").setLevel(logging.WARNING)
     instance = ensure_instance(home)
     startup.resume_collection()  # paused by the command line while Dagster loaded
+    orphaned = fail_orphaned_runs(instance)
+    if orphaned and on_orphaned:
+        on_orphaned(orphaned)
     token = uuid.uuid4().hex
     progress = Progress()
     outcome: dict = {}
@@ -104,7 +112,7 @@ def run_ingest(
                 reconstructable(build_ingest_job_default),
                 instance=instance,
                 run_config=run_config_for(settings, home, worker_count),
-                tags={"logingest/cli": token},
+                tags={"logingest/cli": token, **process_tags()},
             ) as result:
                 outcome["summary"] = (
                     result.output_for_node("publish_results") if result.success else None

@@ -1,5 +1,6 @@
 """SIGKILL a real `logingest run` (its whole process group: run, forkserver, steps) at several
-moments; the next clean run still ends with every record counted exactly once."""
+moments; the next clean run still ends with every record counted exactly once, and ends the runs
+the killed processes left STARTED in the instance."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import time
 
 import pytest
+from dagster import DagsterInstance, DagsterRunStatus
 
 from logingest_dagster.sample import write_sample
 from tests.helpers import LOGINGEST, expected_totals, logingest, parquet_totals
@@ -58,3 +60,9 @@ def test_killed_runs_then_one_clean_run_count_everything_once(tmp_path, cli_env)
     expected = expected_totals(files)
     assert summary["totals"] == expected
     assert parquet_totals(home) == expected
+    with DagsterInstance.from_config(cli_env["DAGSTER_HOME"]) as instance:
+        runs = instance.get_runs()
+    assert all(run.is_finished for run in runs), "a killed run is still shown as running"
+    # A kill during start-up may come before its run exists, one near the end after it succeeded.
+    assert {run.status for run in runs} == {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}
+    assert "left unfinished by a `logingest run` that died" in clean.stderr
