@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_HOME = "data"
+# The offset store's URL, when set. A password kept here stays out of the run config, which the
+# Dagster instance stores with every run and the UI shows: runs refer to the variable by name.
+STATE_URL_ENV = "LOGINGEST_STATE_URL"
 
 
 class SettingsError(ValueError):
@@ -124,7 +128,7 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SettingsError(f"{path}: invalid JSON: {exc}") from exc
-    return parse_settings(raw, str(path))
+    return with_state_url_from_env(parse_settings(raw, str(path)), str(path))
 
 
 def settings_from_env() -> Settings:
@@ -132,7 +136,28 @@ def settings_from_env() -> Settings:
     config = os.environ.get("LOGINGEST_CONFIG")
     if config:
         return load_settings(config)
-    return Settings(log_dirs=[str(Path(home_from_env()) / "sample")])
+    return with_state_url_from_env(Settings(log_dirs=[str(Path(home_from_env()) / "sample")]))
+
+
+def with_state_url_from_env(settings: Settings, source: str = "settings") -> Settings:
+    """`settings` with the store URL of `LOGINGEST_STATE_URL`, if set. A different `state.url`
+    beside it is an error rather than a silent choice between two stores."""
+    url = os.environ.get(STATE_URL_ENV)
+    if not url:
+        return settings
+    if settings.state_url not in (None, url):
+        raise SettingsError(f"{source}: 'state.url' and ${STATE_URL_ENV} name different stores")
+    return replace(settings, state_url=url)
+
+
+def state_url_from_env(settings: Settings) -> bool:
+    """Whether the store URL is the one `LOGINGEST_STATE_URL` holds (runs then name the variable)."""
+    return settings.state_url is not None and settings.state_url == os.environ.get(STATE_URL_ENV)
+
+
+def url_password(url: str | None) -> bool:
+    """Whether a store URL holds a password (`postgresql://user:secret@host/db`)."""
+    return bool(url) and "://" in url and urlsplit(url).password is not None
 
 
 def home_from_env() -> str:

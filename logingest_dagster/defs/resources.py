@@ -7,13 +7,24 @@ system already rejects unknown keys and wrong types; `settings()` adds the range
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from logingest_dagster.engine.scan_result import ScanOptions
-from logingest_dagster.settings import Settings, home_from_env, settings_from_env, validate
+from logingest_dagster.settings import (
+    STATE_URL_ENV,
+    Settings,
+    home_from_env,
+    settings_from_env,
+    state_url_from_env,
+    url_password,
+    validate,
+)
+
+logger = logging.getLogger(__name__)
 
 
 class LogIngestResource(ConfigurableResource):
@@ -37,7 +48,9 @@ class LogIngestResource(ConfigurableResource):
         None, description="Regex matching the first line of a record; overrides the heuristic."
     )
     state_url: str | None = Field(
-        None, description="Offset store URL; default SQLite in <home>/state."
+        None,
+        description=f"Offset store URL; default SQLite in <home>/state. Keep a password out of "
+        f"run config with ${STATE_URL_ENV}, which runs refer to by name.",
     )
 
     def settings(self) -> Settings:
@@ -71,6 +84,12 @@ def resource_from_env() -> LogIngestResource:
 
 
 def resource_from_settings(settings: Settings, home: str) -> LogIngestResource:
+    if url_password(settings.state_url) and not state_url_from_env(settings):
+        logger.warning(
+            "state.url holds a password, which Dagster stores in each run's config and shows "
+            "in the UI; put the URL in $%s instead",
+            STATE_URL_ENV,
+        )
     return LogIngestResource(
         home=str(Path(home).resolve()),
         log_dirs=[str(Path(d).resolve()) for d in settings.log_dirs],
@@ -80,5 +99,5 @@ def resource_from_settings(settings: Settings, home: str) -> LogIngestResource:
         partial_line_grace_seconds=settings.partial_line_grace_seconds,
         level_patterns={str(Path(d).resolve()): p for d, p in settings.level_patterns.items()},
         multiline_start_pattern=settings.multiline_start_pattern,
-        state_url=settings.state_url,
+        state_url=EnvVar(STATE_URL_ENV) if state_url_from_env(settings) else settings.state_url,
     )
