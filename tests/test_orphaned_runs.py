@@ -17,6 +17,9 @@ from logingest_dagster.orphaned_runs import (
     fail_orphaned_runs,
     process_tags,
 )
+from logingest_dagster.runner import ensure_instance
+from logingest_dagster.sample import write_sample
+from tests.helpers import logingest
 
 
 @pytest.fixture
@@ -85,3 +88,18 @@ def test_runs_of_another_host_or_not_from_the_command_line_are_left_alone(instan
     assert status_of(instance, other_host) == DagsterRunStatus.STARTED
     assert status_of(instance, launched) == DagsterRunStatus.STARTED
     assert status_of(instance, finished) == DagsterRunStatus.SUCCESS
+
+
+def test_the_next_cli_run_ends_an_orphaned_run_and_says_so(tmp_path, cli_env, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", cli_env["DAGSTER_HOME"])
+    with ensure_instance(str(tmp_path / "home")) as instance:  # the instance the command opens
+        orphan = add_run(instance, DagsterRunStatus.STARTED, here(f"{dead_pid()}:1"))
+    write_sample(tmp_path / "logs", lines_per_file=20)
+    result = logingest(
+        "run", "--home", str(tmp_path / "home"), "--log-dir", str(tmp_path / "logs"), env=cli_env
+    )
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stderr.split())  # the terminal wraps long lines
+    assert f"left unfinished by a `logingest run` that died: {orphan}" in said
+    with DagsterInstance.from_config(cli_env["DAGSTER_HOME"]) as instance:
+        assert status_of(instance, orphan) == DagsterRunStatus.FAILURE
