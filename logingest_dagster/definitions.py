@@ -7,14 +7,20 @@ from dagster import Definitions
 from logingest_dagster.defs.assets import ASSETS
 from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.resources import resource_from_env
+from logingest_dagster.defs.schedules import build_catchup_schedule, catchup_cron_from_env
+from logingest_dagster.defs.sensors import build_log_dirs_sensor, sensor_interval_from_env
 from logingest_dagster.settings import settings_from_env
 
 _settings = settings_from_env()
 
 ingest_logs = build_ingest_job(_settings.worker_count)
+log_dirs_changed = build_log_dirs_sensor(ingest_logs, sensor_interval_from_env())
+ingest_logs_catchup = build_catchup_schedule(ingest_logs, catchup_cron_from_env())
 
 defs = Definitions(
     assets=ASSETS,
     jobs=[ingest_logs],
+    sensors=[log_dirs_changed],
+    schedules=[ingest_logs_catchup],
     resources={"logingest": resource_from_env()},
 )

@@ -164,3 +164,14 @@ def test_launcher_exits_with_the_runs_fate_when_the_run_is_killed(tmp_path, cli_
     assert os.getsid(run_pid) == run_pid  # a session of its own, away from the terminal's
     os.killpg(run_pid, signal.SIGKILL)  # the run, its forkserver and its steps
     assert launcher.wait(timeout=30) == 128 + signal.SIGKILL
+
+
+def test_a_bad_code_location_variable_does_not_break_a_cli_run(tmp_path, cli_env):
+    # The forkserver preloads the code location; a variable only the code location reads (the
+    # catch-up cron, the sensor interval) must fail its load, not the CLI's step processes.
+    write_sample(tmp_path / "logs", lines_per_file=20)
+    env = cli_env | {"LOGINGEST_CATCHUP_CRON": "hourly", "LOGINGEST_SENSOR_INTERVAL_SECONDS": "0"}
+    home, logs = str(tmp_path / "home"), str(tmp_path / "logs")
+    result = logingest("run", "--home", home, "--log-dir", logs, "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["status"] == "SUCCESS"

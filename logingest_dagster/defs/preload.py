@@ -9,6 +9,8 @@ fork instead (measured: `benchmarks/`, run vs scan).
 
 # Imported for their side effect, after pausing the collector:
 # ruff: noqa: E402, F401
+import contextlib
+
 from logingest_dagster import startup
 
 startup.pause_collection()
@@ -35,7 +37,12 @@ import pyarrow.parquet
 import upath
 import upath.implementations.local
 
-import logingest_dagster.definitions
+from logingest_dagster.settings import SettingsError
+
+with contextlib.suppress(SettingsError):
+    # A bad LOGINGEST_* variable fails the code location's load, which reports it; it must not
+    # also kill this forkserver under a `logingest run` that brings its own settings.
+    import logingest_dagster.definitions
 import logingest_dagster.engine.batch  # the ops import the scanner lazily
 import logingest_dagster.engine.warehouse
 import logingest_dagster.runner

@@ -1,5 +1,6 @@
 """The real webserver and daemon over the project's code location: a run launched as the UI does,
-queued, dequeued by the daemon, executed by the run launcher; and a run terminated as the UI does."""
+queued, dequeued by the daemon, executed by the run launcher; a run terminated as the UI does; and
+the sensor, turned on as the UI does, launching runs as the directories change."""
 
 from __future__ import annotations
 
@@ -10,15 +11,18 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow.parquet as pq
 import pytest
-from dagster import DagsterRunStatus
+from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 from dagster_graphql import DagsterGraphQLClient
 
+from logingest_dagster.defs.sensors import INTERVAL_ENV, SENSOR_NAME
 from logingest_dagster.sample import write_sample
-from tests.helpers import REPO
+from tests.helpers import REPO, parquet_totals
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent
@@ -28,6 +32,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class Stack(NamedTuple):
+    client: DagsterGraphQLClient
+    tmp_path: Path
+    logs: Path
+    graphql_url: str
 
 
 @pytest.fixture
@@ -40,6 +51,7 @@ def dagster_stack(tmp_path):
     write_sample(logs, lines_per_file=100)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGINGEST_", "DAGSTER_"))}
     env |= {"DAGSTER_HOME": str(dagster_home), "LOGINGEST_HOME": str(tmp_path / "home")}
+    env[INTERVAL_ENV] = "1"  # the sensor is stopped until a test turns it on
     config = tmp_path / "settings.json"
     seed_settings = {
         "walker": {"log_dirs": [str(logs)], "max_discovery_workers": 2},
@@ -76,7 +88,7 @@ def dagster_stack(tmp_path):
             assert time.monotonic() < deadline, "webserver did not start"
             time.sleep(0.5)
     try:
-        yield client, tmp_path, logs
+        yield Stack(client, tmp_path, logs, f"http://127.0.0.1:{port}/graphql")
     finally:
         for proc in procs:
             proc.terminate()
@@ -123,7 +135,7 @@ def submit(client) -> str:
 
 
 def test_launched_run_is_queued_dequeued_and_publishes(dagster_stack):
-    client, tmp_path, logs = dagster_stack
+    client, tmp_path, logs, _ = dagster_stack
     run_id = submit(client)
     status = wait_for(client, run_id, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE})
     assert status == DagsterRunStatus.SUCCESS
@@ -132,7 +144,7 @@ def test_launched_run_is_queued_dequeued_and_publishes(dagster_stack):
 
 
 def test_terminating_a_run_cancels_it_and_publishes_nothing(dagster_stack):
-    client, tmp_path, logs = dagster_stack
+    client, tmp_path, logs, _ = dagster_stack
     (logs / "big.log").write_bytes(b"tick\n" * 200_000_000)  # 1 GB of the slowest kind of line
     run_id = submit(client)
     wait_for(client, run_id, {DagsterRunStatus.STARTED})
@@ -147,3 +159,69 @@ def test_terminating_a_run_cancels_it_and_publishes_nothing(dagster_stack):
     assert status == DagsterRunStatus.CANCELED
     assert time.monotonic() - started < 20
     assert not (tmp_path / "home" / "warehouse" / "severity_totals.parquet").exists()
+
+
+START_SENSOR = """
+mutation StartSensor($selector: SensorSelector!) {
+  startSensor(sensorSelector: $selector) {
+    __typename
+    ... on Sensor { sensorState { status } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+
+def start_sensor(graphql_url: str, name: str) -> None:
+    """The UI's toggle: the `startSensor` mutation (the Python client has no helper for it)."""
+    selector = {
+        "repositoryLocationName": "logingest",
+        "repositoryName": "__repository__",
+        "sensorName": name,
+    }
+    body = json.dumps({"query": START_SENSOR, "variables": {"selector": selector}}).encode()
+    deadline = time.monotonic() + 60
+    while True:  # the code location may still be loading
+        request = urllib.request.Request(
+            graphql_url, data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            result = json.load(response)["data"]["startSensor"]
+        if result["__typename"] == "Sensor":
+            assert result["sensorState"]["status"] == "RUNNING"
+            return
+        assert time.monotonic() < deadline, f"startSensor: {result}"
+        time.sleep(0.5)
+
+
+def wait_for_sensor_runs(dagster_home, count, timeout=60) -> list[DagsterRun]:
+    """The runs the sensor launched, oldest first, once there are `count` of them."""
+    instance = DagsterInstance.from_config(str(dagster_home))
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = instance.get_runs(RunsFilter(tags={"dagster/sensor_name": SENSOR_NAME}))
+        if len(runs) >= count:
+            return list(reversed(runs))
+        assert time.monotonic() < deadline, f"{len(runs)} sensor runs after {timeout}s"
+        time.sleep(0.2)
+
+
+def test_the_sensor_launches_a_run_per_change(dagster_stack):
+    client, tmp_path, logs, graphql_url = dagster_stack
+    finished = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}
+    start_sensor(graphql_url, SENSOR_NAME)
+    [first] = wait_for_sensor_runs(tmp_path / "dagster_home", 1)
+    # The job's default run config, as the launchpad starts from: worker_count 2 from settings.
+    assert first.run_config["execution"]["config"]["multiprocess"]["max_concurrent"] == 2
+    assert wait_for(client, first.run_id, finished) == DagsterRunStatus.SUCCESS
+    before = parquet_totals(tmp_path / "home")
+    assert sum(before.values()) > 0
+
+    app_log = sorted(logs.glob("*.log"))[0]
+    with app_log.open("a") as f:
+        f.write(app_log.read_text().splitlines(keepends=True)[0] * 7)  # 7 one-line records
+    first_again, second = wait_for_sensor_runs(tmp_path / "dagster_home", 2)
+    assert first_again.run_id == first.run_id
+    assert wait_for(client, second.run_id, finished) == DagsterRunStatus.SUCCESS
+    after = parquet_totals(tmp_path / "home")
+    assert sum(after.values()) == sum(before.values()) + 7

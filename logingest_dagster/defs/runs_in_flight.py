@@ -1,0 +1,26 @@
+"""Whether an `ingest_logs` run is already waiting or running.
+
+The sensor and the schedule hold back rather than queue another run behind it: runs are
+incremental, so the run already there reads whatever changed before it discovers files.
+"""
+
+from __future__ import annotations
+
+from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
+
+# Not started yet: its discovery happens after now, so it will see any change made before it.
+WAITING = (DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING)
+# Discovery may be behind it: a change made now may be missed and needs a run of its own later.
+RUNNING = (DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING)
+
+
+def run_in_flight(
+    instance: DagsterInstance, job_name: str, statuses: tuple[DagsterRunStatus, ...]
+) -> DagsterRun | None:
+    """The most recent run of `job_name` in one of `statuses`, if any."""
+    runs = instance.get_runs(RunsFilter(job_name=job_name, statuses=list(statuses)), limit=1)
+    return runs[0] if runs else None
+
+
+def describe(run: DagsterRun) -> str:
+    return f"{run.job_name} run {run.run_id} is {run.status.value.lower()}"
