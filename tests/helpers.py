@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pyarrow.parquet as pq
 
 from logingest_dagster.engine.levels import add_counts, empty_counts
 from logingest_dagster.engine.scan import scan_range
+from logingest_dagster.orphaned_runs import HOST_TAG, PROCESS_TAG
 
 REPO = Path(__file__).resolve().parents[1]
 LOGINGEST = str(Path(sys.executable).parent / "logingest")
@@ -41,3 +43,15 @@ def expected_totals(paths) -> dict[str, int]:
 def parquet_totals(home: Path) -> dict[str, int]:
     table = pq.read_table(home / "warehouse" / "severity_totals.parquet")
     return dict(zip(table["level"].to_pylist(), table["count"].to_pylist(), strict=True))
+
+
+def dead_pid() -> int:
+    """A pid that no process has now: one that ran and was reaped."""
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def dead_cli_process_tags() -> dict[str, str]:
+    """The tags of a run executed by a `logingest run` of this host whose process has died."""
+    return {HOST_TAG: socket.gethostname(), PROCESS_TAG: f"{dead_pid()}:1"}

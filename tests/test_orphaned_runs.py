@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import uuid
 
 import pytest
@@ -19,19 +18,13 @@ from logingest_dagster.orphaned_runs import (
 )
 from logingest_dagster.runner import ensure_instance
 from logingest_dagster.sample import write_sample
-from tests.helpers import logingest
+from tests.helpers import dead_cli_process_tags, dead_pid, logingest
 
 
 @pytest.fixture
 def instance(tmp_path):
     with DagsterInstance.local_temp(str(tmp_path)) as instance:
         yield instance
-
-
-def dead_pid() -> int:
-    proc = subprocess.Popen(["true"])
-    proc.wait()
-    return proc.pid
 
 
 def add_run(instance, status, tags) -> str:
@@ -49,7 +42,7 @@ def status_of(instance, run_id) -> DagsterRunStatus:
 
 
 def test_a_run_whose_process_is_gone_is_marked_failed(instance):
-    run_id = add_run(instance, DagsterRunStatus.STARTED, here(f"{dead_pid()}:1"))
+    run_id = add_run(instance, DagsterRunStatus.STARTED, dead_cli_process_tags())
     assert fail_orphaned_runs(instance) == [run_id]
     assert status_of(instance, run_id) == DagsterRunStatus.FAILURE
     messages = [e.message for e in instance.all_logs(run_id) if e.message]
@@ -57,8 +50,8 @@ def test_a_run_whose_process_is_gone_is_marked_failed(instance):
 
 
 def test_a_run_that_never_started_and_one_canceling_are_ended_too(instance):
-    not_started = add_run(instance, DagsterRunStatus.NOT_STARTED, here(f"{dead_pid()}:1"))
-    canceling = add_run(instance, DagsterRunStatus.CANCELING, here(f"{dead_pid()}:1"))
+    not_started = add_run(instance, DagsterRunStatus.NOT_STARTED, dead_cli_process_tags())
+    canceling = add_run(instance, DagsterRunStatus.CANCELING, dead_cli_process_tags())
     assert sorted(fail_orphaned_runs(instance)) == sorted([not_started, canceling])
     assert status_of(instance, not_started) == DagsterRunStatus.FAILURE
     assert status_of(instance, canceling) == DagsterRunStatus.CANCELED
@@ -83,7 +76,7 @@ def test_runs_of_another_host_or_not_from_the_command_line_are_left_alone(instan
         {HOST_TAG: "another-host.example", PROCESS_TAG: f"{dead_pid()}:1"},
     )
     launched = add_run(instance, DagsterRunStatus.STARTED, {})  # the UI's: no process tag
-    finished = add_run(instance, DagsterRunStatus.SUCCESS, here(f"{dead_pid()}:1"))
+    finished = add_run(instance, DagsterRunStatus.SUCCESS, dead_cli_process_tags())
     assert fail_orphaned_runs(instance) == []
     assert status_of(instance, other_host) == DagsterRunStatus.STARTED
     assert status_of(instance, launched) == DagsterRunStatus.STARTED
@@ -93,7 +86,7 @@ def test_runs_of_another_host_or_not_from_the_command_line_are_left_alone(instan
 def test_the_next_cli_run_ends_an_orphaned_run_and_says_so(tmp_path, cli_env, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", cli_env["DAGSTER_HOME"])
     with ensure_instance(str(tmp_path / "home")) as instance:  # the instance the command opens
-        orphan = add_run(instance, DagsterRunStatus.STARTED, here(f"{dead_pid()}:1"))
+        orphan = add_run(instance, DagsterRunStatus.STARTED, dead_cli_process_tags())
     write_sample(tmp_path / "logs", lines_per_file=20)
     result = logingest(
         "run", "--home", str(tmp_path / "home"), "--log-dir", str(tmp_path / "logs"), env=cli_env

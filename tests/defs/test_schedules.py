@@ -26,7 +26,7 @@ from logingest_dagster.defs.schedules import (
     catchup_cron_from_env,
 )
 from logingest_dagster.settings import SettingsError
-from tests.helpers import REPO
+from tests.helpers import REPO, dead_cli_process_tags
 
 
 def evaluate(instance):
@@ -55,6 +55,14 @@ def test_a_run_already_reading_does_not_skip_the_tick(instance):
     # It may have listed the directories before the change this tick is meant to catch.
     instance.create_run_for_job(ingest_logs, status=DagsterRunStatus.STARTED)
     assert len(evaluate(instance).run_requests) == 1
+
+
+def test_a_tick_fails_a_run_whose_cli_process_died(instance):
+    # Left STARTED, it would hold the run queue's one slot, and this tick's run would never start.
+    tags = dead_cli_process_tags()
+    orphan = instance.create_run_for_job(ingest_logs, status=DagsterRunStatus.STARTED, tags=tags)
+    assert len(evaluate(instance).run_requests) == 1
+    assert instance.get_run_by_id(orphan.run_id).status == DagsterRunStatus.FAILURE
 
 
 def test_hourly_and_stopped_by_default(monkeypatch):

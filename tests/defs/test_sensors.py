@@ -18,6 +18,7 @@ from logingest_dagster.defs.sensors import (
     sensor_interval_from_env,
 )
 from logingest_dagster.settings import Settings, SettingsError
+from tests.helpers import dead_cli_process_tags
 
 LINE = "2026-11-26 12:00:00,000 INFO [main] com.acme.App - started\n"
 JOB = ingest_logs
@@ -128,6 +129,19 @@ def test_a_run_in_flight_skips_without_moving_the_cursor(
     # Once that run has ended, the change made meanwhile is still pending: one run for it.
     instance.report_run_canceled(run)
     assert len(ticks.tick().run_requests) == 1
+
+
+def test_a_run_whose_cli_process_died_is_failed_and_does_not_hold_the_sensor_back(
+    instance, tmp_path, logs
+):
+    orphan = instance.create_run_for_job(
+        JOB,
+        run_config=JOB.run_config,
+        status=DagsterRunStatus.STARTED,
+        tags=dead_cli_process_tags(),
+    )
+    assert len(Ticks(instance, tmp_path, [logs]).tick().run_requests) == 1
+    assert instance.get_run_by_id(orphan.run_id).status == DagsterRunStatus.FAILURE
 
 
 def test_a_finished_run_or_another_jobs_run_does_not_hold_the_sensor_back(instance, tmp_path, logs):
