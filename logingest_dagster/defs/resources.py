@@ -38,7 +38,9 @@ class LogIngestResource(ConfigurableResource):
         32, description="Up to this many files, one ingestion step per file; beyond, packed groups."
     )
     partial_line_grace_seconds: float = Field(
-        60.0, description="A last line with no newline is counted once its file is this quiet."
+        60.0,
+        description="A last line with no newline is counted once its file is this quiet; a "
+        "rotated file is followed until it is this quiet.",
     )
     level_patterns: dict[str, str] = Field(
         default_factory=dict,

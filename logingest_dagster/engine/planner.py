@@ -12,6 +12,11 @@ Per stream (logical `.log` path), by how its file relates to the row:
   among the rotated siblings (same inode, or same head for `.gz` rotations and copies);
 - nothing at the path: the old file is followed to its rotated name while no new file exists,
   or the row is forgotten if the file is gone for good.
+
+A rotated file written to within the grace period when a new file takes its name may still get
+lines (the writer has not reopened its log yet). Its tail is read into a *draining* row of its own
+(`read_plan.draining_key`), which reads on as it grows, counting for the stream, and is dropped
+once the file has been quiet for the grace period with everything read, or is gone.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from logingest_dagster.engine.read_plan import (
     Plan,
     ReadTask,
     TaskKind,
+    draining_key,
 )
 from logingest_dagster.engine.rotation import SiblingFinder, Whereabouts, gzip_has_more_than
 
@@ -78,7 +84,8 @@ class _Planner:
         now: float,
         grace: float,
     ) -> None:
-        self.rows = rows
+        self.rows = {k: row for k, row in rows.items() if row.drains_into is None}
+        self.draining = [row for row in rows.values() if row.drains_into is not None]
         self.entries = {e.path: e for e in entries}
         self.now, self.grace = now, grace
         self.siblings = SiblingFinder()
@@ -86,7 +93,8 @@ class _Planner:
         self.unchanged = 0
         self.notes: list[str] = []
         self.claimed: set[str] = set()  # rows whose file was followed to another .log name
-        # Rows whose file is not at their path any more, by inode: where renames are looked up.
+        # Rows whose file is not at their path any more, by inode: where renames are looked up
+        # (a draining file renamed to a `.log` name goes on as that stream, like any other).
         self.displaced: dict[tuple[int, int], list[Checkpoint]] = {}
         for row in rows.values():
             entry = self.entries.get(row.path)
@@ -104,6 +112,8 @@ class _Planner:
                 self._plan_displaced(row)
             elif row.path not in self.entries and not os.path.lexists(row.path):
                 self._forget(row)  # renamed to another .log name; nothing replaced it
+        for row in self.draining:
+            self._plan_draining(row)
         return self._assemble(max_files)
 
     # -- discovered files ------------------------------------------------------------------
@@ -149,14 +159,15 @@ class _Planner:
         self, row: Checkpoint, f: StatLike, kind: TaskKind, *, counts_as_unchanged: bool
     ) -> None:
         """Plan the next read of the file `row` tracks, found (same inode) at `f.path`."""
-        quiet = self.now - f.mtime >= self.grace
+        quiet = self._quiet(f)
         own = ((row.path, row.seq),)
+        stream, key = _stream_of(row), row.path if row.drains_into else None
         if f.size == row.size and f.mtime == row.mtime:
             # Stat unchanged: not opened. Only a held-back last line may be due (grace passed).
             if row.offset < f.size and quiet:
                 self._task(
-                    f, row.offset, TaskKind.PARTIAL_LINE, stream=row.path, identity=row.identity,
-                    expects=own, priority=row.committed_at, final=True, fmt=row.format,
+                    f, row.offset, TaskKind.PARTIAL_LINE, stream=stream, identity=row.identity,
+                    expects=own, priority=row.committed_at, final=True, fmt=row.format, row=key,
                 )  # fmt: skip
             elif counts_as_unchanged:
                 self.unchanged += 1
@@ -171,17 +182,17 @@ class _Planner:
                     self.unchanged += 1  # touched, nothing appended
                 return
             self._task(
-                f, row.offset, kind, stream=row.path, identity=identity, expects=own,
-                priority=row.committed_at, final=quiet, fmt=row.format,
+                f, row.offset, kind, stream=stream, identity=identity, expects=own,
+                priority=row.committed_at, final=quiet, fmt=row.format, row=key,
             )  # fmt: skip
             return
         # Truncated in place (or the inode was reused): from 0, and a copytruncate copy may hold
         # the tail we had not read yet.
         self._task(
-            f, 0, TaskKind.TRUNCATED, stream=row.path, identity=identity, expects=own,
-            priority=row.committed_at, final=quiet,
+            f, 0, TaskKind.TRUNCATED, stream=stream, identity=identity, expects=own,
+            priority=row.committed_at, final=quiet, row=key,
         )  # fmt: skip
-        copy = self.siblings.find(row, exclude_inode=True)
+        copy = self.siblings.find(replace(row, path=stream), exclude_inode=True)
         if copy is not None:
             self._tail(row, copy, TaskKind.COPYTRUNCATE_TAIL)
 
@@ -215,9 +226,54 @@ class _Planner:
             # it, so keep following it rather than reading it once and letting go.
             self._continue(row, found.sibling, TaskKind.ROTATED_TAIL, counts_as_unchanged=False)
             return
+        if found.same_file and not self._quiet(found.sibling):
+            # The row follows the new file; the writer may not have reopened its log yet.
+            self._start_draining(row, found)
+            return
         self._tail(row, found, TaskKind.ROTATED_TAIL)
         if not replaced:
             self._forget(row)  # a .gz or a copy is read once, whole; the stream has no file now
+
+    # -- rotated files still being written ---------------------------------------------------
+
+    def _quiet(self, f: StatLike) -> bool:
+        return self.now - f.mtime >= self.grace
+
+    def _start_draining(self, row: Checkpoint, found: Whereabouts) -> None:
+        """Read the old file's unread tail into a draining row of its own (even an empty read:
+        the row is what catches the lines still to come)."""
+        key = draining_key(row.path, found.identity)
+        if any(d.path == key for d in self.draining):
+            return  # the file came back to the stream's name and left again: its row reads on
+        self._task(
+            found.sibling, row.offset, TaskKind.ROTATED_TAIL, stream=row.path,
+            identity=found.identity, expects=((row.path, row.seq), (key, None)),
+            priority=row.committed_at, fmt=row.format, row=key,
+        )  # fmt: skip
+
+    def _plan_draining(self, row: Checkpoint) -> None:
+        """Read on in a draining file, or drop its row: quiet and read to the end, or gone."""
+        assert row.drains_into is not None
+        if row.path in self.claimed:  # renamed to a `.log` name: that stream reads on from here
+            self._forget(row)
+            return
+        if not self.siblings.directory_listable(row.drains_into):
+            return  # not ours to judge now
+        found = self.siblings.find(replace(row, path=row.drains_into))
+        if found is None:
+            if row.offset < row.size:
+                self.notes.append(
+                    f"{row.drains_into}: {row.size - row.offset} unread bytes of a rotated file "
+                    "could not be found among its rotated names"
+                )
+            self._forget(row)
+        elif not found.same_file:  # compressed or copied since: read the rest once
+            self._tail(row, found, TaskKind.DRAINING)
+            self._forget(row)
+        elif found.sibling.size == row.offset and self._quiet(found.sibling):
+            self._forget(row)  # everything read, and the writer has moved on
+        else:
+            self._continue(row, found.sibling, TaskKind.DRAINING, counts_as_unchanged=False)
 
     def _tail(self, row: Checkpoint, found: Whereabouts, kind: TaskKind) -> None:
         """Read the unread rest of the old file (counts only; the row follows the new file)."""
@@ -228,7 +284,7 @@ class _Planner:
         elif sibling.size <= row.offset:
             return
         self._task(
-            sibling, row.offset, kind, stream=row.path, identity=found.identity,
+            sibling, row.offset, kind, stream=_stream_of(row), identity=found.identity,
             expects=((row.path, row.seq),), priority=row.committed_at, final=True,
             compressed=sibling.compressed, follow=False, fmt=row.format,
         )  # fmt: skip
@@ -249,10 +305,12 @@ class _Planner:
         compressed: bool = False,
         follow: bool = True,
         fmt: str | None = None,
+        row: str | None = None,
     ) -> None:
-        """`fmt`: the stored format, for a read that goes on in a file a row already tracks."""
+        """`fmt`: the stored format, for a read that goes on in a file a row already tracks;
+        `row`: the draining row this read advances (`ReadTask.row`)."""
         if final is None:
-            final = self.now - f.mtime >= self.grace
+            final = self._quiet(f)
         task = ReadTask(
             path=f.path,
             start=start,
@@ -267,6 +325,7 @@ class _Planner:
             mtime=f.mtime,
             expects=expects,
             format=fmt,
+            row=row,
         )
         self.drafts.append(_Draft(task, priority))
 
@@ -292,6 +351,11 @@ class _Planner:
         for note in self.notes:
             log.info("plan: %s", note)
         return Plan(tasks, self.unchanged, deferred, forgotten, self.notes)
+
+
+def _stream_of(row: Checkpoint) -> str:
+    """The stream whose statistics a row's reads count for."""
+    return row.drains_into or row.path
 
 
 class _Units:

@@ -33,6 +33,15 @@ class Checkpoint:
     seq: int  # id of the commit that wrote the row: the compare-and-set token
     committed_at: float
     format: str | None = None  # the file's settled format (`ScanResult.stored_format`), if known
+    # Set on a draining row: a rotated file the writer may still append to, read on from `offset`
+    # until it goes quiet, its counts going to this stream (`path` is then `draining_key(...)`).
+    drains_into: str | None = None
+
+
+def draining_key(stream: str, identity: FileIdentity) -> str:
+    """The row key of `stream`'s rotated file `identity` while it drains: one row per old file,
+    never a discovered path (those end in `.log`)."""
+    return f"{stream}#{identity.dev}:{identity.inode}"
 
 
 class TaskKind(StrEnum):
@@ -43,6 +52,7 @@ class TaskKind(StrEnum):
     REPLACED = "replaced"  # another inode at the path (rotation, delete + recreate): from 0
     RENAMED = "renamed"  # the file moved to another `.log` name: continue from its offset
     ROTATED_TAIL = "rotated_tail"  # the old file, found under its rotated name: its unread tail
+    DRAINING = "draining"  # a rotated file still written to after a new one took its name
     COPYTRUNCATE_TAIL = "copytruncate_tail"  # the copy of a truncated file: its unread tail
 
 
@@ -69,6 +79,13 @@ class ReadTask:
     # The stored format of the file read, when it is the file a row already tracked (read on
     # from its offset); None for a file read from its start, which is detected afresh.
     format: str | None = None
+    # With `follow`: the row that follows this file when it is not `stream`'s own but a draining
+    # row (`draining_key`); the counts still go to `stream`.
+    row: str | None = None
+
+    @property
+    def row_key(self) -> str:
+        return self.row or self.stream
 
     @property
     def planned_bytes(self) -> int:

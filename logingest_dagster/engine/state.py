@@ -151,6 +151,10 @@ class OffsetStore:
         """
         result = []
         for row in sorted(self.checkpoints().values(), key=lambda r: r.path):
+            if row.drains_into is not None:  # a rotated file, found again by inode on each run
+                status, size, unread = "draining", row.size, max(0, row.size - row.offset)
+                result.append(_tracked_row(row, status, size, unread))
+                continue
             try:
                 st = os.stat(row.path)
             except OSError:
@@ -160,17 +164,7 @@ class OffsetStore:
                     status, size, unread = "tracked", st.st_size, max(0, st.st_size - row.offset)
                 else:
                     status, size, unread = "replaced", st.st_size, st.st_size
-            result.append(
-                {
-                    "path": row.path,
-                    "offset": row.offset,
-                    "size": size,
-                    "unread": unread,
-                    "status": status,
-                    "format": stored_format_name(row.format),
-                    "committed_at": row.committed_at,
-                }
-            )
+            result.append(_tracked_row(row, status, size, unread))
         return result
 
     def reset(self, paths: Sequence[str] | None = None) -> int:
@@ -185,9 +179,13 @@ class OffsetStore:
                 where_offsets, where_stats = sa.true(), sa.true()
             else:
                 chosen = sorted({os.path.abspath(p) for p in paths})
-                where_offsets = offsets.c.path.in_(chosen)
+                # A stream's draining rows (its rotated files) go with it.
+                where_offsets = offsets.c.path.in_(chosen) | offsets.c.drains_into.in_(chosen)
                 where_stats = stream_stats.c.path.in_(chosen)
-            forgotten = set(conn.execute(sa.select(offsets.c.path).where(where_offsets)).scalars())
+            streams = sa.select(offsets.c.path).where(
+                where_offsets, offsets.c.drains_into.is_(None)
+            )
+            forgotten = set(conn.execute(streams).scalars())
             removed = conn.execute(sa.select(stream_stats).where(where_stats)).mappings().all()
             forgotten.update(row["path"] for row in removed)
             conn.execute(sa.delete(offsets).where(where_offsets))
@@ -223,6 +221,18 @@ class OffsetStore:
                 yield conn
 
 
+def _tracked_row(row: Checkpoint, status: str, size: int, unread: int) -> dict:
+    return {
+        "path": row.path,
+        "offset": row.offset,
+        "size": size,
+        "unread": unread,
+        "status": status,
+        "format": stored_format_name(row.format),
+        "committed_at": row.committed_at,
+    }
+
+
 def _checkpoint(row: sa.Row) -> Checkpoint:
     identity = FileIdentity(
         from_db_int(row.dev),
@@ -238,6 +248,7 @@ def _checkpoint(row: sa.Row) -> Checkpoint:
         seq=row.seq,
         committed_at=row.committed_at,
         format=row.format,
+        drains_into=row.drains_into,
     )
 
 

@@ -182,7 +182,7 @@ def _apply(conn: sa.Connection, commit_id: int, now: float, members: list[_Membe
         applied.bytes += result.bytes_read
         add_counts(applied.counts, result.counts)
         if item.follow:
-            rows[item.stream] = _offset_row(item, result, commit_id, now)
+            rows[item.row_key] = _offset_row(item, result, commit_id, now)
     applied.forgotten = sum(row is None for row in rows.values())
     _replace_offsets(conn, rows)
     _add_stats(conn, deltas)
@@ -191,7 +191,8 @@ def _apply(conn: sa.Connection, commit_id: int, now: float, members: list[_Membe
 
 def _offset_row(task: ReadTask, result: ScanResult, commit_id: int, now: float) -> dict:
     return {
-        "path": task.stream,
+        "path": task.row_key,
+        "drains_into": task.stream if task.row else None,
         "dev": to_db_int(task.identity.dev),
         "inode": to_db_int(task.identity.inode),
         "fingerprint": task.identity.fingerprint.digest,

@@ -7,6 +7,8 @@ never from the current ones below, which later versions change.
 
 - 1: the first schema.
 - 2: `offsets.format`, the file's detected format, so that later reads skip detection.
+- 3: `offsets.drains_into`: a row for a rotated file still being written, whose counts go to that
+  stream (see `read_plan.draining_key`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -51,6 +53,7 @@ offsets = sa.Table(
     metadata,
     *_offset_columns_v1(),
     sa.Column("format", sa.String, nullable=True),  # version 2: ScanResult.stored_format
+    sa.Column("drains_into", sa.String, nullable=True),  # version 3: Checkpoint.drains_into
 )
 
 
@@ -113,7 +116,15 @@ def _migrate_to_2(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE offsets ADD COLUMN format VARCHAR"))
 
 
-MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {1: _migrate_to_1, 2: _migrate_to_2}
+def _migrate_to_3(conn: sa.Connection) -> None:
+    conn.execute(sa.text("ALTER TABLE offsets ADD COLUMN drains_into VARCHAR"))
+
+
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
+    1: _migrate_to_1,
+    2: _migrate_to_2,
+    3: _migrate_to_3,
+}
 
 
 class SchemaTooNew(RuntimeError):

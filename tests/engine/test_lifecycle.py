@@ -223,6 +223,92 @@ def test_rotated_away_without_a_new_file_is_still_followed(world):
     world.assert_exact()
 
 
+def test_filebeat_late_writes_to_a_rotated_file_are_counted(world):
+    """logrotate's `create` mode: app.log is renamed and a new one created, but the writer keeps
+    appending to app.log.1 until it reopens its log. A run in between must not lose those lines."""
+    world.append("app.log", 10)
+    world.run()
+    world.append("app.log", 4)
+    _rotate(world, "app.log", "app.log.1")
+    world.append("app.log", 6)
+    outcome = world.run()
+    assert world.kinds(outcome) == [("replaced", "app.log"), ("rotated_tail", "app.log.1")]
+    world.append("app.log.1", 3)  # the writer has not reopened yet
+    outcome = world.run()
+    assert world.kinds(outcome) == [("draining", "app.log.1")]
+    assert outcome.summary.lines == 3
+    world.append("app.log.1", 1)
+    world.append("app.log", 2)  # both at once, in one run
+    assert world.kinds(world.run()) == [("draining", "app.log.1"), ("grown", "app.log")]
+    assert world.run().plan.tasks == []
+    assert world.stats()["app.log"]["lines"] == 26  # every file of the stream counts for it
+    assert set(world.stats()) == {"app.log"}
+    world.assert_exact()
+
+
+def test_a_draining_file_is_let_go_once_quiet_and_read_to_its_end(world):
+    world.append("app.log", 5)
+    world.run()
+    _rotate(world, "app.log", "app.log.1")
+    world.append("app.log", 1)
+    world.run()
+    with open_store(world.home) as store:
+        assert [r.drains_into for r in store.checkpoints().values()].count(None) == 1
+        assert len(store.checkpoints()) == 2  # the stream's row and the draining one
+    world.append("app.log.1", 2)
+    later = time.time() + 7200  # past the grace period (3600 s): quiet, but not all read yet
+    assert world.kinds(world.run(now=later)) == [("draining", "app.log.1")]
+    outcome = world.run(now=later)
+    assert outcome.plan.tasks == [] and len(outcome.plan.forgotten) == 1
+    with open_store(world.home) as store:
+        assert list(store.checkpoints()) == [str(world.path("app.log"))]
+    world.assert_exact()
+
+
+def test_a_rotated_file_already_quiet_is_read_once_and_not_followed(world):
+    world.append("app.log", 5)
+    world.run()
+    world.append("app.log", 2)
+    _rotate(world, "app.log", "app.log.1")
+    world.append("app.log", 1)
+    outcome = world.run(grace=0.0)  # every file is "quiet" at once
+    assert world.kinds(outcome) == [("replaced", "app.log"), ("rotated_tail", "app.log.1")]
+    with open_store(world.home) as store:
+        assert list(store.checkpoints()) == [str(world.path("app.log"))]
+    world.assert_exact()
+
+
+def test_a_draining_file_compressed_later_gives_its_last_lines_once(world):
+    world.append("app.log", 20)
+    world.run()
+    _rotate(world, "app.log", "app.log.1")
+    world.append("app.log", 1)
+    world.run()
+    world.append("app.log.1", 3)  # written, then the file is compressed before any run saw it
+    _gzip(world, "app.log.1")
+    outcome = world.run()
+    assert world.reads(outcome) == ["app.log.1.gz"]
+    assert outcome.summary.lines == 3 and len(outcome.plan.forgotten) == 1
+    assert world.run().plan.tasks == []
+    world.assert_exact()
+
+
+def test_a_draining_file_rotated_again_is_still_followed(world):
+    world.append("app.log", 5)
+    world.run()
+    _rotate(world, "app.log", "app.log.1")
+    world.append("app.log", 2)
+    world.run()
+    _rotate(world, "app.log.1", "app.log.2")  # both move down one, a new app.log comes
+    _rotate(world, "app.log", "app.log.1")
+    world.append("app.log", 1)
+    world.append("app.log.2", 2)  # late lines in the oldest
+    world.append("app.log.1", 3)  # and in the one just rotated
+    world.run()
+    assert world.run().plan.tasks == []
+    world.assert_exact()
+
+
 def test_rename_to_another_log_name_is_followed_not_read_again(world):
     world.append("app.log", 30)
     world.run()

@@ -1,8 +1,8 @@
 """Seeded random lifecycles against a reference model: every line written is counted once.
 
-Each seed applies a random sequence of append / partial line / rotate (plain or .gz) / rename to
-another .log name / copytruncate / truncate / delete / recreate / run / killed run / overlapping
-runs to a few streams.
+Each seed applies a random sequence of append / partial line / rotate (plain or .gz) / late write
+to the rotated file / rename to another .log name / copytruncate / truncate / delete / recreate /
+run / killed run / overlapping runs to a few streams.
 The reference model is simply the writer: it knows every line it wrote. After a final clean run,
 the store's totals must equal the writer's, level by level.
 
@@ -51,6 +51,9 @@ class Stream:
     partial: bool = False  # a line without its newline is at the end of the current file
     unseen: bool = True  # the current file holds lines no completed run has read
     rotations: int = 0
+    rotated: Path | None = (
+        None  # the last file rotated away by rename: the writer may still hold it
+    )
 
 
 @dataclass
@@ -103,12 +106,19 @@ class Model:
         s.rotations += 1
         rotated = self.path(s, f".{s.rotations}")
         os.rename(self.path(s), rotated)
+        s.rotated = None if compress else rotated
         if compress:
             with open(rotated, "rb") as f, gzip.open(f"{rotated}.gz", "wb") as out:
                 shutil.copyfileobj(f, out)
             os.unlink(rotated)
         if self.rng.random() < 0.7:
             self.append(s)  # the writer reopens a new file (or not yet)
+
+    def late_write(self, s: Stream) -> None:
+        """Lines to the file rotated away, at any time after: a writer that has not reopened
+        its log yet (logrotate `create` without, or before, its postrotate signal)."""
+        if s.rotated is not None:
+            self.writer.append(s.rotated, self.rng.randint(1, 5))
 
     def rename_to_log_name(self, s: Stream) -> None:
         """`s0.log` -> `s0.3.log`: another discovered name, followed by inode, never re-read."""
@@ -192,9 +202,9 @@ class Model:
     def step(self) -> None:
         s = self.rng.choice(self.streams)
         op = self.rng.choices(
-            ["append", "partial", "rotate", "rotate_gz", "rename_log", "copytruncate"]
-            + ["truncate", "delete", "run", "killed_run", "overlap"],
-            weights=[30, 6, 6, 4, 3, 5, 3, 3, 12, 10, 3],
+            ["append", "partial", "rotate", "rotate_gz", "late_write", "rename_log"]
+            + ["copytruncate", "truncate", "delete", "run", "killed_run", "overlap"],
+            weights=[30, 6, 6, 4, 6, 3, 5, 3, 3, 12, 10, 3],
         )[0]
         self.log.append(f"{op} {s.name}")
         {
@@ -202,6 +212,7 @@ class Model:
             "partial": lambda: self.partial(s),
             "rotate": lambda: self.rotate(s, compress=False),
             "rotate_gz": lambda: self.rotate(s, compress=True),
+            "late_write": lambda: self.late_write(s),
             "rename_log": lambda: self.rename_to_log_name(s),
             "copytruncate": lambda: self.copytruncate(s),
             "truncate": lambda: self.truncate(s),

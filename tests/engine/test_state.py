@@ -320,6 +320,21 @@ def test_tracked_lists_offset_size_and_unread_bytes(tmp_path, logs):
     assert (rows["b.log"]["unread"], rows["b.log"]["status"]) == (0, "missing")
 
 
+def test_a_draining_rotated_file_is_listed_and_reset_with_its_stream(tmp_path, logs):
+    writer = LogWriter()
+    writer.append(logs / "a.log", 2)
+    run_pipeline(tmp_path, [logs])
+    os.rename(logs / "a.log", logs / "a.log.1")
+    writer.append(logs / "a.log", 1)
+    run_pipeline(tmp_path, [logs])  # a.log.1 was written just now: it drains
+    with open_store(tmp_path) as store:
+        rows = store.tracked()
+        assert [r["status"] for r in rows] == ["tracked", "draining"]
+        assert rows[1]["path"].startswith(str(logs / "a.log") + "#")
+        assert store.reset([str(logs / "a.log")]) == 1  # one stream, its draining row with it
+        assert store.tracked() == []
+
+
 def test_reset_forgets_offsets_and_counts_so_a_reread_counts_once(tmp_path, logs):
     writer = LogWriter()
     writer.append(logs / "a.log", 3)

@@ -144,5 +144,6 @@ def test_a_version_1_store_is_migrated_and_keeps_its_offsets(logs):
         rows = store.checkpoints()
     assert rows[str(app)].offset == app.stat().st_size
     assert rows[str(app)].format is None
+    assert rows[str(app)].drains_into is None  # version 3: a stream row, not a draining one
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
