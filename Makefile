@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup postgres run test dev lint bench bench-smoke clean
 
+# The package's bytecode too: with PYTHONDONTWRITEBYTECODE set (as on CI machines here), an editable
+# install would otherwise compile every module from source at each start of a command.
 setup: $(STAMP)
+	$(BIN)/python -m compileall -q logingest_dagster
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
