@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster import AssetSpec
 
-from logingest_dagster.engine.warehouse import FILE_STATS, SEVERITY_TOTALS
+from logingest_dagster.engine.warehouse import FILE_STATS, SEVERITY_HISTORY, SEVERITY_TOTALS
 
 GROUP = "logingest"
 
@@ -24,4 +24,14 @@ file_stats = AssetSpec(
     kinds={"parquet"},
 )
 
-ASSETS = [severity_totals, file_stats]
+severity_history = AssetSpec(
+    "severity_history",
+    group_name=GROUP,
+    description=(
+        f"warehouse/{SEVERITY_HISTORY}: one row per committed run (and reset): `run_id`, `kind`, "
+        "`committed_at`, `files`, `lines`, `bytes`, an int64 column per level; sums to the totals."
+    ),
+    kinds={"parquet"},
+)
+
+ASSETS = [severity_totals, file_stats, severity_history]

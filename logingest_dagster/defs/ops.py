@@ -155,7 +155,8 @@ def publish_results(
         commit = store.commit(context.run_id, read, plan.forgotten)
         totals = store.totals()
         file_rows = store.file_stats()
-    written = publish(logingest.home, totals, file_rows)
+        history = store.commit_log()
+    written = publish(logingest.home, totals, file_rows, history)
     summary = {
         "files_discovered": plan.files_discovered,
         # What this run read and committed; results dropped by the compare-and-set (another run
@@ -213,6 +214,14 @@ def publish_results(
             "files_read_this_run": summary["files_read"],
             "bytes_read_this_run": summary["bytes_read"],
             "files_skipped": summary["files_skipped"],
+        },
+    )
+    yield AssetMaterialization(
+        asset_key=AssetKey("severity_history"),
+        description="What each committed run (and reset) added, per level.",
+        metadata={
+            "path": MetadataValue.path(str(written["severity_history"])),
+            "row_count": len(history),
         },
     )
     context.log.info(f"committed {summary['files_read']} files; totals {_fmt_counts(totals)}")

@@ -134,11 +134,14 @@ class OffsetStore:
         ]
 
     def commit_log(self) -> list[dict]:
-        """One dict per commit (and per reset, with negative counts), oldest first; summing them
-        gives `totals()`."""
+        """One dict per commit (`kind` "run") and per reset (`kind` "reset", negative counts),
+        oldest first; summing them gives `totals()`."""
         with self._reading() as conn:
             rows = conn.execute(sa.select(commits).order_by(commits.c.id)).mappings()
-            return [dict(row) for row in rows]
+            return [
+                dict(row, kind="reset" if row["run_id"].startswith(_RESET_PREFIX) else "run")
+                for row in rows
+            ]
 
     # -- operator commands ----------------------------------------------------------------
 
@@ -193,7 +196,7 @@ class OffsetStore:
             if removed:
                 conn.execute(
                     sa.insert(commits).values(
-                        run_id=f"reset-{uuid.uuid4().hex}",
+                        run_id=f"{_RESET_PREFIX}{uuid.uuid4().hex}",
                         committed_at=time.time(),
                         files=len(removed),
                         lines=-sum(row["lines"] for row in removed),
@@ -219,6 +222,9 @@ class OffsetStore:
                 if lock:
                     conn.execute(sa.update(write_lock).values(writes=write_lock.c.writes + 1))
                 yield conn
+
+
+_RESET_PREFIX = "reset-"  # the run_id of a reset's row in `commits`
 
 
 def _tracked_row(row: Checkpoint, status: str, size: int, unread: int) -> dict:

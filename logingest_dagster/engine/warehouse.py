@@ -20,10 +20,27 @@ from logingest_dagster.engine.levels import LEVELS
 
 SEVERITY_TOTALS = "severity_totals.parquet"
 FILE_STATS = "file_stats.parquet"
+SEVERITY_HISTORY = "severity_history.parquet"
 
 SEVERITY_TOTALS_SCHEMA = pa.schema([("level", pa.string()), ("count", pa.int64())])
 FILE_STATS_SCHEMA = pa.schema(
     [("path", pa.string()), ("lines", pa.int64()), ("bytes", pa.int64())]
+    + [(level.lower(), pa.int64()) for level in LEVELS]
+)
+
+
+# One row per commit to the offset store, oldest first: what each run added (a run that found
+# nothing new adds a row of zeros), and each `logingest reset` as negative counts, so the rows sum
+# to `severity_totals` at any time.
+SEVERITY_HISTORY_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("kind", pa.string()),  # "run" or "reset"
+        ("committed_at", pa.timestamp("us", tz="UTC")),
+        ("files", pa.int64()),
+        ("lines", pa.int64()),
+        ("bytes", pa.int64()),
+    ]
     + [(level.lower(), pa.int64()) for level in LEVELS]
 )
 
@@ -60,6 +77,22 @@ def file_stats_table(rows: Iterable[Mapping[str, object]]) -> pa.Table:
     )
 
 
+def severity_history_table(commits: Iterable[Mapping[str, object]]) -> pa.Table:
+    """From `OffsetStore.commit_log()` rows: run_id, kind, committed_at (epoch seconds), files,
+    lines, bytes and a lower-case count per level."""
+    rows = list(commits)
+    columns: dict[str, pa.Array] = {
+        "run_id": _strings([str(r["run_id"]) for r in rows]),
+        "kind": _strings([str(r["kind"]) for r in rows]),
+        "committed_at": _int64s([round(float(r["committed_at"]) * 1e6) for r in rows]).view(
+            SEVERITY_HISTORY_SCHEMA.field("committed_at").type
+        ),
+    }
+    for name in SEVERITY_HISTORY_SCHEMA.names[3:]:
+        columns[name] = _int64s([int(r[name]) for r in rows])
+    return pa.table(columns, schema=SEVERITY_HISTORY_SCHEMA)
+
+
 # Arrays built from buffers: `pa.array(list)` imports pandas on first use (~0.2 s, in the short
 # publish step of every run) just to check whether the list is a pandas object.
 
@@ -92,10 +125,14 @@ def write_atomic(table: pa.Table, path: Path) -> Path:
     return path
 
 
-def publish(home: str | os.PathLike[str], totals: Mapping[str, int], file_rows) -> dict[str, Path]:
-    """Write both outputs from committed state; returns where each landed."""
+def publish(
+    home: str | os.PathLike[str], totals: Mapping[str, int], file_rows, commits
+) -> dict[str, Path]:
+    """Write every output from committed state (`OffsetStore.totals()`, `.file_stats()`,
+    `.commit_log()`); returns where each landed."""
     out = warehouse_dir(home)
     return {
         "severity_totals": write_atomic(severity_totals_table(totals), out / SEVERITY_TOTALS),
         "file_stats": write_atomic(file_stats_table(file_rows), out / FILE_STATS),
+        "severity_history": write_atomic(severity_history_table(commits), out / SEVERITY_HISTORY),
     }

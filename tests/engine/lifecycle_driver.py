@@ -197,7 +197,7 @@ def run_pipeline(
         kill._in_commit = False
         kill.point("committed")
         if write_parquet:
-            publish(home, store.totals(), store.file_stats())
+            publish(home, store.totals(), store.file_stats(), store.commit_log())
         kill.point("published")
     return Outcome(plan, summary, results)
 

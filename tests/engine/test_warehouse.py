@@ -1,8 +1,22 @@
+import datetime
+
+import pyarrow as pa
 import pyarrow.parquet as pq
+from lifecycle_driver import LogWriter, run_pipeline
 
 from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.engine.state import open_store
 from logingest_dagster.engine.warehouse import publish
 from tests.helpers import modules_loaded_by
+
+COMMIT = {
+    "run_id": "r1",
+    "kind": "run",
+    "committed_at": 1764158400.25,  # 2025-11-26 12:00:00.25 UTC
+    "files": 2,
+    "lines": 4,
+    "bytes": 40,
+} | {level.lower(): {"INFO": 3, "ERROR": 1}.get(level, 0) for level in LEVELS}
 
 
 def test_outputs_have_the_contract_schema(tmp_path):
@@ -10,6 +24,7 @@ def test_outputs_have_the_contract_schema(tmp_path):
         tmp_path,
         {"INFO": 3, "ERROR": 1},
         [{"path": "/b.log", "lines": 4, "bytes": 40, "INFO": 3, "ERROR": 1}, {"path": "/a.log"}],
+        [COMMIT],
     )
     totals = pq.read_table(written["severity_totals"])
     assert totals.schema.field("level").type == "string"
@@ -22,20 +37,51 @@ def test_outputs_have_the_contract_schema(tmp_path):
     assert stats[1] == {"path": "/b.log", "lines": 4, "bytes": 40} | {
         level.lower(): {"INFO": 3, "ERROR": 1}.get(level, 0) for level in LEVELS
     }
+    history = pq.read_table(written["severity_history"])
+    assert history.schema.field("committed_at").type == pa.timestamp("us", tz="UTC")
+    [row] = history.to_pylist()
+    assert row["committed_at"] == datetime.datetime(2025, 11, 26, 12, 0, 0, 250000, datetime.UTC)
+    assert row == COMMIT | {"committed_at": row["committed_at"]}
+
+
+def test_history_has_a_row_per_run_and_reset_and_sums_to_the_totals(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    writer = LogWriter()
+    writer.append(logs / "a.log", 5)
+    writer.append(logs / "b.log", 3)
+    run_pipeline(tmp_path, [logs], write_parquet=True)
+    run_pipeline(tmp_path, [logs], write_parquet=True)  # nothing new: a row of zeros
+    with open_store(tmp_path) as store:
+        store.reset([str(logs / "b.log")])
+    run_pipeline(tmp_path, [logs], write_parquet=True)  # b.log read again
+    warehouse = tmp_path / "warehouse"
+    history = pq.read_table(warehouse / "severity_history.parquet").to_pylist()
+    assert [(r["kind"], r["lines"]) for r in history] == [
+        ("run", 8),
+        ("run", 0),
+        ("reset", -3),
+        ("run", 3),
+    ]
+    totals = pq.read_table(warehouse / "severity_totals.parquet").to_pylist()
+    for row in totals:
+        assert sum(r[row["level"].lower()] for r in history) == row["count"]
+    assert [r["committed_at"] for r in history] == sorted(r["committed_at"] for r in history)
 
 
 def test_rewrite_leaves_no_temporary_files(tmp_path):
-    publish(tmp_path, {}, [])
-    publish(tmp_path, {"INFO": 1}, [])
+    publish(tmp_path, {}, [], [])
+    publish(tmp_path, {"INFO": 1}, [], [COMMIT])
     assert sorted(p.name for p in (tmp_path / "warehouse").iterdir()) == [
         "file_stats.parquet",
+        "severity_history.parquet",
         "severity_totals.parquet",
     ]
 
 
 def test_paths_of_any_script_round_trip(tmp_path):
     paths = ["/var/log/ünïcödé.log", "/var/log/日志.log", "/var/log/plain.log", ""]
-    written = publish(tmp_path, {}, [{"path": p, "lines": i} for i, p in enumerate(paths)])
+    written = publish(tmp_path, {}, [{"path": p, "lines": i} for i, p in enumerate(paths)], [])
     stats = pq.read_table(written["file_stats"]).to_pylist()
     assert {(row["path"], row["lines"]) for row in stats} == {(p, i) for i, p in enumerate(paths)}
 
@@ -46,7 +92,7 @@ def test_writing_the_outputs_does_not_load_pandas():
     loaded = modules_loaded_by(
         "import tempfile\n"
         "from logingest_dagster.engine.warehouse import publish\n"
-        "publish(tempfile.mkdtemp(), {'INFO': 1}, [{'path': '/a.log', 'INFO': 1}])"
+        "publish(tempfile.mkdtemp(), {'INFO': 1}, [{'path': '/a.log', 'INFO': 1}], [])"
     )
     assert "pyarrow" in loaded
     assert "pandas" not in loaded
