@@ -74,7 +74,10 @@ class _Group:
     def merged(self) -> ScanResult:
         if len(self.pieces) == 1 and self.results[0] is not None:
             return self.results[0]
-        return merge_results(self.request.path, self.request.start, self.pieces, self.results)
+        max_events = self.options.max_events if self.options is not None else 0
+        return merge_results(
+            self.request.path, self.request.start, self.pieces, self.results, max_events
+        )
 
 
 def default_workers() -> int:

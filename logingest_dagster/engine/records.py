@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 from pyarrow import _compute
 
+from logingest_dagster.engine.events import EventCollector
 from logingest_dagster.engine.formats import (
     CUSTOM,
     PLAIN,
@@ -64,6 +65,7 @@ class LineBlock:
 
     lines: pa.Array
     starts: np.ndarray  # each line's offset into `data`
+    ends: np.ndarray  # just after each line's newline
     data: np.ndarray  # the buffer, as uint8
 
     @classmethod
@@ -80,7 +82,7 @@ class LineBlock:
         lines = pa.LargeBinaryArray.from_buffers(
             pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
         )
-        return cls(lines, offsets[:-1], np.frombuffer(data, dtype=np.uint8))
+        return cls(lines, offsets[:-1], offsets[1:], np.frombuffer(data, dtype=np.uint8))
 
     def first_bytes(self) -> np.ndarray:
         return self.data[self.starts]
@@ -89,9 +91,15 @@ class LineBlock:
 class RecordCounter:
     """Counts records per level for one file, carrying multi-line state across blocks."""
 
-    def __init__(self, fmt: LogFormat, multiline_start_pattern: str | None = None) -> None:
+    def __init__(
+        self,
+        fmt: LogFormat,
+        multiline_start_pattern: str | None = None,
+        events: EventCollector | None = None,
+    ) -> None:
         self.fmt = fmt
         self.multiline_start = multiline_start_pattern
+        self.events = events
         self.lines = 0
         self._counts = np.zeros(len(LEVELS), dtype=np.int64)
         self._token_codes: dict[bytes, int] = {}
@@ -99,12 +107,15 @@ class RecordCounter:
         self._prev_indented = False
         self._prev_not_record = False
 
-    def add(self, block: LineBlock) -> None:
+    def add(self, block: LineBlock, base: int = 0) -> None:
+        """`base`: the file offset of the block's first byte (for error events)."""
         n = len(block.lines)
         if n == 0:
             return
         self.lines += n
         record, codes = self._classify(block)
+        if self.events is not None:
+            self.events.take(block, record, codes, base)
         if record is None:  # every line a record
             self._counts += np.bincount(codes, minlength=CODE_NONE + 1)[: len(LEVELS)]
             self._counts[UNKNOWN_CODE] += int(np.count_nonzero(codes == CODE_NONE))

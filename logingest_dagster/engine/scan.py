@@ -21,6 +21,7 @@ import threading
 import zlib
 from typing import BinaryIO
 
+from logingest_dagster.engine.events import EventCollector
 from logingest_dagster.engine.formats import PLAIN, LogFormat, custom_format, detect_format
 from logingest_dagster.engine.levels import empty_counts
 from logingest_dagster.engine.newlines import newline_positions
@@ -123,7 +124,10 @@ class RangeScanner:
                     self.result.format_settled = not self.options.level_pattern
                     f.seek(self.start)
                 self.result.format = fmt.name
-                self._counter = RecordCounter(fmt, self.options.multiline_start_pattern)
+                events = self.options.max_events and EventCollector(self.options.max_events)
+                self._counter = RecordCounter(
+                    fmt, self.options.multiline_start_pattern, events or None
+                )
                 if self.before:
                     self._counter.prime(_block_of(self.before))
                 self._read(f, initial)
@@ -186,14 +190,14 @@ class RangeScanner:
                 if nl < 0:
                     pos += total
                     continue
-                self._count_long(long_prefix)
+                self._count_long(long_prefix, long_start)
                 long_prefix = None
                 pos += nl + 1
                 self.result.end = pos
                 begin = nl + 1
             last = buf.rfind(b"\n", begin, total)
             if last >= 0:
-                self._count(mv[begin : last + 1])
+                self._count(mv[begin : last + 1], pos)
                 pos += last + 1 - begin
                 self.result.end = pos
                 begin = last + 1
@@ -208,28 +212,32 @@ class RangeScanner:
 
         if long_prefix is not None:
             if self.final:
-                self._count_long(long_prefix)
+                self._count_long(long_prefix, long_start)
                 self.result.end = pos
             else:
                 self.result.end = long_start
         elif have and self.final:
             buf[have] = 10
-            self._count(mv[: have + 1])
+            self._count(mv[: have + 1], pos)
             self.result.end = pos + have
         self._publish()
 
-    def _count(self, data: memoryview) -> None:
+    def _count(self, data: memoryview, offset: int) -> None:
+        """`offset`: where `data` starts in the file."""
         assert self._counter is not None
-        self._counter.add(_block_of(data))
+        self._counter.add(_block_of(data), offset)
 
-    def _count_long(self, prefix: bytes) -> None:
+    def _count_long(self, prefix: bytes, offset: int) -> None:
         self.result.long_lines += 1
-        self._count(memoryview(prefix + b"\n"))
+        self._count(memoryview(prefix + b"\n"), offset)
 
     def _publish(self) -> None:
         if self._counter is not None:
             self.result.lines = self._counter.lines
             self.result.counts = self._counter.counts()
+            if self._counter.events is not None:
+                self.result.events = self._counter.events.events
+                self.result.events_dropped = self._counter.events.dropped
 
     def _fail(self, reason: str) -> None:
         log.warning("skipping %s: %s", self.path, reason)
@@ -238,6 +246,7 @@ class RangeScanner:
         self.result.lines = 0
         self.result.long_lines = 0
         self.result.counts = empty_counts()
+        self.result.events, self.result.events_dropped = [], 0
 
 
 class _LineLevelScanner(RangeScanner):
@@ -245,7 +254,7 @@ class _LineLevelScanner(RangeScanner):
         super().__init__(path, options=options)
         self.levels: list[str | None] = []
 
-    def _count(self, data: memoryview) -> None:
+    def _count(self, data: memoryview, offset: int) -> None:
         assert self._counter is not None
         self.levels += self._counter.line_levels(_block_of(data))
 

@@ -23,6 +23,17 @@ class ScanOptions:
     level_pattern: str | None = None  # per-directory override: regex with (?P<level>...)
     multiline_start_pattern: str | None = None
     chunk_size: int = DEFAULT_CHUNK_SIZE
+    max_events: int = 0  # error events kept per read (`events.py`); 0: none collected
+
+
+@dataclass(frozen=True)
+class ErrorEvent:
+    """An ERROR or FATAL record: its first line (cut at `events.LINE_BYTES`, newline removed,
+    invalid UTF-8 replaced) and that line's byte offset in the file read (uncompressed, for gzip)."""
+
+    offset: int
+    level: str
+    line: str
 
 
 @dataclass
@@ -42,6 +53,10 @@ class ScanResult:
     # Lines too long for the read buffer (a chunk plus MAX_LINE_BYTES): each is counted once,
     # classified by its first LONG_LINE_PREFIX bytes, and never held in memory whole.
     long_lines: int = 0
+    # With `ScanOptions.max_events`: the read's error events, in file order, and how many more
+    # there were beyond that limit.
+    events: list[ErrorEvent] = field(default_factory=list)
+    events_dropped: int = 0
 
     @property
     def bytes_read(self) -> int:

@@ -90,11 +90,14 @@ def _cut_near(fd: int, target: int, lo: int, end: int) -> tuple[int, bytes] | No
     return base + nl + 1, window[prev + 1 : nl + 1]
 
 
-def merge_results(path: str, start: int, pieces: list[Piece], results: list) -> ScanResult:
+def merge_results(
+    path: str, start: int, pieces: list[Piece], results: list, max_events: int = 0
+) -> ScanResult:
     """One result for a split range from its pieces' results (in order; None: never ran).
 
     Counts cover `[start, end)` exactly: they stop at the first piece that did not finish its
     range (interrupted, never run, or the file shrank under it). A failed piece fails the whole.
+    Error events are kept in file order, `max_events` of them as for an unsplit read.
     """
     merged = ScanResult(path=path, start=start, end=start)
     counts = merged.counts
@@ -110,6 +113,8 @@ def merge_results(path: str, start: int, pieces: list[Piece], results: list) -> 
             merged.format, merged.format_settled = result.format, result.format_settled
         merged.lines += result.lines
         merged.long_lines += result.long_lines
+        merged.events += result.events
+        merged.events_dropped += result.events_dropped
         for level, n in result.counts.items():
             counts[level] += n
         merged.end = result.end
@@ -118,4 +123,7 @@ def merge_results(path: str, start: int, pieces: list[Piece], results: list) -> 
             break
         if piece.stop is not None and result.end != piece.stop:
             break  # the file changed under the scan: what follows is not contiguous
+    if len(merged.events) > max_events:
+        merged.events_dropped += len(merged.events) - max_events
+        del merged.events[max_events:]
     return merged

@@ -78,12 +78,12 @@ def test_interrupted_scan_keeps_what_it_counted(log, monkeypatch):
     blocks = 0
     original = RangeScanner._count
 
-    def count_then_interrupt(self, data):
+    def count_then_interrupt(self, data, offset):
         nonlocal blocks
         blocks += 1
         if blocks == 3:
             raise KeyboardInterrupt
-        original(self, data)
+        original(self, data, offset)
 
     monkeypatch.setattr(RangeScanner, "_count", count_then_interrupt)
     scanner = RangeScanner(log, options=ScanOptions(chunk_size=len(LINES[0]) * 10))
@@ -101,8 +101,8 @@ def test_interrupted_scan_keeps_what_it_counted(log, monkeypatch):
 def test_cancel_stops_at_the_next_chunk(log, monkeypatch):
     original = RangeScanner._count
 
-    def count_then_cancel(self, data):
-        original(self, data)
+    def count_then_cancel(self, data, offset):
+        original(self, data, offset)
         self.cancel()
 
     monkeypatch.setattr(RangeScanner, "_count", count_then_cancel)
