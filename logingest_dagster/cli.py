@@ -279,7 +279,7 @@ def rebuild(home, config) -> None:
     home = home or home_from_env()
     settings = _settings_or_fail(config)
     with open_store(home, settings.state_url) as store:
-        written = publish(home, store.totals(), store.file_stats(), store.commit_log())
+        written = publish(home, store).paths
     for path in written.values():
         err.print(f"wrote {path}")
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dagster import AssetSpec
 
-from logingest_dagster.engine.warehouse import FILE_STATS, SEVERITY_HISTORY, SEVERITY_TOTALS
+from logingest_dagster.engine.warehouse import (
+    ERROR_EVENTS,
+    FILE_STATS,
+    SEVERITY_HISTORY,
+    SEVERITY_TOTALS,
+)
 
 GROUP = "logingest"
 
@@ -34,4 +39,14 @@ severity_history = AssetSpec(
     kinds={"parquet"},
 )
 
-ASSETS = [severity_totals, file_stats, severity_history]
+error_events = AssetSpec(
+    "error_events",
+    group_name=GROUP,
+    description=(
+        f"warehouse/{ERROR_EVENTS}: the first line of each ERROR and FATAL record, newest 100,000: "
+        "`committed_at`, `run_id`, `path`, `file`, `offset`, `level`, `line`."
+    ),
+    kinds={"parquet"},
+)
+
+ASSETS = [severity_totals, file_stats, severity_history, error_events]

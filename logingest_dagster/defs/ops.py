@@ -153,10 +153,8 @@ def publish_results(
     settings = logingest.settings()
     with open_store(logingest.home, settings.state_url) as store:
         commit = store.commit(context.run_id, read, plan.forgotten)
-        totals = store.totals()
-        file_rows = store.file_stats()
-        history = store.commit_log()
-    written = publish(logingest.home, totals, file_rows, history)
+        published = publish(logingest.home, store)
+    totals, written = published.totals, published.paths
     summary = {
         "files_discovered": plan.files_discovered,
         # What this run read and committed; results dropped by the compare-and-set (another run
@@ -210,7 +208,7 @@ def publish_results(
         description="One row per file: lines, bytes and records per level.",
         metadata={
             "path": MetadataValue.path(str(written["file_stats"])),
-            "row_count": len(file_rows),
+            "row_count": published.rows["file_stats"],
             "files_read_this_run": summary["files_read"],
             "bytes_read_this_run": summary["bytes_read"],
             "files_skipped": summary["files_skipped"],
@@ -221,7 +219,17 @@ def publish_results(
         description="What each committed run (and reset) added, per level.",
         metadata={
             "path": MetadataValue.path(str(written["severity_history"])),
-            "row_count": len(history),
+            "row_count": published.rows["severity_history"],
+        },
+    )
+    yield AssetMaterialization(
+        asset_key=AssetKey("error_events"),
+        description="The first line of each ERROR and FATAL record, newest 100,000.",
+        metadata={
+            "path": MetadataValue.path(str(written["error_events"])),
+            "row_count": published.rows["error_events"],
+            "events_this_run": commit.events,
+            "events_not_kept_this_run": commit.events_dropped,
         },
     )
     context.log.info(f"committed {summary['files_read']} files; totals {_fmt_counts(totals)}")

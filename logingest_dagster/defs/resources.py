@@ -13,7 +13,7 @@ from pathlib import Path
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
-from logingest_dagster.engine.scan_result import ScanOptions
+from logingest_dagster.engine.scan_result import EVENTS_PER_READ, ScanOptions
 from logingest_dagster.settings import (
     STATE_URL_ENV,
     Settings,
@@ -77,7 +77,9 @@ class LogIngestResource(ConfigurableResource):
             (p for d, p in self.level_patterns.items() if Path(d).resolve() == parent), None
         )
         return ScanOptions(
-            level_pattern=pattern, multiline_start_pattern=self.multiline_start_pattern
+            level_pattern=pattern,
+            multiline_start_pattern=self.multiline_start_pattern,
+            max_events=EVENTS_PER_READ,
         )
 
 

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from logingest_dagster.engine.levels import empty_counts
 
 DEFAULT_CHUNK_SIZE = 4 << 20
+# The error events an ingestion run keeps per read (a file, or what is new in it since the last
+# run); the rest are counted as dropped (`events.py`).
+EVENTS_PER_READ = 10_000
 
 # A file's detected format is stored with its offset, so that later reads of the same file skip
 # detection. Bump this whenever detection would choose differently for some file: formats stored

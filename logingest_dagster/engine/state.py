@@ -30,6 +30,7 @@ from logingest_dagster.engine.state_schema import (
     SCHEMA_VERSION,
     commits,
     current_version,
+    error_events,
     from_db_int,
     migrate,
     offsets,
@@ -143,6 +144,29 @@ class OffsetStore:
                 for row in rows
             ]
 
+    def error_events(self) -> list[dict]:
+        """The stored error events, oldest first: run_id, committed_at, path (the stream), file
+        (the file read), offset, level, line."""
+        query = (
+            sa.select(
+                commits.c.run_id,
+                commits.c.committed_at,
+                *(error_events.c[name] for name in ("path", "file", "offset", "level", "line")),
+            )
+            .join(commits, commits.c.id == error_events.c.commit_id)
+            .order_by(error_events.c.id)
+        )
+        with self._reading() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+    def error_events_version(self) -> tuple[int, int]:
+        """(newest id, count) of the stored events: changes whenever they do (a commit adds
+        some, a reset drops some)."""
+        query = sa.select(sa.func.coalesce(sa.func.max(error_events.c.id), 0), sa.func.count())
+        with self._reading() as conn:
+            newest, count = conn.execute(query.select_from(error_events)).one()
+        return int(newest), int(count)
+
     # -- operator commands ----------------------------------------------------------------
 
     def tracked(self) -> list[dict]:
@@ -173,18 +197,20 @@ class OffsetStore:
     def reset(self, paths: Sequence[str] | None = None) -> int:
         """Forget streams (all of them by default) so their files are read again from 0.
 
-        Their counts are forgotten too, so reading them again counts them once, not twice; the
-        commit log records the reset with negative counts so that it still sums to the totals.
+        Their counts and error events are forgotten too, so reading them again counts them once,
+        not twice; the commit log records the reset with negative counts so that it still sums to
+        the totals.
         Returns how many streams were forgotten.
         """
         with self._writing() as conn:
             if paths is None:
-                where_offsets, where_stats = sa.true(), sa.true()
+                where_offsets, where_stats, where_events = sa.true(), sa.true(), sa.true()
             else:
                 chosen = sorted({os.path.abspath(p) for p in paths})
                 # A stream's draining rows (its rotated files) go with it.
                 where_offsets = offsets.c.path.in_(chosen) | offsets.c.drains_into.in_(chosen)
                 where_stats = stream_stats.c.path.in_(chosen)
+                where_events = error_events.c.path.in_(chosen)
             streams = sa.select(offsets.c.path).where(
                 where_offsets, offsets.c.drains_into.is_(None)
             )
@@ -193,6 +219,7 @@ class OffsetStore:
             forgotten.update(row["path"] for row in removed)
             conn.execute(sa.delete(offsets).where(where_offsets))
             conn.execute(sa.delete(stream_stats).where(where_stats))
+            conn.execute(sa.delete(error_events).where(where_events))  # read again, once
             if removed:
                 conn.execute(
                     sa.insert(commits).values(

@@ -20,11 +20,18 @@ import sqlalchemy as sa
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.engine.read_plan import Expectation, Forget, ReadTask
 from logingest_dagster.engine.scan_result import ScanResult
-from logingest_dagster.engine.state_schema import commits, offsets, stream_stats, to_db_int
+from logingest_dagster.engine.state_schema import (
+    commits,
+    error_events,
+    offsets,
+    stream_stats,
+    to_db_int,
+)
 
 log = logging.getLogger(__name__)
 
 IN_CHUNK = 500  # paths per IN (...) clause: far below any database's bound-parameter limit
+EVENTS_KEPT = 100_000  # the newest error events kept in the store (and in error_events.parquet)
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,8 @@ class CommitSummary:
     conflicts: int = 0  # tasks dropped: their stream changed since planning (another run won)
     incomplete: int = 0  # tasks dropped: a member of their unit did not complete
     forgotten: int = 0  # offset rows dropped (files gone; their statistics stay)
+    events: int = 0  # error events stored
+    events_dropped: int = 0  # error events beyond the scans' limit, counted but not kept
 
 
 def commit_results(
@@ -98,6 +107,8 @@ def commit_results(
         conflicts=conflicts,
         incomplete=incomplete,
         forgotten=summary.forgotten,
+        events=summary.events,
+        events_dropped=summary.events_dropped,
     )
 
 
@@ -161,12 +172,15 @@ class _Applied:
     bytes: int = 0
     counts: dict[str, int] = field(default_factory=empty_counts)
     forgotten: int = 0
+    events: int = 0
+    events_dropped: int = 0
 
 
 def _apply(conn: sa.Connection, commit_id: int, now: float, members: list[_Member]) -> _Applied:
     applied = _Applied()
     rows: dict[str, dict | None] = {}  # path -> new offset row, or None: drop it
     deltas: dict[str, dict[str, int]] = {}
+    events: list[dict] = []
     for member in members:
         item, result = member.item, member.result
         if isinstance(item, Forget):
@@ -183,10 +197,27 @@ def _apply(conn: sa.Connection, commit_id: int, now: float, members: list[_Membe
         add_counts(applied.counts, result.counts)
         if item.follow:
             rows[item.row_key] = _offset_row(item, result, commit_id, now)
+        events += (
+            {"commit_id": commit_id, "path": item.stream, "file": item.path}
+            | {"offset": e.offset, "level": e.level, "line": e.line}
+            for e in result.events
+        )
+        applied.events_dropped += result.events_dropped
     applied.forgotten = sum(row is None for row in rows.values())
+    applied.events = len(events)
     _replace_offsets(conn, rows)
     _add_stats(conn, deltas)
+    _add_events(conn, events)
     return applied
+
+
+def _add_events(conn: sa.Connection, events: list[dict]) -> None:
+    """Store a commit's events, then drop the oldest beyond EVENTS_KEPT."""
+    if not events:
+        return
+    conn.execute(sa.insert(error_events), events)
+    newest = conn.execute(sa.select(sa.func.max(error_events.c.id))).scalar_one()
+    conn.execute(sa.delete(error_events).where(error_events.c.id <= newest - EVENTS_KEPT))
 
 
 def _offset_row(task: ReadTask, result: ScanResult, commit_id: int, now: float) -> dict:

@@ -9,6 +9,7 @@ never from the current ones below, which later versions change.
 - 2: `offsets.format`, the file's detected format, so that later reads skip detection.
 - 3: `offsets.drains_into`: a row for a rotated file still being written, whose counts go to that
   stream (see `read_plan.draining_key`).
+- 4: `error_events`: the first line of each ERROR and FATAL record, committed with its counts.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 
@@ -86,6 +87,25 @@ commits = sa.Table(
     sqlite_autoincrement=True,  # ids are never reused, so a seq can never come back
 )
 
+
+def _error_event_columns_v4() -> list[sa.Column]:
+    return [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # commit, file order
+        sa.Column("commit_id", sa.Integer, nullable=False),  # commits.id
+        sa.Column("path", sa.String, nullable=False),  # the stream
+        sa.Column("file", sa.String, nullable=False),  # the file read (a rotated name, a .gz)
+        sa.Column("offset", sa.BigInteger, nullable=False),  # of the line, in that file
+        sa.Column("level", sa.String, nullable=False),
+        sa.Column("line", sa.Text, nullable=False),
+    ]
+
+
+# The first line of each ERROR and FATAL record, inserted in the transaction that commits its
+# counts, so an event is stored exactly when its record is counted. The newest EVENTS_KEPT are kept.
+error_events = sa.Table(
+    "error_events", metadata, *_error_event_columns_v4(), sqlite_autoincrement=True
+)
+
 # A single row every writer updates first: serializes commits on any database (on SQLite the
 # transaction already starts with BEGIN IMMEDIATE; on Postgres this is the row lock).
 write_lock = sa.Table(
@@ -120,10 +140,18 @@ def _migrate_to_3(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE offsets ADD COLUMN drains_into VARCHAR"))
 
 
+def _migrate_to_4(conn: sa.Connection) -> None:
+    table = sa.Table(
+        "error_events", sa.MetaData(), *_error_event_columns_v4(), sqlite_autoincrement=True
+    )
+    table.create(conn)
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
+    4: _migrate_to_4,
 }
 
 

@@ -10,8 +10,10 @@ import os
 import tempfile
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -21,6 +23,7 @@ from logingest_dagster.engine.levels import LEVELS
 SEVERITY_TOTALS = "severity_totals.parquet"
 FILE_STATS = "file_stats.parquet"
 SEVERITY_HISTORY = "severity_history.parquet"
+ERROR_EVENTS = "error_events.parquet"
 
 SEVERITY_TOTALS_SCHEMA = pa.schema([("level", pa.string()), ("count", pa.int64())])
 FILE_STATS_SCHEMA = pa.schema(
@@ -43,6 +46,40 @@ SEVERITY_HISTORY_SCHEMA = pa.schema(
     ]
     + [(level.lower(), pa.int64()) for level in LEVELS]
 )
+
+
+_UTC_MICROS = pa.timestamp("us", tz="UTC")
+# The newest stored error events (state_commit.EVENTS_KEPT), oldest first; file order within a run.
+ERROR_EVENTS_SCHEMA = pa.schema(
+    [
+        ("committed_at", _UTC_MICROS),
+        ("run_id", pa.string()),
+        ("path", pa.string()),  # the stream, as in file_stats
+        ("file", pa.string()),  # the file read: the path, or a rotated name of it
+        ("offset", pa.int64()),  # of the record's first line in that file
+        ("level", pa.string()),  # ERROR or FATAL
+        ("line", pa.string()),  # the record's first line, at most 2 KB
+    ]
+)
+# Key of the Parquet metadata entry holding the store's events version the file was written from.
+_EVENTS_VERSION_KEY = b"logingest.error_events_version"
+
+
+class CommittedState(Protocol):
+    """What publishing reads: `state.OffsetStore`."""
+
+    def totals(self) -> dict[str, int]: ...
+    def file_stats(self) -> list[dict]: ...
+    def commit_log(self) -> list[dict]: ...
+    def error_events(self) -> list[dict]: ...
+    def error_events_version(self) -> tuple[int, int]: ...
+
+
+@dataclass
+class Published:
+    paths: dict[str, Path]  # asset name -> where its file landed
+    totals: dict[str, int]
+    rows: dict[str, int]  # asset name -> row count
 
 
 def warehouse_dir(home: str | os.PathLike[str]) -> Path:
@@ -84,13 +121,33 @@ def severity_history_table(commits: Iterable[Mapping[str, object]]) -> pa.Table:
     columns: dict[str, pa.Array] = {
         "run_id": _strings([str(r["run_id"]) for r in rows]),
         "kind": _strings([str(r["kind"]) for r in rows]),
-        "committed_at": _int64s([round(float(r["committed_at"]) * 1e6) for r in rows]).view(
-            SEVERITY_HISTORY_SCHEMA.field("committed_at").type
-        ),
+        "committed_at": _timestamps([float(r["committed_at"]) for r in rows]),
     }
     for name in SEVERITY_HISTORY_SCHEMA.names[3:]:
         columns[name] = _int64s([int(r[name]) for r in rows])
     return pa.table(columns, schema=SEVERITY_HISTORY_SCHEMA)
+
+
+def error_events_table(events: Sequence[Mapping[str, object]], version: str = "") -> pa.Table:
+    """From `OffsetStore.error_events()` rows; `version` is recorded in the file's metadata."""
+    columns = {
+        "committed_at": _timestamps([float(e["committed_at"]) for e in events]),
+        "offset": _int64s([int(e["offset"]) for e in events]),
+    }
+    for name in ("run_id", "path", "file", "level", "line"):
+        columns[name] = _strings([str(e[name]) for e in events])
+    schema = ERROR_EVENTS_SCHEMA.with_metadata({_EVENTS_VERSION_KEY: version.encode()})
+    return pa.table({name: columns[name] for name in schema.names}, schema=schema)
+
+
+def _events_version_of(path: Path) -> str | None:
+    """The store version an error_events file was written from (its footer only), if any."""
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except (OSError, pa.ArrowInvalid):
+        return None
+    version = metadata.get(_EVENTS_VERSION_KEY)
+    return version.decode() if version is not None else None
 
 
 # Arrays built from buffers: `pa.array(list)` imports pandas on first use (~0.2 s, in the short
@@ -100,6 +157,10 @@ def severity_history_table(commits: Iterable[Mapping[str, object]]) -> pa.Table:
 def _int64s(values: Sequence[int]) -> pa.Array:
     data = array("q", values)
     return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
+
+
+def _timestamps(epoch_seconds: Sequence[float]) -> pa.Array:
+    return _int64s([round(t * 1e6) for t in epoch_seconds]).view(_UTC_MICROS)
 
 
 def _strings(values: Sequence[str]) -> pa.Array:
@@ -125,14 +186,31 @@ def write_atomic(table: pa.Table, path: Path) -> Path:
     return path
 
 
-def publish(
-    home: str | os.PathLike[str], totals: Mapping[str, int], file_rows, commits
-) -> dict[str, Path]:
-    """Write every output from committed state (`OffsetStore.totals()`, `.file_stats()`,
-    `.commit_log()`); returns where each landed."""
+def publish(home: str | os.PathLike[str], state: CommittedState) -> Published:
+    """Write every output from committed state.
+
+    error_events is rewritten only when the stored events changed since it was written (its
+    metadata records the store's events version): most runs add none, and it can hold up to
+    100,000 lines.
+    """
     out = warehouse_dir(home)
-    return {
-        "severity_totals": write_atomic(severity_totals_table(totals), out / SEVERITY_TOTALS),
-        "file_stats": write_atomic(file_stats_table(file_rows), out / FILE_STATS),
-        "severity_history": write_atomic(severity_history_table(commits), out / SEVERITY_HISTORY),
-    }
+    totals, file_rows, commits = state.totals(), state.file_stats(), state.commit_log()
+    published = Published(
+        paths={
+            "severity_totals": write_atomic(severity_totals_table(totals), out / SEVERITY_TOTALS),
+            "file_stats": write_atomic(file_stats_table(file_rows), out / FILE_STATS),
+            "severity_history": write_atomic(
+                severity_history_table(commits), out / SEVERITY_HISTORY
+            ),
+            "error_events": out / ERROR_EVENTS,
+        },
+        totals=totals,
+        rows={"severity_totals": len(LEVELS), "file_stats": len(file_rows)}
+        | {"severity_history": len(commits)},
+    )
+    newest, count = state.error_events_version()
+    version = f"{newest}:{count}"
+    published.rows["error_events"] = count
+    if _events_version_of(out / ERROR_EVENTS) != version:
+        write_atomic(error_events_table(state.error_events(), version), out / ERROR_EVENTS)
+    return published

@@ -30,7 +30,7 @@ def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):
     materialized = {
         e.asset_key.path[0] for e in result.get_asset_materialization_events() if e.asset_key
     }
-    assert materialized == {"severity_totals", "file_stats", "severity_history"}
+    assert materialized == {"severity_totals", "file_stats", "severity_history", "error_events"}
     [history] = pq.read_table(
         tmp_path / "home" / "warehouse" / "severity_history.parquet"
     ).to_pylist()

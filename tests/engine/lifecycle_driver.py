@@ -37,7 +37,7 @@ from logingest_dagster.engine.state import CommitSummary, open_store, plan_reads
 from logingest_dagster.engine.warehouse import publish  # noqa: E402
 
 # Small chunks, so a mid-scan kill lands between chunks of even a modest file.
-SCAN_OPTIONS = ScanOptions(chunk_size=4096)
+SCAN_OPTIONS = ScanOptions(chunk_size=4096, max_events=100_000)  # small chunks; every event
 
 
 class Killed(Exception):
@@ -197,7 +197,7 @@ def run_pipeline(
         kill._in_commit = False
         kill.point("committed")
         if write_parquet:
-            publish(home, store.totals(), store.file_stats(), store.commit_log())
+            publish(home, store)
         kill.point("published")
     return Outcome(plan, summary, results)
 

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from lifecycle_driver import LogWriter, run_pipeline, store_totals
 
 DRIVER = Path(__file__).with_name("lifecycle_driver.py")
-COMMIT_STATEMENTS = 11  # BEGIN IMMEDIATE ... UPDATE commits: every statement of this commit
+COMMIT_STATEMENTS = 14  # BEGIN IMMEDIATE ... UPDATE commits: every statement of this commit
 
 
 class Scenario:
@@ -81,6 +81,8 @@ class Scenario:
         assert store_totals(self.home) == expected, what
         table = pq.read_table(self.home / "warehouse" / "severity_totals.parquet").to_pydict()
         assert dict(zip(table["level"], table["count"], strict=True)) == expected, what
+        events = pq.read_table(self.home / "warehouse" / "error_events.parquet")
+        assert len(events) == expected["ERROR"] + expected["FATAL"], what  # each one once
 
 
 KILL_POINTS = (

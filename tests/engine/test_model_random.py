@@ -24,7 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from lifecycle_driver import Killed, KillSwitch, LogWriter, run_pipeline, store_totals
+from lifecycle_driver import (
+    SCAN_OPTIONS,
+    Killed,
+    KillSwitch,
+    LogWriter,
+    run_pipeline,
+    store_totals,
+)
 
 from logingest_dagster.engine.discovery import discover
 from logingest_dagster.engine.scan import scan_range
@@ -182,7 +189,17 @@ class Model:
                     self.append(self.rng.choice(self.streams))
             for plan in self.rng.sample(plans, 2):
                 done = [
-                    (t, scan_range(t.path, t.start, t.stop, final=t.final, compressed=t.compressed))
+                    (
+                        t,
+                        scan_range(
+                            t.path,
+                            t.start,
+                            t.stop,
+                            final=t.final,
+                            compressed=t.compressed,
+                            options=SCAN_OPTIONS,
+                        ),
+                    )
                     for t in plan.tasks
                 ]
                 store.commit(uuid.uuid4().hex, done, plan.forgotten)
@@ -236,3 +253,5 @@ def test_random_lifecycle_counts_every_line_once(tmp_path, seed):
     assert store_totals(model.home) == model.writer.totals(), history
     with open_store(model.home) as store:
         assert sum(row["lines"] for row in store.file_stats()) == model.writer.written, history
+        expected = model.writer.totals()
+        assert len(store.error_events()) == expected["ERROR"] + expected["FATAL"], history

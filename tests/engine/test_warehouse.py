@@ -19,13 +19,53 @@ COMMIT = {
 } | {level.lower(): {"INFO": 3, "ERROR": 1}.get(level, 0) for level in LEVELS}
 
 
+EVENT = {
+    "run_id": "r1",
+    "committed_at": 1764158400.25,
+    "path": "/b.log",
+    "file": "/b.log.1",
+    "offset": 120,
+    "level": "ERROR",
+    "line": "2025-11-26 12:00:00 ERROR disk full",
+}
+
+
+class State:
+    """Committed state as `publish` reads it (`OffsetStore`'s methods), given outright."""
+
+    def __init__(self, totals=None, file_rows=(), commits=(), events=()):
+        self._totals, self._file_rows = totals or {}, list(file_rows)
+        self._commits, self._events = list(commits), list(events)
+
+    def totals(self):
+        return self._totals
+
+    def file_stats(self):
+        return self._file_rows
+
+    def commit_log(self):
+        return self._commits
+
+    def error_events(self):
+        return self._events
+
+    def error_events_version(self):
+        return len(self._events), len(self._events)
+
+
 def test_outputs_have_the_contract_schema(tmp_path):
     written = publish(
         tmp_path,
-        {"INFO": 3, "ERROR": 1},
-        [{"path": "/b.log", "lines": 4, "bytes": 40, "INFO": 3, "ERROR": 1}, {"path": "/a.log"}],
-        [COMMIT],
-    )
+        State(
+            {"INFO": 3, "ERROR": 1},
+            [
+                {"path": "/b.log", "lines": 4, "bytes": 40, "INFO": 3, "ERROR": 1},
+                {"path": "/a.log"},
+            ],
+            [COMMIT],
+            [EVENT],
+        ),
+    ).paths
     totals = pq.read_table(written["severity_totals"])
     assert totals.schema.field("level").type == "string"
     assert totals.schema.field("count").type == "int64"
@@ -42,6 +82,11 @@ def test_outputs_have_the_contract_schema(tmp_path):
     [row] = history.to_pylist()
     assert row["committed_at"] == datetime.datetime(2025, 11, 26, 12, 0, 0, 250000, datetime.UTC)
     assert row == COMMIT | {"committed_at": row["committed_at"]}
+    events = pq.read_table(written["error_events"])
+    assert events.schema.field("committed_at").type == pa.timestamp("us", tz="UTC")
+    assert events.schema.field("offset").type == "int64"
+    [event] = events.to_pylist()
+    assert event == EVENT | {"committed_at": row["committed_at"]}
 
 
 def test_history_has_a_row_per_run_and_reset_and_sums_to_the_totals(tmp_path):
@@ -70,9 +115,10 @@ def test_history_has_a_row_per_run_and_reset_and_sums_to_the_totals(tmp_path):
 
 
 def test_rewrite_leaves_no_temporary_files(tmp_path):
-    publish(tmp_path, {}, [], [])
-    publish(tmp_path, {"INFO": 1}, [], [COMMIT])
+    publish(tmp_path, State())
+    publish(tmp_path, State({"INFO": 1}, [], [COMMIT], [EVENT]))
     assert sorted(p.name for p in (tmp_path / "warehouse").iterdir()) == [
+        "error_events.parquet",
         "file_stats.parquet",
         "severity_history.parquet",
         "severity_totals.parquet",
@@ -81,7 +127,9 @@ def test_rewrite_leaves_no_temporary_files(tmp_path):
 
 def test_paths_of_any_script_round_trip(tmp_path):
     paths = ["/var/log/ünïcödé.log", "/var/log/日志.log", "/var/log/plain.log", ""]
-    written = publish(tmp_path, {}, [{"path": p, "lines": i} for i, p in enumerate(paths)], [])
+    written = publish(
+        tmp_path, State(file_rows=[{"path": p, "lines": i} for i, p in enumerate(paths)])
+    ).paths
     stats = pq.read_table(written["file_stats"]).to_pylist()
     assert {(row["path"], row["lines"]) for row in stats} == {(p, i) for i, p in enumerate(paths)}
 
@@ -91,8 +139,36 @@ def test_writing_the_outputs_does_not_load_pandas():
     # builds its arrays from buffers instead.
     loaded = modules_loaded_by(
         "import tempfile\n"
+        "from logingest_dagster.engine.state import open_store\n"
         "from logingest_dagster.engine.warehouse import publish\n"
-        "publish(tempfile.mkdtemp(), {'INFO': 1}, [{'path': '/a.log', 'INFO': 1}], [])"
+        "home = tempfile.mkdtemp()\n"
+        "with open_store(home) as store:\n"
+        "    publish(home, store)"
     )
     assert "pyarrow" in loaded
     assert "pandas" not in loaded
+
+
+def test_error_events_are_every_error_record_once_and_rewritten_only_on_change(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    writer = LogWriter()
+    writer.append(logs / "a.log", 40)
+    run_pipeline(tmp_path, [logs], write_parquet=True)
+    path = tmp_path / "warehouse" / "error_events.parquet"
+    events = pq.read_table(path).to_pylist()
+    expected = writer.totals()["ERROR"] + writer.totals()["FATAL"]
+    assert len(events) == expected > 0
+    assert {e["level"] for e in events} == {"ERROR", "FATAL"}
+    text = (logs / "a.log").read_bytes()
+    assert all(text[e["offset"] :].startswith(e["line"].encode()) for e in events)
+    written = path.stat().st_mtime_ns, path.stat().st_ino
+    run_pipeline(tmp_path, [logs], write_parquet=True)  # nothing new: the file is left alone
+    assert (path.stat().st_mtime_ns, path.stat().st_ino) == written
+    writer.append(logs / "a.log", 9)
+    run_pipeline(tmp_path, [logs], write_parquet=True)
+    assert len(pq.read_table(path)) == writer.totals()["ERROR"] + writer.totals()["FATAL"]
+    with open_store(tmp_path) as store:
+        store.reset()
+    run_pipeline(tmp_path, [logs], write_parquet=True)  # read again: each event still once
+    assert len(pq.read_table(path)) == writer.totals()["ERROR"] + writer.totals()["FATAL"]
