@@ -31,9 +31,10 @@ def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):
         e.asset_key.path[0] for e in result.get_asset_materialization_events() if e.asset_key
     }
     assert materialized == {"severity_totals", "file_stats", "severity_history", "error_events"}
-    [history] = pq.read_table(
-        tmp_path / "home" / "warehouse" / "severity_history.parquet"
-    ).to_pylist()
+    warehouse = tmp_path / "home" / "warehouse"
+    events = pq.read_table(warehouse / "error_events.parquet")
+    assert len(events) == summary["totals"]["ERROR"] + summary["totals"]["FATAL"] > 0
+    [history] = pq.read_table(warehouse / "severity_history.parquet").to_pylist()
     assert (history["run_id"], history["kind"], history["files"]) == (result.run_id, "run", 4)
 
 
