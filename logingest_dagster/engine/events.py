@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.scan_result import ErrorEvent
+from logingest_dagster.engine.scan_result import ErrorEvents
 
 if TYPE_CHECKING:
     from logingest_dagster.engine.records import LineBlock
@@ -29,8 +29,7 @@ class EventCollector:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.events: list[ErrorEvent] = []
-        self.dropped = 0
+        self.events = ErrorEvents()
 
     def take(
         self, block: LineBlock, record: np.ndarray | None, codes: np.ndarray, base: int
@@ -44,11 +43,9 @@ class EventCollector:
         if not len(found):
             return
         room = max(0, self.limit - len(self.events))
-        self.dropped += max(0, len(found) - room)
-        data = block.data
+        self.events.dropped += max(0, len(found) - room)
+        data, add = block.data, self.events.add
         for i in found[:room].tolist():
             start, end = int(block.starts[i]), int(block.ends[i])
             line = bytes(data[start : min(end, start + LINE_BYTES)]).rstrip(b"\r\n")
-            self.events.append(
-                ErrorEvent(base + start, LEVELS[codes[i]], line.decode("utf-8", "replace"))
-            )
+            add(base + start, LEVELS[codes[i]], line.decode("utf-8", "replace"))

@@ -26,7 +26,7 @@ from logingest_dagster.engine.formats import PLAIN, LogFormat, custom_format, de
 from logingest_dagster.engine.levels import empty_counts
 from logingest_dagster.engine.newlines import newline_positions
 from logingest_dagster.engine.records import LineBlock, RecordCounter, record_mask
-from logingest_dagster.engine.scan_result import ScanOptions, ScanResult
+from logingest_dagster.engine.scan_result import ErrorEvents, ScanOptions, ScanResult
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +237,6 @@ class RangeScanner:
             self.result.counts = self._counter.counts()
             if self._counter.events is not None:
                 self.result.events = self._counter.events.events
-                self.result.events_dropped = self._counter.events.dropped
 
     def _fail(self, reason: str) -> None:
         log.warning("skipping %s: %s", self.path, reason)
@@ -246,7 +245,7 @@ class RangeScanner:
         self.result.lines = 0
         self.result.long_lines = 0
         self.result.counts = empty_counts()
-        self.result.events, self.result.events_dropped = [], 0
+        self.result.events = ErrorEvents()
 
 
 class _LineLevelScanner(RangeScanner):

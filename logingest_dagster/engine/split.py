@@ -113,8 +113,7 @@ def merge_results(
             merged.format, merged.format_settled = result.format, result.format_settled
         merged.lines += result.lines
         merged.long_lines += result.long_lines
-        merged.events += result.events
-        merged.events_dropped += result.events_dropped
+        merged.events.extend(result.events)
         for level, n in result.counts.items():
             counts[level] += n
         merged.end = result.end
@@ -123,7 +122,5 @@ def merge_results(
             break
         if piece.stop is not None and result.end != piece.stop:
             break  # the file changed under the scan: what follows is not contiguous
-    if len(merged.events) > max_events:
-        merged.events_dropped += len(merged.events) - max_events
-        del merged.events[max_events:]
+    merged.events.keep_first(max_events)
     return merged

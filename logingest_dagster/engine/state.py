@@ -11,6 +11,7 @@ transaction starts with BEGIN IMMEDIATE, so two writers queue instead of failing
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -145,27 +146,32 @@ class OffsetStore:
             ]
 
     def error_events(self) -> list[dict]:
-        """The stored error events, oldest first: run_id, committed_at, path (the stream), file
-        (the file read), offset, level, line."""
+        """The stored error events, a dict per read, oldest first: run_id, committed_at, path
+        (the stream), file (the file read), and `offset`, `level`, `line`: lists, in file order."""
         query = (
-            sa.select(
-                commits.c.run_id,
-                commits.c.committed_at,
-                *(error_events.c[name] for name in ("path", "file", "offset", "level", "line")),
-            )
+            sa.select(commits.c.run_id, commits.c.committed_at, error_events)
             .join(commits, commits.c.id == error_events.c.commit_id)
             .order_by(error_events.c.id)
         )
         with self._reading() as conn:
-            return [dict(row) for row in conn.execute(query).mappings()]
+            rows = conn.execute(query).mappings().all()
+        return [
+            {key: row[key] for key in ("run_id", "committed_at", "path", "file")}
+            | json.loads(row["events"])
+            for row in rows
+        ]
 
-    def error_events_version(self) -> tuple[int, int]:
-        """(newest id, count) of the stored events: changes whenever they do (a commit adds
-        some, a reset drops some)."""
-        query = sa.select(sa.func.coalesce(sa.func.max(error_events.c.id), 0), sa.func.count())
+    def error_events_version(self) -> tuple[int, int, int]:
+        """(newest row id, rows, events): changes whenever the stored events do (a commit adds
+        some, a reset or the limit drops some)."""
+        query = sa.select(
+            sa.func.coalesce(sa.func.max(error_events.c.id), 0),
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(error_events.c.count), 0),
+        )
         with self._reading() as conn:
-            newest, count = conn.execute(query.select_from(error_events)).one()
-        return int(newest), int(count)
+            newest, rows, events = conn.execute(query.select_from(error_events)).one()
+        return int(newest), int(rows), int(events)
 
     # -- operator commands ----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ A run_id commits once; committing it again returns the first commit's summary an
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.engine.read_plan import Expectation, Forget, ReadTask
-from logingest_dagster.engine.scan_result import ScanResult
+from logingest_dagster.engine.scan_result import ErrorEvents, ScanResult
 from logingest_dagster.engine.state_schema import (
     commits,
     error_events,
@@ -31,7 +32,9 @@ from logingest_dagster.engine.state_schema import (
 log = logging.getLogger(__name__)
 
 IN_CHUNK = 500  # paths per IN (...) clause: far below any database's bound-parameter limit
-EVENTS_KEPT = 100_000  # the newest error events kept in the store (and in error_events.parquet)
+EVENTS_KEPT = (
+    100_000  # error events kept (store and error_events.parquet): the newest reads' events
+)
 
 
 @dataclass(frozen=True)
@@ -197,27 +200,42 @@ def _apply(conn: sa.Connection, commit_id: int, now: float, members: list[_Membe
         add_counts(applied.counts, result.counts)
         if item.follow:
             rows[item.row_key] = _offset_row(item, result, commit_id, now)
-        events += (
-            {"commit_id": commit_id, "path": item.stream, "file": item.path}
-            | {"offset": e.offset, "level": e.level, "line": e.line}
-            for e in result.events
-        )
-        applied.events_dropped += result.events_dropped
+        if len(result.events):
+            events.append(_events_row(item, result.events, commit_id))
+            applied.events += len(result.events)
+        applied.events_dropped += result.events.dropped
     applied.forgotten = sum(row is None for row in rows.values())
-    applied.events = len(events)
     _replace_offsets(conn, rows)
     _add_stats(conn, deltas)
     _add_events(conn, events)
     return applied
 
 
-def _add_events(conn: sa.Connection, events: list[dict]) -> None:
-    """Store a commit's events, then drop the oldest beyond EVENTS_KEPT."""
-    if not events:
+def _events_row(task: ReadTask, events: ErrorEvents, commit_id: int) -> dict:
+    encoded = {"offset": events.offsets, "level": events.levels, "line": events.lines}
+    return {
+        "commit_id": commit_id,
+        "path": task.stream,
+        "file": task.path,
+        "count": len(events),
+        "events": json.dumps(encoded, ensure_ascii=False),
+    }
+
+
+def _add_events(conn: sa.Connection, rows: list[dict]) -> None:
+    """Store a commit's events, then drop the oldest reads' beyond EVENTS_KEPT events."""
+    if not rows:
         return
-    conn.execute(sa.insert(error_events), events)
-    newest = conn.execute(sa.select(sa.func.max(error_events.c.id))).scalar_one()
-    conn.execute(sa.delete(error_events).where(error_events.c.id <= newest - EVENTS_KEPT))
+    conn.execute(sa.insert(error_events), rows)
+    newest_first = conn.execute(
+        sa.select(error_events.c.id, error_events.c.count).order_by(error_events.c.id.desc())
+    )
+    kept = 0
+    for row_id, count in newest_first:
+        kept += count
+        if kept > EVENTS_KEPT:
+            conn.execute(sa.delete(error_events).where(error_events.c.id <= row_id))
+            return
 
 
 def _offset_row(task: ReadTask, result: ScanResult, commit_id: int, now: float) -> dict:

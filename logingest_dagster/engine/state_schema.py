@@ -9,7 +9,7 @@ never from the current ones below, which later versions change.
 - 2: `offsets.format`, the file's detected format, so that later reads skip detection.
 - 3: `offsets.drains_into`: a row for a rotated file still being written, whose counts go to that
   stream (see `read_plan.draining_key`).
-- 4: `error_events`: the first line of each ERROR and FATAL record, committed with its counts.
+- 4: `error_events`: the error events of each read, committed with its counts.
 """
 
 from __future__ import annotations
@@ -90,18 +90,19 @@ commits = sa.Table(
 
 def _error_event_columns_v4() -> list[sa.Column]:
     return [
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # commit, file order
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # in commit order
         sa.Column("commit_id", sa.Integer, nullable=False),  # commits.id
         sa.Column("path", sa.String, nullable=False),  # the stream
         sa.Column("file", sa.String, nullable=False),  # the file read (a rotated name, a .gz)
-        sa.Column("offset", sa.BigInteger, nullable=False),  # of the line, in that file
-        sa.Column("level", sa.String, nullable=False),
-        sa.Column("line", sa.Text, nullable=False),
+        sa.Column("count", sa.Integer, nullable=False),  # events in `events`
+        # JSON {"offset": [...], "level": [...], "line": [...]}: the events in file order.
+        sa.Column("events", sa.Text, nullable=False),
     ]
 
 
-# The first line of each ERROR and FATAL record, inserted in the transaction that commits its
-# counts, so an event is stored exactly when its record is counted. The newest EVENTS_KEPT are kept.
+# One row per read with error events (ERROR and FATAL records' first lines), inserted in the
+# transaction that commits the read's counts, so an event is kept exactly when its record is
+# counted. A row per read, not per event: 25,000 events insert as 500 rows, not 25,000.
 error_events = sa.Table(
     "error_events", metadata, *_error_event_columns_v4(), sqlite_autoincrement=True
 )

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -72,7 +72,7 @@ class CommittedState(Protocol):
     def file_stats(self) -> list[dict]: ...
     def commit_log(self) -> list[dict]: ...
     def error_events(self) -> list[dict]: ...
-    def error_events_version(self) -> tuple[int, int]: ...
+    def error_events_version(self) -> tuple[int, int, int]: ...
 
 
 @dataclass
@@ -128,16 +128,22 @@ def severity_history_table(commits: Iterable[Mapping[str, object]]) -> pa.Table:
     return pa.table(columns, schema=SEVERITY_HISTORY_SCHEMA)
 
 
-def error_events_table(events: Sequence[Mapping[str, object]], version: str = "") -> pa.Table:
-    """From `OffsetStore.error_events()` rows; `version` is recorded in the file's metadata."""
-    columns = {
-        "committed_at": _timestamps([float(e["committed_at"]) for e in events]),
-        "offset": _int64s([int(e["offset"]) for e in events]),
-    }
-    for name in ("run_id", "path", "file", "level", "line"):
-        columns[name] = _strings([str(e[name]) for e in events])
+def error_events_table(reads: Sequence[Mapping[str, Any]], version: str = "") -> pa.Table:
+    """From `OffsetStore.error_events()` (a dict per read, its events as lists); `version` is
+    recorded in the file's metadata."""
+    columns: dict[str, list] = {name: [] for name in ERROR_EVENTS_SCHEMA.names}
+    for read in reads:
+        n = len(read["offset"])
+        for name in ("committed_at", "run_id", "path", "file"):
+            columns[name] += [read[name]] * n
+        for name in ("offset", "level", "line"):
+            columns[name] += read[name]
+    arrays = {
+        "committed_at": _timestamps(columns["committed_at"]),
+        "offset": _int64s(columns["offset"]),
+    } | {name: _strings(columns[name]) for name in ("run_id", "path", "file", "level", "line")}
     schema = ERROR_EVENTS_SCHEMA.with_metadata({_EVENTS_VERSION_KEY: version.encode()})
-    return pa.table({name: columns[name] for name in schema.names}, schema=schema)
+    return pa.table({name: arrays[name] for name in schema.names}, schema=schema)
 
 
 def _events_version_of(path: Path) -> str | None:
@@ -208,8 +214,8 @@ def publish(home: str | os.PathLike[str], state: CommittedState) -> Published:
         rows={"severity_totals": len(LEVELS), "file_stats": len(file_rows)}
         | {"severity_history": len(commits)},
     )
-    newest, count = state.error_events_version()
-    version = f"{newest}:{count}"
+    newest, reads, count = state.error_events_version()
+    version = f"{newest}:{reads}"
     published.rows["error_events"] = count
     if _events_version_of(out / ERROR_EVENTS) != version:
         write_atomic(error_events_table(state.error_events(), version), out / ERROR_EVENTS)

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from lifecycle_driver import LogWriter, run_pipeline, store_totals
 
 DRIVER = Path(__file__).with_name("lifecycle_driver.py")
-COMMIT_STATEMENTS = 14  # BEGIN IMMEDIATE ... UPDATE commits: every statement of this commit
+COMMIT_STATEMENTS = 13  # BEGIN IMMEDIATE ... UPDATE commits: every statement of this commit
 
 
 class Scenario:

@@ -1,9 +1,11 @@
 import datetime
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from lifecycle_driver import LogWriter, run_pipeline
 
+from logingest_dagster.engine import state_commit
 from logingest_dagster.engine.levels import LEVELS
 from logingest_dagster.engine.state import open_store
 from logingest_dagster.engine.warehouse import publish
@@ -28,6 +30,8 @@ EVENT = {
     "level": "ERROR",
     "line": "2025-11-26 12:00:00 ERROR disk full",
 }
+# As the store gives events back: a dict per read, its events as lists.
+READ = EVENT | {"offset": [120], "level": ["ERROR"], "line": [EVENT["line"]]}
 
 
 class State:
@@ -50,7 +54,7 @@ class State:
         return self._events
 
     def error_events_version(self):
-        return len(self._events), len(self._events)
+        return len(self._events), len(self._events), sum(len(r["offset"]) for r in self._events)
 
 
 def test_outputs_have_the_contract_schema(tmp_path):
@@ -63,7 +67,7 @@ def test_outputs_have_the_contract_schema(tmp_path):
                 {"path": "/a.log"},
             ],
             [COMMIT],
-            [EVENT],
+            [READ],
         ),
     ).paths
     totals = pq.read_table(written["severity_totals"])
@@ -116,7 +120,7 @@ def test_history_has_a_row_per_run_and_reset_and_sums_to_the_totals(tmp_path):
 
 def test_rewrite_leaves_no_temporary_files(tmp_path):
     publish(tmp_path, State())
-    publish(tmp_path, State({"INFO": 1}, [], [COMMIT], [EVENT]))
+    publish(tmp_path, State({"INFO": 1}, [], [COMMIT], [READ]))
     assert sorted(p.name for p in (tmp_path / "warehouse").iterdir()) == [
         "error_events.parquet",
         "file_stats.parquet",
@@ -172,3 +176,18 @@ def test_error_events_are_every_error_record_once_and_rewritten_only_on_change(t
         store.reset()
     run_pipeline(tmp_path, [logs], write_parquet=True)  # read again: each event still once
     assert len(pq.read_table(path)) == writer.totals()["ERROR"] + writer.totals()["FATAL"]
+
+
+def test_only_the_newest_reads_events_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(state_commit, "EVENTS_KEPT", 10)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    writer = LogWriter()
+    for name in ("a.log", "b.log", "c.log"):  # one read per run, each with 4 or 5 events
+        writer.append(logs / name, 20)
+        run_pipeline(tmp_path, [logs], write_parquet=True)
+    events = pq.read_table(tmp_path / "warehouse" / "error_events.parquet").to_pylist()
+    assert 0 < len(events) <= 10
+    assert {Path(e["path"]).name for e in events} == {"b.log", "c.log"}  # a.log's went first
+    with open_store(tmp_path) as store:
+        assert store.error_events_version()[2] == len(events)
