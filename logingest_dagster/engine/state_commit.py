@@ -32,9 +32,8 @@ from logingest_dagster.engine.state_schema import (
 log = logging.getLogger(__name__)
 
 IN_CHUNK = 500  # paths per IN (...) clause: far below any database's bound-parameter limit
-EVENTS_KEPT = (
-    100_000  # error events kept (store and error_events.parquet): the newest reads' events
-)
+# Error events kept in the store (and so in error_events.parquet): the newest reads' events.
+EVENTS_KEPT = 100_000
 
 
 @dataclass(frozen=True)
@@ -229,7 +228,7 @@ def _add_events(conn: sa.Connection, rows: list[dict]) -> None:
     conn.execute(sa.insert(error_events), rows)
     newest_first = conn.execute(
         sa.select(error_events.c.id, error_events.c.count).order_by(error_events.c.id.desc())
-    )
+    ).all()
     kept = 0
     for row_id, count in newest_first:
         kept += count
