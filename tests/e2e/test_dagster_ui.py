@@ -180,21 +180,24 @@ def start_sensor(graphql_url: str, name: str) -> None:
         "sensorName": name,
     }
     body = json.dumps({"query": START_SENSOR, "variables": {"selector": selector}}).encode()
-    deadline = time.monotonic() + 60
-    while True:  # the code location may still be loading
+    deadline = time.monotonic() + 90
+    while True:  # the webserver or the code location may still be starting
         request = urllib.request.Request(
             graphql_url, data=body, headers={"Content-Type": "application/json"}
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            result = json.load(response)["data"]["startSensor"]
-        if result["__typename"] == "Sensor":
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                result = (json.load(response).get("data") or {}).get("startSensor") or {}
+        except (OSError, ValueError) as exc:  # refused, reset, an HTTP error, half a reply
+            result = {"__typename": type(exc).__name__, "message": str(exc)}
+        if result.get("__typename") == "Sensor":
             assert result["sensorState"]["status"] == "RUNNING"
             return
         assert time.monotonic() < deadline, f"startSensor: {result}"
         time.sleep(0.5)
 
 
-def wait_for_sensor_runs(dagster_home, count, timeout=60) -> list[DagsterRun]:
+def wait_for_sensor_runs(dagster_home, count, timeout=90) -> list[DagsterRun]:
     """The runs the sensor launched, oldest first, once there are `count` of them."""
     instance = DagsterInstance.from_config(str(dagster_home))
     deadline = time.monotonic() + timeout
@@ -202,7 +205,9 @@ def wait_for_sensor_runs(dagster_home, count, timeout=60) -> list[DagsterRun]:
         runs = instance.get_runs(RunsFilter(tags={"dagster/sensor_name": SENSOR_NAME}))
         if len(runs) >= count:
             return list(reversed(runs))
-        assert time.monotonic() < deadline, f"{len(runs)} sensor runs after {timeout}s"
+        if time.monotonic() > deadline:
+            every_run = [(r.run_id[:8], r.status.value, r.tags) for r in instance.get_runs()]
+            raise AssertionError(f"{len(runs)} sensor runs after {timeout}s; all: {every_run}")
         time.sleep(0.2)
 
 
