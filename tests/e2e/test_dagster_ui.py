@@ -62,22 +62,20 @@ def dagster_stack(tmp_path):
     env["LOGINGEST_CONFIG"] = str(config)
     port = free_port()
     workspace = ["-w", str(REPO / "workspace.yaml")]
-    procs = [
-        subprocess.Popen(
-            [BIN / "dagster-webserver", "-h", "127.0.0.1", "-p", str(port), *workspace],
-            env=env,
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        ),
-        subprocess.Popen(
-            [BIN / "dagster-daemon", "run", *workspace],
-            env=env,
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        ),
-    ]
+    # Their output is kept beside the test's files (pytest keeps the last runs' tmp_path), so a
+    # failure can be read about afterwards.
+    commands = {
+        "webserver": [BIN / "dagster-webserver", "-h", "127.0.0.1", "-p", str(port), *workspace],
+        "daemon": [BIN / "dagster-daemon", "run", *workspace],
+    }
+    procs = []
+    for name, command in commands.items():
+        with open(tmp_path / f"{name}.log", "wb") as output:
+            procs.append(
+                subprocess.Popen(
+                    command, env=env, cwd=REPO, stdout=output, stderr=subprocess.STDOUT
+                )
+            )
     client = DagsterGraphQLClient("127.0.0.1", port_number=port)
     deadline = time.monotonic() + 90
     while True:
