@@ -6,10 +6,11 @@ UI lists it as running, and the queue's one-slot limit on the `logingest/job` ta
 counts it, so no sensor, schedule or UI run of the job would ever leave the queue again.
 
 So each CLI run is tagged with the process that executes it, and before a new CLI run (and on each
-sensor tick) the unfinished runs whose process is gone from this host are marked failed. A process
-is named by its pid and its start time, so a pid the system has since given to another process
-does not keep a dead run alive. Nothing was committed by such a run (only its last step commits),
-so failing it loses nothing: its files are read again by the next run.
+sensor and schedule tick) the unfinished runs whose process is gone from this host are marked
+failed. A process is named by its pid and its start time, so a pid the system has since given to
+another process does not keep a dead run alive. Failing such a run loses nothing: its commit is
+one transaction, so it either happened (killed later, while publishing) or the next run reads
+those files again.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def fail_orphaned_runs(instance: DagsterInstance) -> list[str]:
             continue  # alive, or not ours to judge
         message = (
             f"The `logingest run` process ({process}) that executed this run ended without "
-            "finishing it (killed?). Nothing of it was committed; the next run reads its files."
+            "finishing it (killed?). What it had not committed, the next run reads again."
         )
         if run.status == DagsterRunStatus.CANCELING:
             instance.report_run_canceled(run, message=message)

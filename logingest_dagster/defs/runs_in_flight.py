@@ -6,7 +6,9 @@ incremental, so the run already there reads whatever changed before it discovers
 
 from __future__ import annotations
 
-from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
+from dagster import DagsterInstance, DagsterLogManager, DagsterRun, DagsterRunStatus, RunsFilter
+
+from logingest_dagster.orphaned_runs import fail_orphaned_runs
 
 # Not started yet: its discovery happens after now, so it will see any change made before it.
 WAITING = (DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING)
@@ -20,6 +22,13 @@ def run_in_flight(
     """The most recent run of `job_name` in one of `statuses`, if any."""
     runs = instance.get_runs(RunsFilter(job_name=job_name, statuses=list(statuses)), limit=1)
     return runs[0] if runs else None
+
+
+def end_orphaned_runs(instance: DagsterInstance, log: DagsterLogManager) -> None:
+    """A run whose `logingest run` process died would look in flight for good, and would hold
+    the run queue's one slot: mark it failed first (`orphaned_runs`)."""
+    for run_id in fail_orphaned_runs(instance):
+        log.warning(f"run {run_id} marked failed: its `logingest run` process died")
 
 
 def describe(run: DagsterRun) -> str:

@@ -22,8 +22,12 @@ from dagster import (
     schedule,
 )
 
-from logingest_dagster.defs.runs_in_flight import WAITING, describe, run_in_flight
-from logingest_dagster.orphaned_runs import fail_orphaned_runs
+from logingest_dagster.defs.runs_in_flight import (
+    WAITING,
+    describe,
+    end_orphaned_runs,
+    run_in_flight,
+)
 from logingest_dagster.settings import SettingsError
 
 SCHEDULE_NAME = "ingest_logs_catchup"
@@ -51,9 +55,7 @@ def build_catchup_schedule(
             description="Runs ingest_logs on a clock, for changes the sensor did not see.",
         )
         def ingest_logs_catchup(context: ScheduleEvaluationContext):
-            # A run whose `logingest run` process died holds the run queue's one slot for good.
-            for run_id in fail_orphaned_runs(context.instance):
-                context.log.warning(f"run {run_id} marked failed: its `logingest run` process died")
+            end_orphaned_runs(context.instance, context.log)
             # Only a run not started yet covers this tick; one already reading may have listed
             # the directories before the change this tick is meant to catch.
             waiting = run_in_flight(context.instance, job.name, WAITING)

@@ -21,9 +21,14 @@ from dagster import (
 )
 
 from logingest_dagster.defs.resources import LogIngestResource
-from logingest_dagster.defs.runs_in_flight import RUNNING, WAITING, describe, run_in_flight
+from logingest_dagster.defs.runs_in_flight import (
+    RUNNING,
+    WAITING,
+    describe,
+    end_orphaned_runs,
+    run_in_flight,
+)
 from logingest_dagster.engine.discovery import discover
-from logingest_dagster.orphaned_runs import fail_orphaned_runs
 from logingest_dagster.settings import SettingsError
 
 SENSOR_NAME = "log_dirs_changed"
@@ -75,9 +80,7 @@ def build_log_dirs_sensor(
         description="Runs ingest_logs when a .log file in the configured directories changes.",
     )
     def log_dirs_changed(context: SensorEvaluationContext, logingest: LogIngestResource):
-        # A run whose `logingest run` process died would look in flight for good.
-        for run_id in fail_orphaned_runs(context.instance):
-            context.log.warning(f"run {run_id} marked failed: its `logingest run` process died")
+        end_orphaned_runs(context.instance, context.log)
         # Checked before the cursor moves: the change stays pending and a later tick requests it,
         # once, instead of a queue of runs that would each find the work already done.
         busy = run_in_flight(context.instance, job.name, WAITING + RUNNING)
