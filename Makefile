@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup postgres run test dev lint bench bench-smoke clean
 
-# The package's bytecode too: with PYTHONDONTWRITEBYTECODE set (as on CI machines here), an editable
+# The package's bytecode too: with PYTHONDONTWRITEBYTECODE set (as on this machine), an editable
 # install would otherwise compile every module from source at each start of a command.
 setup: $(STAMP)
 	$(BIN)/python -m compileall -q logingest_dagster

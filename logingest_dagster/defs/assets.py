@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import AssetSpec
 
+from logingest_dagster.engine.state_commit import EVENTS_KEPT
 from logingest_dagster.engine.warehouse import (
     ERROR_EVENTS,
     FILE_STATS,
@@ -43,8 +44,8 @@ error_events = AssetSpec(
     "error_events",
     group_name=GROUP,
     description=(
-        f"warehouse/{ERROR_EVENTS}: the first line of each ERROR and FATAL record, newest 100,000: "
-        "`committed_at`, `run_id`, `path`, `file`, `offset`, `level`, `line`."
+        f"warehouse/{ERROR_EVENTS}: the first line of each ERROR and FATAL record, the newest "
+        f"{EVENTS_KEPT:,}: `committed_at`, `run_id`, `path`, `file`, `offset`, `level`, `line`."
     ),
     kinds={"parquet"},
 )

@@ -154,7 +154,7 @@ def publish_results(
     with open_store(logingest.home, settings.state_url) as store:
         commit = store.commit(context.run_id, read, plan.forgotten)
         published = publish(logingest.home, store)
-    totals, written = published.totals, published.paths
+    totals = published.totals
     summary = {
         "files_discovered": plan.files_discovered,
         # What this run read and committed; results dropped by the compare-and-set (another run
@@ -193,45 +193,23 @@ def publish_results(
             )
         },
     )
-    yield AssetMaterialization(
-        asset_key=AssetKey("severity_totals"),
-        description="Records per canonical level, all time.",
-        metadata={
-            "path": MetadataValue.path(str(written["severity_totals"])),
-            "row_count": len(LEVELS),
-            **{level.lower(): int(totals.get(level, 0)) for level in LEVELS},
-            "records_this_run": summary["records_read"],
-        },
-    )
-    yield AssetMaterialization(
-        asset_key=AssetKey("file_stats"),
-        description="One row per file: lines, bytes and records per level.",
-        metadata={
-            "path": MetadataValue.path(str(written["file_stats"])),
-            "row_count": published.rows["file_stats"],
+    this_run = {
+        "severity_totals": {level.lower(): int(totals.get(level, 0)) for level in LEVELS}
+        | {"records_this_run": summary["records_read"]},
+        "file_stats": {
             "files_read_this_run": summary["files_read"],
             "bytes_read_this_run": summary["bytes_read"],
             "files_skipped": summary["files_skipped"],
         },
-    )
-    yield AssetMaterialization(
-        asset_key=AssetKey("severity_history"),
-        description="What each committed run (and reset) added, per level.",
-        metadata={
-            "path": MetadataValue.path(str(written["severity_history"])),
-            "row_count": published.rows["severity_history"],
-        },
-    )
-    yield AssetMaterialization(
-        asset_key=AssetKey("error_events"),
-        description="The first line of each ERROR and FATAL record, newest 100,000.",
-        metadata={
-            "path": MetadataValue.path(str(written["error_events"])),
-            "row_count": published.rows["error_events"],
+        "severity_history": {},
+        "error_events": {
             "events_this_run": commit.events,
             "events_not_kept_this_run": commit.events_dropped,
         },
-    )
+    }
+    for name, path in published.paths.items():
+        metadata = {"path": MetadataValue.path(str(path)), "row_count": published.rows[name]}
+        yield AssetMaterialization(asset_key=AssetKey(name), metadata=metadata | this_run[name])
     context.log.info(f"committed {summary['files_read']} files; totals {_fmt_counts(totals)}")
     yield Output(summary, metadata={k: v for k, v in summary.items() if isinstance(v, int)})
 

@@ -124,9 +124,11 @@ class RangeScanner:
                     self.result.format_settled = not self.options.level_pattern
                     f.seek(self.start)
                 self.result.format = fmt.name
-                events = self.options.max_events and EventCollector(self.options.max_events)
+                limit = self.options.max_events
                 self._counter = RecordCounter(
-                    fmt, self.options.multiline_start_pattern, events or None
+                    fmt,
+                    self.options.multiline_start_pattern,
+                    EventCollector(limit) if limit else None,
                 )
                 if self.before:
                     self._counter.prime(_block_of(self.before))

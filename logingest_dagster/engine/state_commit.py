@@ -226,15 +226,15 @@ def _add_events(conn: sa.Connection, rows: list[dict]) -> None:
     if not rows:
         return
     conn.execute(sa.insert(error_events), rows)
-    newest_first = conn.execute(
-        sa.select(error_events.c.id, error_events.c.count).order_by(error_events.c.id.desc())
-    ).all()
-    kept = 0
-    for row_id, count in newest_first:
-        kept += count
-        if kept > EVENTS_KEPT:
-            conn.execute(sa.delete(error_events).where(error_events.c.id <= row_id))
-            return
+    # Each row with the events of it and every newer row: the first past the limit and all older
+    # ones go (a window function, so the rows are not fetched one by one).
+    newer_and_own = sa.func.sum(error_events.c.count).over(order_by=error_events.c.id.desc())
+    running = sa.select(error_events.c.id, newer_and_own.label("kept")).subquery()
+    cut = conn.execute(
+        sa.select(sa.func.max(running.c.id)).where(running.c.kept > EVENTS_KEPT)
+    ).scalar()
+    if cut is not None:
+        conn.execute(sa.delete(error_events).where(error_events.c.id <= cut))
 
 
 def _offset_row(task: ReadTask, result: ScanResult, commit_id: int, now: float) -> dict:

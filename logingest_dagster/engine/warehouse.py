@@ -32,6 +32,7 @@ FILE_STATS_SCHEMA = pa.schema(
 )
 
 
+_UTC_MICROS = pa.timestamp("us", tz="UTC")
 # One row per commit to the offset store, oldest first: what each run added (a run that found
 # nothing new adds a row of zeros), and each `logingest reset` as negative counts, so the rows sum
 # to `severity_totals` at any time.
@@ -39,7 +40,7 @@ SEVERITY_HISTORY_SCHEMA = pa.schema(
     [
         ("run_id", pa.string()),
         ("kind", pa.string()),  # "run" or "reset"
-        ("committed_at", pa.timestamp("us", tz="UTC")),
+        ("committed_at", _UTC_MICROS),
         ("files", pa.int64()),
         ("lines", pa.int64()),
         ("bytes", pa.int64()),
@@ -47,8 +48,6 @@ SEVERITY_HISTORY_SCHEMA = pa.schema(
     + [(level.lower(), pa.int64()) for level in LEVELS]
 )
 
-
-_UTC_MICROS = pa.timestamp("us", tz="UTC")
 # The newest stored error events (state_commit.EVENTS_KEPT), oldest first; file order within a run.
 ERROR_EVENTS_SCHEMA = pa.schema(
     [
@@ -196,8 +195,8 @@ def publish(home: str | os.PathLike[str], state: CommittedState) -> Published:
     """Write every output from committed state.
 
     error_events is rewritten only when the stored events changed since it was written (its
-    metadata records the store's events version): most runs add none, and it can hold up to
-    100,000 lines.
+    metadata records the store's events version): most runs add none, and it can hold
+    `state_commit.EVENTS_KEPT` lines.
     """
     out = warehouse_dir(home)
     totals, file_rows, commits = state.totals(), state.file_stats(), state.commit_log()
@@ -211,8 +210,11 @@ def publish(home: str | os.PathLike[str], state: CommittedState) -> Published:
             "error_events": out / ERROR_EVENTS,
         },
         totals=totals,
-        rows={"severity_totals": len(LEVELS), "file_stats": len(file_rows)}
-        | {"severity_history": len(commits)},
+        rows={
+            "severity_totals": len(LEVELS),
+            "file_stats": len(file_rows),
+            "severity_history": len(commits),
+        },
     )
     newest, reads, count = state.error_events_version()
     version = f"{newest}:{reads}"
