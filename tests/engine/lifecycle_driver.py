@@ -36,8 +36,20 @@ from logingest_dagster.engine.scan import RangeScanner, ScanOptions, ScanResult 
 from logingest_dagster.engine.state import CommitSummary, open_store, plan_reads  # noqa: E402
 from logingest_dagster.engine.warehouse import publish  # noqa: E402
 
-# Small chunks, so a mid-scan kill lands between chunks of even a modest file.
-SCAN_OPTIONS = ScanOptions(chunk_size=4096, max_events=100_000)  # small chunks; every event
+# Small chunks, so a mid-scan kill lands between chunks of even a modest file; every error event.
+SCAN_OPTIONS = ScanOptions(chunk_size=4096, max_events=100_000)
+
+
+def scanner_for(task: ReadTask) -> RangeScanner:
+    """The scan of `task` as these runs perform it."""
+    return RangeScanner(
+        task.path,
+        task.start,
+        task.stop,
+        final=task.final,
+        compressed=task.compressed,
+        options=SCAN_OPTIONS,
+    )
 
 
 class Killed(Exception):
@@ -94,14 +106,7 @@ class KillSwitch:
                 self.point("before-commit")
 
     def scan(self, index: int, task: ReadTask) -> ScanResult:
-        scanner = RangeScanner(
-            task.path,
-            task.start,
-            task.stop,
-            final=task.final,
-            compressed=task.compressed,
-            options=SCAN_OPTIONS,
-        )
+        scanner = scanner_for(task)
         if self.at != f"scanning:{index}":
             return scanner.run()
         if not self.sigkill:

@@ -246,12 +246,18 @@ def test_filebeat_late_writes_to_a_rotated_file_are_counted(world):
     world.assert_exact()
 
 
-def test_a_draining_file_is_let_go_once_quiet_and_read_to_its_end(world):
-    world.append("app.log", 5)
+def _rotated_while_written(world: World, lines: int) -> None:
+    """app.log (`lines` lines) rotated to app.log.1 just after it was written, a new app.log, and
+    a run that sees both: app.log.1 now drains."""
+    world.append("app.log", lines)
     world.run()
     _rotate(world, "app.log", "app.log.1")
     world.append("app.log", 1)
     world.run()
+
+
+def test_a_draining_file_is_let_go_once_quiet_and_read_to_its_end(world):
+    _rotated_while_written(world, 5)
     with open_store(world.home) as store:
         assert [r.drains_into for r in store.checkpoints().values()].count(None) == 1
         assert len(store.checkpoints()) == 2  # the stream's row and the draining one
@@ -279,11 +285,7 @@ def test_a_rotated_file_already_quiet_is_read_once_and_not_followed(world):
 
 
 def test_a_draining_file_compressed_later_gives_its_last_lines_once(world):
-    world.append("app.log", 20)
-    world.run()
-    _rotate(world, "app.log", "app.log.1")
-    world.append("app.log", 1)
-    world.run()
+    _rotated_while_written(world, 20)
     world.append("app.log.1", 3)  # written, then the file is compressed before any run saw it
     _gzip(world, "app.log.1")
     outcome = world.run()
@@ -294,11 +296,7 @@ def test_a_draining_file_compressed_later_gives_its_last_lines_once(world):
 
 
 def test_a_draining_file_rotated_again_is_still_followed(world):
-    world.append("app.log", 5)
-    world.run()
-    _rotate(world, "app.log", "app.log.1")
-    world.append("app.log", 2)
-    world.run()
+    _rotated_while_written(world, 5)
     _rotate(world, "app.log.1", "app.log.2")  # both move down one, a new app.log comes
     _rotate(world, "app.log", "app.log.1")
     world.append("app.log", 1)

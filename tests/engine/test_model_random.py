@@ -25,16 +25,15 @@ from pathlib import Path
 
 import pytest
 from lifecycle_driver import (
-    SCAN_OPTIONS,
     Killed,
     KillSwitch,
     LogWriter,
     run_pipeline,
+    scanner_for,
     store_totals,
 )
 
 from logingest_dagster.engine.discovery import discover
-from logingest_dagster.engine.scan import scan_range
 from logingest_dagster.engine.state import open_store, plan_reads
 
 GRACE = 1e9  # partial lines wait for their newline
@@ -188,20 +187,7 @@ class Model:
                 if self.rng.random() < 0.5:
                     self.append(self.rng.choice(self.streams))
             for plan in self.rng.sample(plans, 2):
-                done = [
-                    (
-                        t,
-                        scan_range(
-                            t.path,
-                            t.start,
-                            t.stop,
-                            final=t.final,
-                            compressed=t.compressed,
-                            options=SCAN_OPTIONS,
-                        ),
-                    )
-                    for t in plan.tasks
-                ]
+                done = [(t, scanner_for(t).run()) for t in plan.tasks]
                 store.commit(uuid.uuid4().hex, done, plan.forgotten)
 
     def clean_run(self) -> None:
