@@ -4,12 +4,28 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup postgres run test dev lint bench bench-smoke clean
+# The engine's compiled level finders, loaded with ctypes (engine/level_fields.py).
+CC ?= cc
+NATIVE := logingest_dagster/engine/_level_fields.so
+
+.PHONY: setup compiler postgres run test dev lint bench bench-smoke clean
 
 # The package's bytecode too: with PYTHONDONTWRITEBYTECODE set (as on this machine), an editable
 # install would otherwise compile every module from source at each start of a command.
-setup: $(STAMP)
+setup: $(STAMP) $(NATIVE)
 	$(BIN)/python -m compileall -q logingest_dagster
+
+# Without a C compiler the engine still works, finding levels with RE2 (several times slower on
+# most files); install one if missing and we can (root with apt-get).
+$(NATIVE): logingest_dagster/engine/level_fields.c | compiler
+	@if command -v $(CC) >/dev/null; then $(CC) -O2 -shared -fPIC -o $@ $<; \
+	else echo "no C compiler ($(CC)): levels will be found with RE2, slower"; fi
+
+compiler:
+	@if ! command -v $(CC) >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing gcc for the engine's compiled part"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null; \
+	fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,4 +65,4 @@ bench-smoke: setup
 	$(BIN)/python benchmarks/run_all.py --size tiny
 
 clean:
-	rm -rf $(VENV) data/warehouse data/state data/dagster_home
+	rm -rf $(VENV) $(NATIVE) data/warehouse data/state data/dagster_home

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import corpus
 
+from logingest_dagster.engine import level_fields
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 OUT = HERE / "out"
@@ -309,6 +311,9 @@ def logingest() -> str:
     compile every module from source at each start instead: ~7 ms of `scan`'s ~110 ms start-up.
     """
     compileall.compile_dir(REPO / "logingest_dagster", quiet=1)
+    if not level_fields.available():
+        log("warning: the engine's compiled level finders are not built (make setup builds them);")
+        log("         levels are found with RE2, several times slower")
     candidates = [Path(sys.executable).parent / "logingest", REPO / ".venv" / "bin" / "logingest"]
     for c in candidates:
         if c.is_file() and os.access(c, os.X_OK):

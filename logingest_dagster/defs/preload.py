@@ -47,6 +47,8 @@ import logingest_dagster.engine.batch  # the ops import the scanner lazily
 import logingest_dagster.engine.warehouse
 import logingest_dagster.runner
 from logingest_dagster import alembic_cache
+from logingest_dagster.engine import level_fields
 
 alembic_cache.install()
+level_fields.available()  # loads the compiled library once, not in every step
 startup.resume_collection()  # step processes start with all of this frozen

@@ -35,6 +35,7 @@ import pyarrow as pa
 # start-up.
 from pyarrow import _compute
 
+from logingest_dagster.engine.level_fields import COLUMN, JSON, LOGFMT, LevelFinder
 from logingest_dagster.engine.levels import (
     CONTINUED,
     LETTERS,
@@ -128,6 +129,8 @@ class LogFormat:
     # Whether a stack-trace line (`Caused by: x.y.SomeException: ERROR: ...`) can look like one of
     # the format's header lines, as it can to a column format; the scan checks those lines.
     matches_traces: bool = True
+    # Finds the same tokens in compiled code, where built (`level_fields`).
+    finder: LevelFinder | None = None
 
     def level_of(self, token: str) -> str | None:
         """The canonical level of a captured token, `CONTINUED`, or None (not a level)."""
@@ -136,8 +139,8 @@ class LogFormat:
     def tokens(self, lines: pa.Array) -> pa.Array:
         """Each line's level token (large_binary), null where the line has no level field."""
         if self.fast is None:
-            return _extract(lines, self.pattern)
-        tokens = _extract(lines, self.fast)
+            return extract_tokens(lines, self.pattern)
+        tokens = extract_tokens(lines, self.fast)
         if self.guard is None:
             return tokens
         guarded = match_regex(lines, self.guard)
@@ -148,11 +151,11 @@ class LogFormat:
         if not self.fallback:
             return tokens
         rest = call("invert", guarded)
-        slow = _extract(call("filter", lines, rest), self.pattern)
+        slow = extract_tokens(call("filter", lines, rest), self.pattern)
         return call("replace_with_mask", tokens, rest, slow)
 
 
-def _extract(lines: pa.Array, pattern: str) -> pa.Array:
+def extract_tokens(lines: pa.Array, pattern: str) -> pa.Array:
     # `StructArray.field()` ignores the struct's own validity (non-matching rows would come back
     # as empty strings); the `struct_field` kernel carries the nulls through.
     matches = call("extract_regex", lines, options=_compute.ExtractRegexOptions(pattern))
@@ -217,6 +220,7 @@ DEDICATED: tuple[LogFormat, ...] = tuple(
             fast=_JSON_FAST,
             guard=r"^\s*\{",
             fallback=False,
+            finder=LevelFinder(JSON),
         ),
         LogFormat("syslog_pri", r"^<(?P<level>\d{1,3})>", _syslog_pri),
         LogFormat("klog", r"^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d\d\.\d+ ", _letter),
@@ -240,6 +244,7 @@ DEDICATED: tuple[LogFormat, ...] = tuple(
             # Where no quote precedes the first level key, the first ` level=` is that key.
             fast=r"(?:^|\s)" + _LOGFMT_KEYS + _LOGFMT_VALUE,
             guard=_LOGFMT_GUARD,
+            finder=LevelFinder(LOGFMT),
         ),
         LogFormat("dotnet", r"^(?P<level>trce|dbug|info|warn|fail|crit): ", _table(_DOTNET)),
         LogFormat(
@@ -279,7 +284,8 @@ def column_format(k: int, brackets: bool = True) -> LogFormat:
     """The level is the k-th field (0-based) of the line, maybe bracketed or with a colon."""
     field = _BRACKET_FIELD if brackets else _PLAIN_FIELD
     name = f"bracket_column{k}" if brackets else f"column{k}"
-    return LogFormat(name, r"^(?:" + field + r"){" + str(k) + r"}" + _COLUMN_TOKEN, _field_word)
+    pattern = r"^(?:" + field + r"){" + str(k) + r"}" + _COLUMN_TOKEN
+    return LogFormat(name, pattern, _field_word, finder=LevelFinder(COLUMN, k, brackets))
 
 
 COLUMNS: tuple[LogFormat, ...] = tuple(
@@ -312,7 +318,7 @@ def custom_format(pattern: str) -> LogFormat:
     try:
         # A one-line array from buffers: `pa.array([...])` would import pandas on first use.
         empty = pa.py_buffer(bytes(16))  # offsets 0, 0: one empty line
-        _extract(pa.Array.from_buffers(pa.large_binary(), 1, [None, empty, empty]), anchored)
+        extract_tokens(pa.Array.from_buffers(pa.large_binary(), 1, [None, empty, empty]), anchored)
     except pa.ArrowInvalid as exc:
         raise ValueError(f"level pattern {pattern!r} is not a valid RE2 regex: {exc}") from exc
     return LogFormat(CUSTOM, anchored, _any)

@@ -18,12 +18,14 @@ import numpy as np
 import pyarrow as pa
 from pyarrow import _compute
 
+from logingest_dagster.engine import level_fields
 from logingest_dagster.engine.events import EventCollector
 from logingest_dagster.engine.formats import (
     CUSTOM,
     PLAIN,
     LogFormat,
     call,
+    extract_tokens,
     match_regex,
     py_regex,
 )
@@ -64,6 +66,7 @@ class LineBlock:
     """Whole lines as one large_binary array over a buffer, without copying the bytes."""
 
     lines: pa.Array
+    offsets: np.ndarray  # line i is data[offsets[i]:offsets[i + 1]] (int64, one more than lines)
     starts: np.ndarray  # each line's offset into `data`
     ends: np.ndarray  # just after each line's newline
     data: np.ndarray  # the buffer, as uint8
@@ -82,7 +85,7 @@ class LineBlock:
         lines = pa.LargeBinaryArray.from_buffers(
             pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
         )
-        return cls(lines, offsets[:-1], offsets[1:], np.frombuffer(data, dtype=np.uint8))
+        return cls(lines, offsets, offsets[:-1], offsets[1:], np.frombuffer(data, dtype=np.uint8))
 
     def first_bytes(self) -> np.ndarray:
         return self.data[self.starts]
@@ -152,7 +155,7 @@ class RecordCounter:
     def _classify(self, block: LineBlock) -> tuple[np.ndarray | None, np.ndarray]:
         """(record mask or None when every line is a record, per-line code)."""
         lines = block.lines
-        codes = self._codes(lines)
+        codes = self._codes(block)
         first = block.first_bytes()
 
         if self.multiline_start is not None:
@@ -201,10 +204,15 @@ class RecordCounter:
             not_record[idx[tail]] = True
         return ~not_record, codes
 
-    def _codes(self, lines: pa.Array) -> np.ndarray:
+    def _codes(self, block: LineBlock) -> np.ndarray:
+        lines = block.lines
         n = len(lines)
         if self.fmt is PLAIN:
             return np.full(n, CODE_NONE, dtype=np.uint8)
+        if self.fmt.finder is not None:
+            found = level_fields.tokens(self.fmt.finder, block.data, block.offsets)
+            if found is not None:
+                return self._compiled_codes(lines, *found)
         if n <= _SMALL_BLOCK and self.fmt.name != CUSTOM:  # a user's pattern may be RE2-only
             match = py_regex(self.fmt.pattern).match
             found = (match(line) for line in lines.to_pylist())
@@ -219,6 +227,19 @@ class RecordCounter:
         encoded = call("dictionary_encode", tokens, options=_ENCODE_NULLS)
         lut = np.array([self._code_of(t) for t in encoded.dictionary.to_pylist()], dtype=np.uint8)
         return lut[_ints(encoded.indices)]
+
+    def _compiled_codes(
+        self, lines: pa.Array, token_of_line: np.ndarray, distinct: list[bytes]
+    ) -> np.ndarray:
+        """Codes from `level_fields.tokens`; its UNSURE lines get the format's full pattern."""
+        lut = np.array([CODE_NONE] + [self._code_of(token) for token in distinct], np.uint8)
+        unsure = np.flatnonzero(token_of_line == level_fields.UNSURE)
+        if not len(unsure):
+            return lut[token_of_line]
+        codes = lut[np.maximum(token_of_line, 0)]
+        found = extract_tokens(_take(lines, unsure), self.fmt.pattern).to_pylist()
+        codes[unsure] = [self._code_of(token) for token in found]
+        return codes
 
     def _code_of(self, token: bytes | None) -> int:
         if token is None:

@@ -1,12 +1,18 @@
 import pytest
 
-from logingest_dagster.engine import records
+from logingest_dagster.engine import level_fields, records
 
 
-@pytest.fixture(params=["python-re", "pyarrow-re2"])
+@pytest.fixture(params=["python-re", "pyarrow-re2", "compiled"])
 def token_engine(request, monkeypatch):
-    """A small block's level tokens come from Python's `re`, a large one's from RE2 through
-    pyarrow: a test that asks for this fixture counts its samples both ways."""
+    """Where a block's level tokens come from: Python's `re` (a small block), RE2 through pyarrow
+    (a large one), or, for the formats it knows, the compiled `level_fields` (any block). A test that
+    asks for this fixture counts its samples all three ways."""
+    if request.param == "compiled":
+        if not level_fields.available():
+            pytest.skip("level_fields is not built (make setup builds it)")
+        return request.param
+    monkeypatch.setattr(level_fields, "tokens", lambda *args: None)
     if request.param == "pyarrow-re2":
         monkeypatch.setattr(records, "_SMALL_BLOCK", 0)
     return request.param

@@ -1,0 +1,121 @@
+"""Level tokens through the compiled `level_fields.c`, for the formats that carry most bytes.
+
+`make setup` compiles it into `_level_fields.so` beside this file. Without a C compiler (or when
+installed some other way) the library is missing, `tokens` returns None and the caller runs the
+format's RE2 pattern instead: the same tokens, several times the time on such files.
+
+ctypes, not a CPython extension: no Python headers are needed to build it, and a foreign call
+releases the GIL, so both scan threads run it at once. ctypes itself is imported on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+LIBRARY = Path(__file__).with_name("_level_fields.so")
+# What `level_fields_abi()` of a library built from this source returns.
+ABI = 2
+
+# `token_of_line` values besides 1 + an index into the distinct tokens.
+NO_TOKEN = 0
+UNSURE = -1  # the finder cannot tell on this line: run the format's full pattern there
+
+
+class LevelFinder(NamedTuple):
+    """Which compiled finder gives a format's tokens (the `enum finder` of the C source)."""
+
+    kind: int
+    column: int = 0  # a column format's k
+    brackets: bool = False  # a column format's bracket-aware fields
+
+
+COLUMN, JSON, LOGFMT = 0, 1, 2
+
+_lock = threading.Lock()
+_loaded = False
+_level_tokens: Any = None  # the C function, once loaded
+
+
+def available() -> bool:
+    """Whether the compiled library is built and loads."""
+    return _function() is not None
+
+
+def tokens(
+    finder: LevelFinder, data: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, list[bytes]] | None:
+    """Each line's level token, as the format's RE2 pattern extracts it.
+
+    `data`: the buffer (uint8); line i is `data[offsets[i]:offsets[i + 1]]` (int64 offsets, one
+    more than lines). Returns `(token_of_line, distinct)`: `token_of_line[i]` is `NO_TOKEN`,
+    `UNSURE`, or 1 + an index into `distinct` (the tokens as bytes). None when the library is not
+    available.
+    """
+    function = _function()
+    if function is None:
+        return None
+    n = len(offsets) - 1
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    token_of_line = np.empty(n, dtype=np.int32)
+    starts = np.empty(n, dtype=np.int64)
+    lengths = np.empty(n, dtype=np.int32)
+    count = function(
+        finder.kind,
+        finder.column,
+        int(finder.brackets),
+        data.ctypes.data,
+        offsets.ctypes.data,
+        n,
+        token_of_line.ctypes.data,
+        starts.ctypes.data,
+        lengths.ctypes.data,
+    )
+    if count < 0:
+        raise MemoryError("level_tokens: out of memory")
+    distinct = [
+        data[s : s + length].tobytes()
+        for s, length in zip(starts[:count].tolist(), lengths[:count].tolist(), strict=True)
+    ]
+    return token_of_line, distinct
+
+
+def _function() -> Any:
+    global _loaded, _level_tokens
+    if _loaded:
+        return _level_tokens
+    with _lock:
+        if not _loaded:
+            _level_tokens = _load()
+            _loaded = True
+    return _level_tokens
+
+
+def _load() -> Any:
+    if not LIBRARY.exists():
+        log.info("%s is not built (make setup): levels are found with RE2, slower", LIBRARY.name)
+        return None
+    import ctypes
+
+    try:
+        library = ctypes.CDLL(str(LIBRARY))
+        abi = library.level_fields_abi()
+    except (OSError, AttributeError) as exc:
+        log.warning("cannot load %s (%s): levels are found with RE2, slower", LIBRARY, exc)
+        return None
+    if abi != ABI:
+        log.warning("%s is stale (ABI %s, want %s): run make setup", LIBRARY, abi, ABI)
+        return None
+    function = library.level_tokens
+    integer, pointer = ctypes.c_int, ctypes.c_void_p
+    function.argtypes = [
+        integer, integer, integer, pointer, pointer, ctypes.c_int64, pointer, pointer, pointer
+    ]  # fmt: skip
+    function.restype = ctypes.c_int64
+    return function
