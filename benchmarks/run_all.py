@@ -16,6 +16,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
+import bench_finders
 import bench_incremental
 import bench_memory
 import bench_orchestration
@@ -24,6 +25,7 @@ import harness as h
 
 BENCHES = {
     "throughput": bench_throughput,
+    "finders": bench_finders,
     "orchestration": bench_orchestration,
     "incremental": bench_incremental,
     "memory": bench_memory,
