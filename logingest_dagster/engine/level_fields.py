@@ -20,6 +20,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 LIBRARY = Path(__file__).with_name("_level_fields.so")
+SOURCE = Path(__file__).with_name("level_fields.c")
 # What `level_fields_abi()` of a library built from this source returns.
 ABI = 2
 
@@ -92,25 +93,37 @@ def _function() -> Any:
         return _level_tokens
     with _lock:
         if not _loaded:
-            _level_tokens = _load()
+            _level_tokens = load(LIBRARY, SOURCE)
             _loaded = True
     return _level_tokens
 
 
-def _load() -> Any:
-    if not LIBRARY.exists():
-        log.info("%s is not built (make setup): levels are found with RE2, slower", LIBRARY.name)
+def load(library_path: Path, source_path: Path) -> Any:
+    """The library's `level_tokens`, or None (logged) when it is missing, older than its source
+    (a checkout changed the C code since `make setup`: its tokens might differ from the Python
+    side's expectations), or does not load."""
+    try:
+        built = library_path.stat().st_mtime
+    except OSError:
+        log.info("%s is not built (make setup): levels are found with RE2, slower", library_path)
+        return None
+    try:
+        stale = source_path.stat().st_mtime > built
+    except OSError:
+        stale = False  # installed without its source: nothing to compare with
+    if stale:
+        log.warning("%s is older than %s: run make setup", library_path, source_path.name)
         return None
     import ctypes
 
     try:
-        library = ctypes.CDLL(str(LIBRARY))
+        library = ctypes.CDLL(str(library_path))
         abi = library.level_fields_abi()
     except (OSError, AttributeError) as exc:
-        log.warning("cannot load %s (%s): levels are found with RE2, slower", LIBRARY, exc)
+        log.warning("cannot load %s (%s): levels are found with RE2, slower", library_path, exc)
         return None
     if abi != ABI:
-        log.warning("%s is stale (ABI %s, want %s): run make setup", LIBRARY, abi, ABI)
+        log.warning("%s is stale (ABI %s, want %s): run make setup", library_path, abi, ABI)
         return None
     function = library.level_tokens
     integer, pointer = ctypes.c_int, ctypes.c_void_p

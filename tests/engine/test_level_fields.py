@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 
@@ -13,6 +14,7 @@ from logingest_dagster.engine import level_fields
 from logingest_dagster.engine.formats import COLUMNS, extract_tokens, format_named, match_regex
 from logingest_dagster.engine.newlines import newline_positions
 from logingest_dagster.engine.records import bools
+from logingest_dagster.engine.scan import scan_range
 
 needs_library = pytest.mark.skipif(
     not level_fields.available(), reason="level_fields is not built (make setup builds it)"
@@ -193,3 +195,37 @@ def test_only_formats_with_a_compiled_twin_name_a_finder():
 def test_the_library_is_built_where_a_c_compiler_is():
     # `make setup` compiles it; a checkout that skipped that would scan several times slower.
     assert level_fields.available(), f"{level_fields.LIBRARY} missing or stale: run make setup"
+
+
+def test_a_missing_library_means_re2(tmp_path):
+    assert level_fields.load(tmp_path / "missing.so", level_fields.SOURCE) is None
+
+
+@needs_library
+def test_a_library_older_than_its_source_is_not_loaded(tmp_path):
+    # After a checkout that changed the C code, until `make setup` rebuilds it.
+    library, source = tmp_path / "lib.so", tmp_path / "level_fields.c"
+    library.write_bytes(level_fields.LIBRARY.read_bytes())
+    source.write_bytes(level_fields.SOURCE.read_bytes())
+    os.utime(library, (1_000_000, 1_000_000))
+    assert level_fields.load(library, source) is None
+    os.utime(source, (999_000, 999_000))
+    assert level_fields.load(library, source) is not None
+
+
+@needs_library
+def test_a_library_of_another_abi_is_not_loaded(tmp_path, monkeypatch):
+    monkeypatch.setattr(level_fields, "ABI", level_fields.ABI + 1)
+    assert level_fields.load(level_fields.LIBRARY, level_fields.SOURCE) is None
+
+
+def test_without_the_library_the_scan_counts_the_same(tmp_path, monkeypatch):
+    path = tmp_path / "app.log"
+    lines = random_lines(random_column_line, 3, 500) + [b'{"level":"error"}\n'] * 3
+    path.write_bytes(b"".join(lines))
+    before = scan_range(str(path))
+    monkeypatch.setattr(level_fields, "_level_tokens", None)  # as if it had not loaded
+    monkeypatch.setattr(level_fields, "_loaded", True)
+    assert not level_fields.available()
+    after = scan_range(str(path))
+    assert (after.format, after.counts, after.lines) == (before.format, before.counts, before.lines)
