@@ -1,20 +1,25 @@
-"""Runs whose `logingest run` process died before finishing them.
+"""Runs whose process died before finishing them.
 
-`logingest run` executes its run in its own process. Killed there (SIGKILL, the OOM killer, a
-reboot), nothing is left to record the end, and the run stays STARTED in the instance for good: the
-UI lists it as running, and the queue's one-slot limit on the `logingest/job` tag (dagster.yaml)
-counts it, so no sensor, schedule or UI run of the job would ever leave the queue again.
+A run executes in one process, its run worker: the `logingest run` process for a CLI run, a
+`dagster api execute_run` process that the code server started for a run the daemon launched from
+the queue (UI, sensor, schedule). Killed there (SIGKILL, the OOM killer, a reboot), nothing is left
+to record the end, and the run stays STARTED in the instance for good: the UI lists it as running,
+and the queue's one-slot limit on the `logingest/job` tag (dagster.yaml) counts it, so no sensor,
+schedule or UI run of the job would ever leave the queue again. Dagster's run monitoring cannot
+see it either: the default run launcher has no way to check its run workers.
 
-So each CLI run is tagged with the process that executes it, and before a new CLI run (and on each
-sensor and schedule tick) the unfinished runs whose process is gone from this host are marked
-failed. A process is named by its pid and its start time, so a pid the system has since given to
-another process does not keep a dead run alive. Failing such a run loses nothing: its commit is
-one transaction, so it either happened (killed later, while publishing) or the next run reads
-those files again.
+So each run is tagged with the process that executes it: a CLI run when it is created, any other
+run by its first step (`run_worker_tags`, from the step process's multiprocessing parent). Before a
+new CLI run, and on each sensor and schedule tick, the unfinished runs whose process is gone from
+this host are marked failed. A process is named by its pid and its start time, so a pid the system
+has since given to another process does not keep a dead run alive. Failing such a run loses
+nothing: its commit is one transaction, so it either happened (killed later, while publishing) or
+the next run reads those files again.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import socket
 
@@ -28,9 +33,18 @@ PROCESS_TAG = "logingest/process"
 _UNFINISHED = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 
 
-def process_tags() -> dict[str, str]:
-    """Tags naming this process, for a run it executes itself."""
-    return {HOST_TAG: socket.gethostname(), PROCESS_TAG: _process_id(os.getpid()) or ""}
+def process_tags(pid: int | None = None) -> dict[str, str]:
+    """Tags naming process `pid` (default: this one) of this host, for the run it executes."""
+    process = _process_id(os.getpid() if pid is None else pid)
+    return {HOST_TAG: socket.gethostname(), PROCESS_TAG: process or ""}
+
+
+def run_worker_tags() -> dict[str, str]:
+    """`process_tags` of the run worker, called from a step: with the multiprocess executor a step
+    is a child process that the run worker started (through a forkserver, which is the step's OS
+    parent, hence multiprocessing's record of the parent); in process, the step's own."""
+    parent = multiprocessing.parent_process()
+    return process_tags(parent.pid if parent is not None else None)
 
 
 def fail_orphaned_runs(instance: DagsterInstance) -> list[str]:
@@ -45,8 +59,8 @@ def fail_orphaned_runs(instance: DagsterInstance) -> list[str]:
         if not process or _process_id(int(process.split(":")[0])) == process:
             continue  # alive, or not ours to judge
         message = (
-            f"The `logingest run` process ({process}) that executed this run ended without "
-            "finishing it (killed?). What it had not committed, the next run reads again."
+            f"The process that executed this run ({process}) ended without finishing it "
+            "(killed?). What it had not committed, the next run reads again."
         )
         if run.status == DagsterRunStatus.CANCELING:
             instance.report_run_canceled(run, message=message)

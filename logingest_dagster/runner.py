@@ -94,7 +94,7 @@ def run_ingest(
     executor stops its step processes (each reports what it had counted), and the run ends
     CANCELED with nothing committed. A second Ctrl+C stops waiting at once.
 
-    First, runs left unfinished by a `logingest run` process that died are marked failed
+    First, runs left unfinished by a process of this host that died are marked failed
     (`orphaned_runs`); `on_orphaned` gets their ids.
     """
     # Engine events the executor logs in this process (step workers starting) are debug detail here.

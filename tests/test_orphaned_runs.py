@@ -1,4 +1,4 @@
-"""Runs left unfinished by a dead `logingest run` process are ended; live and foreign ones are not."""
+"""Runs left unfinished by a dead process are ended; live and foreign ones are not."""
 
 from __future__ import annotations
 

@@ -30,6 +30,7 @@ from logingest_dagster.engine.planner import plan_reads
 from logingest_dagster.engine.read_plan import ReadTask
 from logingest_dagster.engine.scan_result import ScanResult
 from logingest_dagster.engine.state import open_store
+from logingest_dagster.orphaned_runs import PROCESS_TAG, run_worker_tags
 
 # The scanner (numpy, pyarrow) and the Parquet writer are imported inside the ops that use them:
 # the process that launches a run loads this module to build the job, and never scans. Step
@@ -58,6 +59,9 @@ class RunPlan:
 )
 def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource):
     """Scan the configured directories, compare with the offset store and plan what to read."""
+    if PROCESS_TAG not in context.run.tags:  # a CLI run is tagged from its start
+        # So that a sensor or schedule tick can end this run if its run worker dies.
+        context.instance.add_run_tags(context.run_id, run_worker_tags())
     settings = logingest.settings()
     found = discover(settings.log_dirs, settings.max_discovery_workers)
     for problem in found.problems:

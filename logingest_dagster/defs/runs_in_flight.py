@@ -25,10 +25,10 @@ def run_in_flight(
 
 
 def end_orphaned_runs(instance: DagsterInstance, log: DagsterLogManager) -> None:
-    """A run whose `logingest run` process died would look in flight for good, and would hold
-    the run queue's one slot: mark it failed first (`orphaned_runs`)."""
+    """A run whose process died would look in flight for good, and would hold the run queue's
+    one slot: mark it failed first (`orphaned_runs`)."""
     for run_id in fail_orphaned_runs(instance):
-        log.warning(f"run {run_id} marked failed: its `logingest run` process died")
+        log.warning(f"run {run_id} marked failed: the process executing it died")
 
 
 def describe(run: DagsterRun) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import pyarrow.parquet as pq
 from dagster import DagsterEventType, execute_job, instance_for_test, reconstructable
 
 from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
+from logingest_dagster.orphaned_runs import HOST_TAG, PROCESS_TAG, process_tags
 from logingest_dagster.runner import build_ingest_job_default, run_config_for
 from logingest_dagster.sample import write_sample
 from logingest_dagster.settings import Settings
@@ -103,6 +105,29 @@ def test_multiprocess_run_honours_max_concurrent_from_run_config(tmp_path):
         )
         == len(files) + 2
     )
+
+
+def test_a_run_is_tagged_with_its_run_worker_not_a_step_process(tmp_path):
+    # execute_job orchestrates in this process, as the run worker does in a launched run; the
+    # first step, a child process, names this process, so a dead run worker can be detected.
+    write_sample(tmp_path / "logs", lines_per_file=20)
+    settings = Settings(log_dirs=[str(tmp_path / "logs")])
+    (tmp_path / "dagster_home").mkdir()
+    with instance_for_test(temp_dir=str(tmp_path / "dagster_home")) as instance:
+        with execute_job(
+            reconstructable(build_ingest_job_default),
+            instance=instance,
+            run_config=run_config_for(settings, str(tmp_path / "home"), worker_count=1),
+        ) as result:
+            assert result.success
+            steps = {
+                e.pid for e in result.all_events if e.event_type == DagsterEventType.STEP_START
+            }
+        tags = instance.get_run_by_id(result.run_id).tags
+    assert os.getpid() not in steps  # the steps ran in other processes
+    assert tags[PROCESS_TAG] == process_tags()[PROCESS_TAG]
+    assert tags[PROCESS_TAG].startswith(f"{os.getpid()}:")
+    assert tags[HOST_TAG] == socket.gethostname()
 
 
 def test_launchpad_default_config_carries_worker_count():

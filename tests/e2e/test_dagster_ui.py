@@ -4,9 +4,11 @@ the sensor, turned on as the UI does, launching runs as the directories change."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -17,10 +19,11 @@ from typing import NamedTuple
 
 import pyarrow.parquet as pq
 import pytest
-from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
+from dagster import DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 from dagster_graphql import DagsterGraphQLClient
 
 from logingest_dagster.defs.sensors import INTERVAL_ENV, SENSOR_NAME
+from logingest_dagster.orphaned_runs import PROCESS_TAG
 from logingest_dagster.sample import write_sample
 from tests.helpers import REPO, parquet_totals
 
@@ -39,6 +42,50 @@ class Stack(NamedTuple):
     tmp_path: Path
     logs: Path
     graphql_url: str
+    servers: Servers
+
+
+class Servers:
+    """The webserver and the daemon, each started with its output kept beside the test's files
+    (pytest keeps the last runs' tmp_path), so a failure can be read about afterwards."""
+
+    def __init__(self, tmp_path: Path, env: dict[str, str], port: int) -> None:
+        self.tmp_path, self.env = tmp_path, env
+        workspace = ["-w", str(REPO / "workspace.yaml")]
+        self.commands = {
+            "webserver": [BIN / "dagster-webserver", "-h", "127.0.0.1", "-p", str(port)],
+            "daemon": [BIN / "dagster-daemon", "run"],
+        }
+        self.commands = {name: [*command, *workspace] for name, command in self.commands.items()}
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str) -> None:
+        with open(self.tmp_path / f"{name}.log", "ab") as output:
+            self.procs[name] = subprocess.Popen(
+                self.commands[name], env=self.env, cwd=REPO, stdout=output, stderr=subprocess.STDOUT
+            )
+
+    def crash(self, name: str) -> None:
+        """SIGKILL the server and every process under it (its code server, run workers, steps),
+        as a crash or a reboot would: nothing is left to record how its runs ended."""
+        proc = self.procs.pop(name)
+        for pid in [proc.pid, *descendants(proc.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait()
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        # Whatever outlived them (the steps of a crashed run): ended, not left scanning.
+        for pid in processes_with_env("DAGSTER_HOME", self.env["DAGSTER_HOME"]):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -61,21 +108,9 @@ def dagster_stack(tmp_path):
     config.write_text(json.dumps(seed_settings))
     env["LOGINGEST_CONFIG"] = str(config)
     port = free_port()
-    workspace = ["-w", str(REPO / "workspace.yaml")]
-    # Their output is kept beside the test's files (pytest keeps the last runs' tmp_path), so a
-    # failure can be read about afterwards.
-    commands = {
-        "webserver": [BIN / "dagster-webserver", "-h", "127.0.0.1", "-p", str(port), *workspace],
-        "daemon": [BIN / "dagster-daemon", "run", *workspace],
-    }
-    procs = []
-    for name, command in commands.items():
-        with open(tmp_path / f"{name}.log", "wb") as output:
-            procs.append(
-                subprocess.Popen(
-                    command, env=env, cwd=REPO, stdout=output, stderr=subprocess.STDOUT
-                )
-            )
+    servers = Servers(tmp_path, env, port)
+    servers.start("webserver")
+    servers.start("daemon")
     client = DagsterGraphQLClient("127.0.0.1", port_number=port)
     deadline = time.monotonic() + 90
     while True:
@@ -86,15 +121,37 @@ def dagster_stack(tmp_path):
             assert time.monotonic() < deadline, "webserver did not start"
             time.sleep(0.5)
     try:
-        yield Stack(client, tmp_path, logs, f"http://127.0.0.1:{port}/graphql")
+        yield Stack(client, tmp_path, logs, f"http://127.0.0.1:{port}/graphql", servers)
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        servers.stop_all()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process under `pid`, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_bytes()
+                parent = int(stat[stat.rindex(b")") + 2 :].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def processes_with_env(name: str, value: str) -> list[int]:
+    wanted = f"{name}={value}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            with contextlib.suppress(OSError):
+                if wanted in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+    return found
 
 
 def wait_for(client, run_id, statuses, timeout=120) -> DagsterRunStatus:
@@ -133,7 +190,7 @@ def submit(client) -> str:
 
 
 def test_launched_run_is_queued_dequeued_and_publishes(dagster_stack):
-    client, tmp_path, logs, _ = dagster_stack
+    client, tmp_path, logs, *_ = dagster_stack
     run_id = submit(client)
     status = wait_for(client, run_id, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE})
     assert status == DagsterRunStatus.SUCCESS
@@ -142,7 +199,7 @@ def test_launched_run_is_queued_dequeued_and_publishes(dagster_stack):
 
 
 def test_terminating_a_run_cancels_it_and_publishes_nothing(dagster_stack):
-    client, tmp_path, logs, _ = dagster_stack
+    client, tmp_path, logs, *_ = dagster_stack
     (logs / "big.log").write_bytes(b"tick\n" * 200_000_000)  # 1 GB of the slowest kind of line
     run_id = submit(client)
     wait_for(client, run_id, {DagsterRunStatus.STARTED})
@@ -210,7 +267,7 @@ def wait_for_sensor_runs(dagster_home, count, timeout=90) -> list[DagsterRun]:
 
 
 def test_the_sensor_launches_a_run_per_change(dagster_stack):
-    client, tmp_path, logs, graphql_url = dagster_stack
+    client, tmp_path, logs, graphql_url, _ = dagster_stack
     finished = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}
     start_sensor(graphql_url, SENSOR_NAME)
     [first] = wait_for_sensor_runs(tmp_path / "dagster_home", 1)
@@ -228,3 +285,34 @@ def test_the_sensor_launches_a_run_per_change(dagster_stack):
     assert wait_for(client, second.run_id, finished) == DagsterRunStatus.SUCCESS
     after = parquet_totals(tmp_path / "home")
     assert sum(after.values()) == sum(before.values()) + 7
+
+
+def test_a_run_whose_daemon_crashed_is_failed_by_the_next_sensor_tick(dagster_stack):
+    # The daemon, its code server and the run worker die at once (OOM, a reboot): no process is
+    # left to record the end, and the run would stay STARTED, holding the queue's one slot. The
+    # run worker's process tag lets the next sensor tick, under a new daemon, fail it; the
+    # sensor's own run then goes through the queue.
+    client, tmp_path, logs, graphql_url, _ = dagster_stack
+    dagster_home = tmp_path / "dagster_home"
+    big = logs / "big.log"
+    big.write_bytes(b"tick\n" * 200_000_000)  # 1 GB of the slowest kind of line
+    run_id = submit(client)
+    wait_for(client, run_id, {DagsterRunStatus.STARTED})
+    wait_for_ingestion_to_start(dagster_home, run_id)
+    instance = DagsterInstance.from_config(str(dagster_home))
+    worker = int(instance.get_run_by_id(run_id).tags[PROCESS_TAG].split(":")[0])
+    assert worker in descendants(dagster_stack.servers.procs["daemon"].pid)  # its run worker
+
+    dagster_stack.servers.crash("daemon")
+    big.unlink()
+    assert client.get_run_status(run_id) == DagsterRunStatus.STARTED  # nobody left to end it
+    dagster_stack.servers.start("daemon")
+    start_sensor(graphql_url, SENSOR_NAME)
+
+    assert wait_for(client, run_id, {DagsterRunStatus.FAILURE}) == DagsterRunStatus.FAILURE
+    failure = instance.get_records_for_run(run_id, of_type=DagsterEventType.RUN_FAILURE).records
+    assert "ended without finishing it" in failure[-1].event_log_entry.dagster_event.message
+    [sensor_run] = wait_for_sensor_runs(dagster_home, 1)
+    finished = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}
+    assert wait_for(client, sensor_run.run_id, finished) == DagsterRunStatus.SUCCESS
+    assert sum(parquet_totals(tmp_path / "home").values()) > 0
