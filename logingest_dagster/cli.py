@@ -118,8 +118,8 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
 
         def orphaned(run_ids: list[str]) -> None:
             err.print(
-                f"marked {len(run_ids)} run(s) failed, left unfinished by a `logingest run` "
-                f"that died: {', '.join(run_ids)}"
+                f"marked {len(run_ids)} run(s) failed, left unfinished by a process that "
+                f"died: {', '.join(run_ids)}"
             )
 
         try:

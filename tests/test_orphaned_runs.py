@@ -93,6 +93,6 @@ def test_the_next_cli_run_ends_an_orphaned_run_and_says_so(tmp_path, cli_env, mo
     )
     assert result.returncode == 0, result.stderr
     said = " ".join(result.stderr.split())  # the terminal wraps long lines
-    assert f"left unfinished by a `logingest run` that died: {orphan}" in said
+    assert f"left unfinished by a process that died: {orphan}" in said
     with DagsterInstance.from_config(cli_env["DAGSTER_HOME"]) as instance:
         assert status_of(instance, orphan) == DagsterRunStatus.FAILURE
