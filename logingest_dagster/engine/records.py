@@ -253,11 +253,17 @@ class RecordCounter:
                 code = CODE_CONTINUED
             else:
                 code = LEVELS.index(level)
+            if len(self._token_codes) >= _TOKEN_CODES_KEPT:
+                self._token_codes.clear()
             self._token_codes[token] = code
         return code
 
 
 _ENCODE_NULLS = _compute.DictionaryEncodeOptions("encode")
+# The level-field tokens whose code a counter remembers. A file's levels are a handful of tokens,
+# but its unmatched lines can put a new word in the level's column on every line (`u0417 logged
+# in`); unbounded, that memo held 50 MB after 400,000 such lines.
+_TOKEN_CODES_KEPT = 1 << 16
 
 
 def record_mask(block: LineBlock) -> np.ndarray:

@@ -227,3 +227,34 @@ def test_a_range_starting_inside_a_stack_trace(tmp_path):
     assert first.end == offset
     total = {k: first.counts[k] + rest.counts[k] for k in first.counts}
     assert nonzero(total) == JAVA_COUNTS
+
+
+def _with_a_new_word_in_the_level_column(path, lines: int) -> None:
+    """3 lines in 5 have a level in the third field; the others a word seen only once there."""
+    with open(path, "wb") as f:
+        for i in range(lines):
+            if i % 5 < 3:
+                f.write(b"2026-11-26 12:00:00 INFO started job\n")
+            else:
+                f.write(b"2026-11-26 12:00:00 u%07d logged in\n" % i)
+
+
+@pytest.mark.slow
+def test_memory_stays_bounded_when_every_line_puts_a_new_word_in_the_level_column(tmp_path):
+    # The counter remembers each token's code; unbounded, that memo grew with the file (50 MB
+    # after 400,000 such lines). Three times the lines must not take much more memory.
+    import tracemalloc
+
+    peaks = []
+    for lines in (300_000, 900_000):
+        path = tmp_path / f"{lines}.log"
+        _with_a_new_word_in_the_level_column(path, lines)
+        tracemalloc.start()
+        try:
+            result = scan_range(str(path))
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+        assert result.format == "bracket_column2"
+        assert (result.counts["INFO"], result.counts["UNKNOWN"]) == (lines * 3 // 5, lines * 2 // 5)
+    assert peaks[1] < 1.3 * peaks[0], peaks
