@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import Definitions
 
 from logingest_dagster.defs.assets import ASSETS
+from logingest_dagster.defs.checks import ASSET_CHECKS, check_warehouse
 from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.resources import resource_from_env
 from logingest_dagster.defs.schedules import build_catchup_schedule, catchup_cron_from_env
@@ -19,7 +20,8 @@ ingest_logs_catchup = build_catchup_schedule(ingest_logs, catchup_cron_from_env(
 
 defs = Definitions(
     assets=ASSETS,
-    jobs=[ingest_logs],
+    asset_checks=ASSET_CHECKS,
+    jobs=[ingest_logs, check_warehouse],
     sensors=[log_dirs_changed],
     schedules=[ingest_logs_catchup],
     resources={"logingest": resource_from_env()},

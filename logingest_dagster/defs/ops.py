@@ -149,6 +149,7 @@ def publish_results(
     context: OpExecutionContext, logingest: LogIngestResource, plan: RunPlan, results: list
 ) -> dict:
     """Commit offsets with the counts they produced, then derive the Parquet outputs from state."""
+    from logingest_dagster.defs.checks import evaluations
     from logingest_dagster.engine.warehouse import publish
 
     completed = [pair for group in results for pair in group]
@@ -214,6 +215,13 @@ def publish_results(
     for name, path in published.paths.items():
         metadata = {"path": MetadataValue.path(str(path)), "row_count": published.rows[name]}
         yield AssetMaterialization(asset_key=AssetKey(name), metadata=metadata | this_run[name])
+    for evaluation in evaluations(logingest.home):
+        context.log_event(evaluation)
+        if not evaluation.passed:
+            context.log.error(
+                f"check {evaluation.check_name} of {evaluation.asset_key.path[0]} "
+                f"failed: {evaluation.description}"
+            )
     context.log.info(f"committed {summary['files_read']} files; totals {_fmt_counts(totals)}")
     yield Output(summary, metadata={k: v for k, v in summary.items() if isinstance(v, int)})
 

@@ -1,0 +1,65 @@
+"""The warehouse's invariants (`engine/warehouse_checks`) as asset checks.
+
+Each check is a definition the UI can execute on demand (an asset's Checks tab, or the
+`check_warehouse` job from the launchpad), and `publish_results` reports the same checks after
+every run, so each materialization shows whether the files it wrote agree with each other.
+"""
+
+from __future__ import annotations
+
+import os
+
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetKey,
+    AssetSelection,
+    asset_check,
+    define_asset_job,
+)
+
+from logingest_dagster.defs.resources import LogIngestResource
+from logingest_dagster.engine.warehouse_checks import CHECKS, WarehouseCheck, run_check
+
+
+def _definition(check: WarehouseCheck) -> AssetChecksDefinition:
+    @asset_check(asset=check.asset, name=check.name, description=check.description)
+    def warehouse_check(logingest: LogIngestResource) -> AssetCheckResult:
+        outcome = run_check(check, logingest.home)
+        return AssetCheckResult(
+            passed=outcome.passed,
+            severity=AssetCheckSeverity.ERROR,
+            description=outcome.description,
+            metadata=outcome.metadata,
+        )
+
+    return warehouse_check
+
+
+ASSET_CHECKS = [_definition(check) for check in CHECKS]
+
+check_warehouse = define_asset_job(
+    "check_warehouse",
+    selection=AssetSelection.all_asset_checks(),
+    description="Run every warehouse check on the Parquet files as they are now.",
+)
+
+
+def evaluations(home: str | os.PathLike[str]) -> list[AssetCheckEvaluation]:
+    """Every check on the files just published under `home`, as events a step can log."""
+    found = []
+    for check in CHECKS:
+        outcome = run_check(check, home)
+        found.append(
+            AssetCheckEvaluation(
+                asset_key=AssetKey(check.asset),
+                check_name=check.name,
+                passed=outcome.passed,
+                severity=AssetCheckSeverity.ERROR,
+                description=outcome.description,
+                metadata=outcome.metadata,
+            )
+        )
+    return found

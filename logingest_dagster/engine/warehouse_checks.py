@@ -1,0 +1,179 @@
+"""Invariants of the published Parquet files, checked from the files themselves.
+
+Each holds by construction (the outputs are derived from one committed state), so a failure means
+a bug, a file written by something else, or files from two different states side by side. The
+Dagster layer runs them as asset checks (`defs/checks.py`): after every run, and on demand.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from logingest_dagster.engine.events import EVENT_LEVELS
+from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.engine.warehouse import (
+    ERROR_EVENTS,
+    FILE_STATS,
+    SEVERITY_HISTORY,
+    SEVERITY_TOTALS,
+    warehouse_dir,
+)
+
+COLUMNS = [level.lower() for level in LEVELS]  # file_stats' and severity_history's level columns
+
+
+@dataclass
+class Outcome:
+    passed: bool
+    description: str
+    metadata: dict[str, int | str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WarehouseCheck:
+    asset: str  # the asset (and Parquet file stem) it checks
+    name: str
+    description: str
+    run: Callable[[Path], Outcome]  # given the warehouse directory
+
+
+def _read(path: Path, columns: list[str] | None = None) -> pa.Table:
+    # Not `pq.read_table`: it goes through `pyarrow.dataset`, which imports pandas (~0.2 s) in
+    # the step process that publishes.
+    return pq.ParquetFile(path).read(columns=columns)
+
+
+def _ints(column: pa.ChunkedArray) -> np.ndarray:
+    """An int64 column as numpy, without `to_numpy()` (which imports pandas)."""
+    array = column.combine_chunks()
+    if array.null_count:
+        raise ValueError(f"{array.null_count} nulls in an int64 column")
+    values = np.frombuffer(array.buffers()[1], dtype=np.int64)
+    return values[array.offset : array.offset + len(array)]
+
+
+def _totals(out: Path) -> dict[str, int]:
+    table = _read(out / SEVERITY_TOTALS)
+    return dict(zip(table["level"].to_pylist(), _ints(table["count"]).tolist(), strict=True))
+
+
+def _levels(table: pa.Table) -> np.ndarray:
+    """The level columns as one int64 matrix, a row per table row."""
+    if table.num_rows == 0:
+        return np.zeros((0, len(COLUMNS)), dtype=np.int64)
+    return np.column_stack([_ints(table[name]) for name in COLUMNS])
+
+
+def _column_sums(table: pa.Table) -> dict[str, int]:
+    return dict(zip(LEVELS, _levels(table).sum(axis=0).tolist(), strict=True))
+
+
+def _differences(got: dict[str, int], totals: dict[str, int]) -> dict[str, str]:
+    return {
+        level: f"{got.get(level, 0):,} vs {totals.get(level, 0):,}"
+        for level in LEVELS
+        if got.get(level, 0) != totals.get(level, 0)
+    }
+
+
+def one_row_per_level(out: Path) -> Outcome:
+    table = _read(out / SEVERITY_TOTALS)
+    levels, counts = table["level"].to_pylist(), _ints(table["count"]).tolist()
+    if levels != list(LEVELS):
+        return Outcome(False, f"levels are {levels}, not the 8 canonical ones in order")
+    negative = [level for level, count in zip(levels, counts, strict=True) if count < 0]
+    if negative:
+        return Outcome(False, f"negative counts: {', '.join(negative)}")
+    return Outcome(True, "the 8 canonical levels, no negative count", {"records": sum(counts)})
+
+
+def file_stats_sum_to_totals(out: Path) -> Outcome:
+    sums = _column_sums(_read(out / FILE_STATS, COLUMNS))
+    wrong = _differences(sums, _totals(out))
+    if wrong:
+        return Outcome(False, "per-level sums differ from severity_totals", wrong)
+    return Outcome(True, "per-level sums equal severity_totals", {"records": sum(sums.values())})
+
+
+def records_within_lines(out: Path) -> Outcome:
+    """A record is a line plus its continuation lines, so no file has more records than lines."""
+    table = _read(out / FILE_STATS, ["path", "lines", *COLUMNS])
+    levels = _levels(table)
+    bad = (levels.sum(axis=1) > _ints(table["lines"])) | (levels < 0).any(axis=1)
+    count = int(bad.sum())
+    if count:
+        first = table["path"][int(np.flatnonzero(bad)[0])].as_py()
+        return Outcome(
+            False, f"{count} files with more records than lines (or negative counts), first {first}"
+        )
+    return Outcome(True, "no file has more records than lines", {"files": table.num_rows})
+
+
+def history_sums_to_totals(out: Path) -> Outcome:
+    table = _read(out / SEVERITY_HISTORY, COLUMNS)
+    wrong = _differences(_column_sums(table), _totals(out))
+    if wrong:
+        return Outcome(False, "per-level sums of the history differ from severity_totals", wrong)
+    return Outcome(True, "per-level sums equal severity_totals", {"commits": table.num_rows})
+
+
+def only_error_and_fatal(out: Path) -> Outcome:
+    """Events are ERROR and FATAL records, at most one per record counted."""
+    levels = _read(out / ERROR_EVENTS, ["level"])["level"]
+    other = sorted(set(levels.to_pylist()) - set(EVENT_LEVELS), key=str)
+    if other:
+        return Outcome(False, f"events of other levels: {', '.join(map(str, other))}")
+    totals = _totals(out)
+    counted = sum(totals[level] for level in EVENT_LEVELS)
+    if len(levels) > counted:
+        return Outcome(False, f"{len(levels):,} events but {counted:,} ERROR and FATAL records")
+    return Outcome(True, "ERROR and FATAL only, no more than counted", {"events": len(levels)})
+
+
+CHECKS: tuple[WarehouseCheck, ...] = (
+    WarehouseCheck(
+        "severity_totals",
+        "one_row_per_level",
+        "One row per canonical level, in order, none negative.",
+        one_row_per_level,
+    ),
+    WarehouseCheck(
+        "file_stats",
+        "sums_to_severity_totals",
+        "Each level's column sums to that level's count in severity_totals.",
+        file_stats_sum_to_totals,
+    ),
+    WarehouseCheck(
+        "file_stats",
+        "records_within_lines",
+        "No file has more records than lines, nor a negative count.",
+        records_within_lines,
+    ),
+    WarehouseCheck(
+        "severity_history",
+        "sums_to_severity_totals",
+        "Each level's column, over every run and reset, sums to severity_totals.",
+        history_sums_to_totals,
+    ),
+    WarehouseCheck(
+        "error_events",
+        "only_error_and_fatal",
+        "Only ERROR and FATAL events, no more of them than ERROR and FATAL records.",
+        only_error_and_fatal,
+    ),
+)
+
+
+def run_check(check: WarehouseCheck, home: str | os.PathLike[str]) -> Outcome:
+    """`check` on the warehouse under `home`; a missing or unreadable file is a failure."""
+    try:
+        return check.run(warehouse_dir(home))
+    except (OSError, pa.ArrowException, KeyError, ValueError) as exc:
+        return Outcome(False, f"cannot check: {type(exc).__name__}: {exc}")

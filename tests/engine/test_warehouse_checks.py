@@ -1,0 +1,109 @@
+"""Each warehouse invariant holds on what runs publish, and fails on files that disagree."""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+import pytest
+from lifecycle_driver import LogWriter, run_pipeline
+from test_warehouse import COMMIT, READ, State
+
+from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.engine.state import open_store
+from logingest_dagster.engine.warehouse import FILE_STATS, publish
+from logingest_dagster.engine.warehouse_checks import CHECKS, run_check
+from tests.helpers import modules_loaded_by
+
+TOTALS = {"INFO": 3, "ERROR": 1}
+FILES = [
+    {"path": "/a.log", "lines": 2, "bytes": 20, "INFO": 2},
+    {"path": "/b.log", "lines": 3, "bytes": 20, "INFO": 1, "ERROR": 1},  # a continuation line
+]
+
+
+def outcomes(home) -> dict[tuple[str, str], bool]:
+    return {(c.asset, c.name): run_check(c, home).passed for c in CHECKS}
+
+
+def failing(home) -> list[tuple[str, str]]:
+    return [key for key, passed in outcomes(home).items() if not passed]
+
+
+def test_every_check_passes_on_what_runs_and_a_reset_publish(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    writer = LogWriter()
+    writer.append(logs / "a.log", 5)
+    writer.append(logs / "b.log", 3)
+    run_pipeline(tmp_path, [logs], write_parquet=True)
+    with open_store(tmp_path) as store:
+        store.reset([str(logs / "b.log")])  # a history row of negative counts
+    writer.append(logs / "a.log", 2)
+    run_pipeline(tmp_path, [logs], write_parquet=True)
+    assert failing(tmp_path) == []
+
+
+def test_consistent_state_passes(tmp_path):
+    publish(tmp_path, State(TOTALS, FILES, [COMMIT], [READ]))
+    assert failing(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("state", "fails"),
+    [
+        # Files that count one more INFO than the totals.
+        (State(TOTALS, [*FILES, {"path": "/c.log", "lines": 1, "INFO": 1}], [COMMIT], [READ]),
+         [("file_stats", "sums_to_severity_totals")]),
+        # A file with more records than lines.
+        (State(TOTALS, [FILES[0] | {"lines": 1, "INFO": 1}, FILES[1] | {"INFO": 2, "lines": 2}], [COMMIT], [READ]),
+         [("file_stats", "records_within_lines")]),
+        # A history without its run.
+        (State(TOTALS, FILES, [], [READ]), [("severity_history", "sums_to_severity_totals")]),
+        # An event for a record that was not counted as ERROR or FATAL.
+        (State(TOTALS, FILES, [COMMIT], [READ, READ | {"offset": [9], "level": ["ERROR"], "line": ["x"]}]),
+         [("error_events", "only_error_and_fatal")]),
+        (State(TOTALS, FILES, [COMMIT], [READ | {"level": ["INFO"]}]),
+         [("error_events", "only_error_and_fatal")]),
+        # Negative totals, which no history or file can explain either.
+        (State({"INFO": -1}, [{"path": "/a.log", "lines": 1, "INFO": -1}],
+               [COMMIT | {"info": -1, "error": 0}], []),
+         [("severity_totals", "one_row_per_level"), ("file_stats", "records_within_lines")]),
+    ],
+)  # fmt: skip
+def test_each_check_fails_on_files_that_disagree(tmp_path, state, fails):
+    publish(tmp_path, state)
+    assert sorted(failing(tmp_path)) == sorted(fails)
+
+
+def test_totals_with_a_level_missing_fail(tmp_path):
+    publish(tmp_path, State(TOTALS, FILES, [COMMIT], [READ]))
+    path = tmp_path / "warehouse" / "severity_totals.parquet"
+    pq.write_table(pq.read_table(path).slice(0, len(LEVELS) - 1), path)
+    outcome = run_check(CHECKS[0], tmp_path)
+    assert not outcome.passed
+    assert "not the 8 canonical ones" in outcome.description
+
+
+def test_a_missing_file_fails_with_its_reason(tmp_path):
+    publish(tmp_path, State(TOTALS, FILES, [COMMIT], [READ]))
+    (tmp_path / "warehouse" / FILE_STATS).unlink()
+    [check] = [c for c in CHECKS if c.name == "records_within_lines"]
+    outcome = run_check(check, tmp_path)
+    assert not outcome.passed
+    assert outcome.description.startswith("cannot check: FileNotFoundError")
+
+
+def test_checking_does_not_load_pandas():
+    # The publish step runs every check; pq.read_table and to_numpy() would import pandas there
+    # (~0.2 s a run).
+    loaded = modules_loaded_by(
+        "import tempfile\n"
+        "from logingest_dagster.engine.state import open_store\n"
+        "from logingest_dagster.engine.warehouse import publish\n"
+        "from logingest_dagster.engine.warehouse_checks import CHECKS, run_check\n"
+        "home = tempfile.mkdtemp()\n"
+        "with open_store(home) as store:\n"
+        "    publish(home, store)\n"
+        "assert all(run_check(check, home).passed for check in CHECKS)"
+    )
+    assert "pyarrow" in loaded
+    assert "pandas" not in loaded
