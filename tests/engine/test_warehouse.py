@@ -93,17 +93,23 @@ def test_outputs_have_the_contract_schema(tmp_path):
     assert event == EVENT | {"committed_at": row["committed_at"]}
 
 
-def test_history_has_a_row_per_run_and_reset_and_sums_to_the_totals(tmp_path):
-    logs = tmp_path / "logs"
+def runs_and_a_reset(home: Path) -> None:
+    """Publishes under `home`: a run over a.log (5 lines) and b.log (3), a run finding nothing
+    new, a reset of b.log, and a run reading b.log again."""
+    logs = home / "logs"
     logs.mkdir()
     writer = LogWriter()
     writer.append(logs / "a.log", 5)
     writer.append(logs / "b.log", 3)
-    run_pipeline(tmp_path, [logs], write_parquet=True)
-    run_pipeline(tmp_path, [logs], write_parquet=True)  # nothing new: a row of zeros
-    with open_store(tmp_path) as store:
+    run_pipeline(home, [logs], write_parquet=True)
+    run_pipeline(home, [logs], write_parquet=True)  # nothing new: a row of zeros
+    with open_store(home) as store:
         store.reset([str(logs / "b.log")])
-    run_pipeline(tmp_path, [logs], write_parquet=True)  # b.log read again
+    run_pipeline(home, [logs], write_parquet=True)  # b.log read again
+
+
+def test_history_has_a_row_per_run_and_reset_and_sums_to_the_totals(tmp_path):
+    runs_and_a_reset(tmp_path)
     warehouse = tmp_path / "warehouse"
     history = pq.read_table(warehouse / "severity_history.parquet").to_pylist()
     assert [(r["kind"], r["lines"]) for r in history] == [

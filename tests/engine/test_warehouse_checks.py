@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 import pytest
-from lifecycle_driver import LogWriter, run_pipeline
-from test_warehouse import COMMIT, READ, State
+from test_warehouse import COMMIT, READ, State, runs_and_a_reset
 
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.state import open_store
 from logingest_dagster.engine.warehouse import FILE_STATS, publish
 from logingest_dagster.engine.warehouse_checks import CHECKS, run_check
 from tests.helpers import modules_loaded_by
@@ -29,16 +27,7 @@ def failing(home) -> list[tuple[str, str]]:
 
 
 def test_every_check_passes_on_what_runs_and_a_reset_publish(tmp_path):
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    writer = LogWriter()
-    writer.append(logs / "a.log", 5)
-    writer.append(logs / "b.log", 3)
-    run_pipeline(tmp_path, [logs], write_parquet=True)
-    with open_store(tmp_path) as store:
-        store.reset([str(logs / "b.log")])  # a history row of negative counts
-    writer.append(logs / "a.log", 2)
-    run_pipeline(tmp_path, [logs], write_parquet=True)
+    runs_and_a_reset(tmp_path)  # the history holds a row of negative counts
     assert failing(tmp_path) == []
 
 
