@@ -35,6 +35,8 @@ class Settings:
     # Not in the seed; optional.
     fan_out_limit: int = 32  # beyond this many files, pack them into byte-balanced groups
     partial_line_grace_seconds: float = 60.0
+    # How long a rotated file is still followed after its last write (Filebeat's close_inactive).
+    rotate_wait_seconds: float = 300.0
     level_patterns: dict[str, str] = field(default_factory=dict)  # directory -> regex (?P<level>)
     multiline_start_pattern: str | None = None
     state_url: str | None = None  # default: sqlite under <home>/state/
@@ -51,6 +53,7 @@ _LAYOUT: dict[str, tuple[str | None, str]] = {
     "worker_count": ("ingestion", "worker_count"),
     "fan_out_limit": ("ingestion", "fan_out_limit"),
     "partial_line_grace_seconds": ("ingestion", "partial_line_grace_seconds"),
+    "rotate_wait_seconds": ("ingestion", "rotate_wait_seconds"),
     "level_patterns": ("formats", "level_patterns"),
     "multiline_start_pattern": ("formats", "multiline_start_pattern"),
     "state_url": ("state", "url"),

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from logingest_dagster.defs.resources import resource_from_settings
 from logingest_dagster.settings import (
     Settings,
     SettingsError,
@@ -31,12 +32,20 @@ def test_seed_settings_file_is_read_unchanged(tmp_path):
 
 def test_project_keys_are_optional_and_parsed():
     raw = SEED | {
-        "ingestion": {"worker_count": 2, "fan_out_limit": 4, "partial_line_grace_seconds": 1.5},
+        "ingestion": {
+            "worker_count": 2,
+            "fan_out_limit": 4,
+            "partial_line_grace_seconds": 1.5,
+            "rotate_wait_seconds": 90,
+        },
         "formats": {"level_patterns": {"/x": r"^(?P<level>\w+)"}, "multiline_start_pattern": "^20"},
         "state": {"url": "sqlite:////tmp/x.db"},
     }
     settings = parse_settings(raw)
     assert (settings.fan_out_limit, settings.partial_line_grace_seconds) == (4, 1.5)
+    assert settings.rotate_wait_seconds == 90
+    # The Dagster resource carries it both ways (the launchpad shows and overrides it).
+    assert resource_from_settings(settings, "/tmp/h").settings().rotate_wait_seconds == 90
     assert settings.level_patterns == {"/x": r"^(?P<level>\w+)"}
     assert settings.state_url == "sqlite:////tmp/x.db"
 

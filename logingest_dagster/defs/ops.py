@@ -72,6 +72,7 @@ def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource
             found.entries,
             now=time.time(),
             partial_line_grace_seconds=settings.partial_line_grace_seconds,
+            rotate_wait_seconds=settings.rotate_wait_seconds,
             max_files=settings.discovered_files_channel_size,
         )
     for note in plan.notes:

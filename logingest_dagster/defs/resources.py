@@ -38,9 +38,12 @@ class LogIngestResource(ConfigurableResource):
         32, description="Up to this many files, one ingestion step per file; beyond, packed groups."
     )
     partial_line_grace_seconds: float = Field(
-        60.0,
-        description="A last line with no newline is counted once its file is this quiet; a "
-        "rotated file is followed until it is this quiet.",
+        60.0, description="A last line with no newline is counted once its file is this quiet."
+    )
+    rotate_wait_seconds: float = Field(
+        300.0,
+        description="A rotated file written to this recently is followed for the lines its "
+        "writer adds before reopening its log, until it has been this quiet.",
     )
     level_patterns: dict[str, str] = Field(
         default_factory=dict,
@@ -63,6 +66,7 @@ class LogIngestResource(ConfigurableResource):
                 discovered_files_channel_size=self.discovered_files_channel_size,
                 fan_out_limit=self.fan_out_limit,
                 partial_line_grace_seconds=self.partial_line_grace_seconds,
+                rotate_wait_seconds=self.rotate_wait_seconds,
                 level_patterns=dict(self.level_patterns),
                 multiline_start_pattern=self.multiline_start_pattern,
                 state_url=self.state_url,
@@ -101,6 +105,7 @@ def resource_from_settings(settings: Settings, home: str) -> LogIngestResource:
         discovered_files_channel_size=settings.discovered_files_channel_size,
         fan_out_limit=settings.fan_out_limit,
         partial_line_grace_seconds=settings.partial_line_grace_seconds,
+        rotate_wait_seconds=settings.rotate_wait_seconds,
         level_patterns={str(Path(d).resolve()): p for d, p in settings.level_patterns.items()},
         multiline_start_pattern=settings.multiline_start_pattern,
         state_url=EnvVar(STATE_URL_ENV) if state_url_from_env(settings) else settings.state_url,

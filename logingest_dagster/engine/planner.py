@@ -13,10 +13,10 @@ Per stream (logical `.log` path), by how its file relates to the row:
 - nothing at the path: the old file is followed to its rotated name while no new file exists,
   or the row is forgotten if the file is gone for good.
 
-A rotated file written to within the grace period when a new file takes its name may still get
-lines (the writer has not reopened its log yet). Its tail is read into a *draining* row of its own
-(`read_plan.draining_key`), which reads on as it grows, counting for the stream, and is dropped
-once the file has been quiet for the grace period with everything read, or is gone.
+A rotated file written to within `rotate_wait_seconds` when a new file takes its name may still
+get lines (the writer has not reopened its log yet). Its tail is read into a *draining* row of its
+own (`read_plan.draining_key`), which reads on as it grows, counting for the stream, and is dropped
+once the file has been that quiet with everything read, or is gone.
 """
 
 from __future__ import annotations
@@ -60,13 +60,18 @@ def plan_reads(
     now: float,
     partial_line_grace_seconds: float = 60.0,
     max_files: int | None = None,
+    rotate_wait_seconds: float = 300.0,
 ) -> Plan:
     """Read tasks for every discovered file with something new, and forgets for files gone.
 
-    `max_files` bounds the tasks of one run; whole units are deferred (least recently served
-    streams go first), so the rest waits for the next run without starving anyone.
+    A last line with no newline waits until its file has been quiet `partial_line_grace_seconds`;
+    a rotated file is followed until it has been quiet `rotate_wait_seconds`. `max_files` bounds
+    the tasks of one run; whole units are deferred (least recently served streams go first), so
+    the rest waits for the next run without starving anyone.
     """
-    planner = _Planner(store.checkpoints(), entries, now, partial_line_grace_seconds)
+    planner = _Planner(
+        store.checkpoints(), entries, now, partial_line_grace_seconds, rotate_wait_seconds
+    )
     return planner.plan(max_files)
 
 
@@ -83,11 +88,12 @@ class _Planner:
         entries: Iterable[LogFileEntry],
         now: float,
         grace: float,
+        rotate_wait: float,
     ) -> None:
         self.rows = {k: row for k, row in rows.items() if row.drains_into is None}
         self.draining = [row for row in rows.values() if row.drains_into is not None]
         self.entries = {e.path: e for e in entries}
-        self.now, self.grace = now, grace
+        self.now, self.grace, self.rotate_wait = now, grace, rotate_wait
         self.siblings = SiblingFinder()
         self.drafts: list[_Draft] = []
         self.unchanged = 0
@@ -226,7 +232,7 @@ class _Planner:
             # it, so keep following it rather than reading it once and letting go.
             self._continue(row, found.sibling, TaskKind.ROTATED_TAIL, counts_as_unchanged=False)
             return
-        if found.same_file and not self._quiet(found.sibling):
+        if found.same_file and not self._done_rotating(found.sibling):
             # The row follows the new file; the writer may not have reopened its log yet.
             self._start_draining(row, found)
             return
@@ -237,7 +243,12 @@ class _Planner:
     # -- rotated files still being written ---------------------------------------------------
 
     def _quiet(self, f: StatLike) -> bool:
+        """Quiet long enough for a last line with no newline to be taken as whole."""
         return self.now - f.mtime >= self.grace
+
+    def _done_rotating(self, f: StatLike) -> bool:
+        """A rotated file quiet long enough that its writer has surely reopened its log."""
+        return self.now - f.mtime >= self.rotate_wait
 
     def _start_draining(self, row: Checkpoint, found: Whereabouts) -> None:
         """Read the old file's unread tail into a draining row of its own (even an empty read:
@@ -270,7 +281,7 @@ class _Planner:
         elif not found.same_file:  # compressed or copied since: read the rest once
             self._tail(row, found, TaskKind.DRAINING)
             self._forget(row)
-        elif found.sibling.size == row.offset and self._quiet(found.sibling):
+        elif found.sibling.size == row.offset and self._done_rotating(found.sibling):
             self._forget(row)  # everything read, and the writer has moved on
         else:
             self._continue(row, found.sibling, TaskKind.DRAINING, counts_as_unchanged=False)

@@ -172,6 +172,7 @@ def run_pipeline(
     run_id: str | None = None,
     now: float | None = None,
     grace: float = 60.0,
+    rotate_wait: float | None = None,  # default: the grace period
     max_files: int | None = None,
     kill: KillSwitch | None = None,
     write_parquet: bool = False,
@@ -189,6 +190,7 @@ def run_pipeline(
             found.entries,
             now=time.time() if now is None else now,
             partial_line_grace_seconds=grace,
+            rotate_wait_seconds=grace if rotate_wait is None else rotate_wait,
             max_files=max_files,
         )
         kill.point("planned")

@@ -271,6 +271,25 @@ def test_a_draining_file_is_let_go_once_quiet_and_read_to_its_end(world):
     world.assert_exact()
 
 
+def test_a_rotated_file_is_followed_for_rotate_wait_not_only_the_grace_period(world):
+    """A writer that logs every two minutes: each quiet spell outlasts the partial-line grace
+    period (60 s) but not rotate_wait (300 s), so its late lines are still counted."""
+    windows = {"grace": 60.0, "rotate_wait": 300.0}
+    _rotated_while_written(world, 5)
+    rotated = world.path("app.log.1")
+    mtime = rotated.stat().st_mtime
+    outcome = world.run(now=mtime + 120, **windows)
+    assert outcome.plan.forgotten == []  # read to its end, but not quiet for long enough
+    world.append("app.log.1", 1)
+    mtime = rotated.stat().st_mtime
+    outcome = world.run(now=mtime + 120, **windows)
+    assert world.kinds(outcome) == [("draining", "app.log.1")]
+    assert outcome.summary.lines == 1
+    outcome = world.run(now=mtime + 301, **windows)
+    assert outcome.plan.tasks == [] and len(outcome.plan.forgotten) == 1
+    world.assert_exact()
+
+
 def test_a_rotated_file_already_quiet_is_read_once_and_not_followed(world):
     world.append("app.log", 5)
     world.run()

@@ -183,7 +183,15 @@ class Model:
             plans = []
             for _ in range(2):
                 entries = discover([str(self.logs)], 2).entries
-                plans.append(plan_reads(store, entries, now=0.0, partial_line_grace_seconds=GRACE))
+                plans.append(
+                    plan_reads(
+                        store,
+                        entries,
+                        now=0.0,
+                        partial_line_grace_seconds=GRACE,
+                        rotate_wait_seconds=GRACE,
+                    )
+                )
                 if self.rng.random() < 0.5:
                     self.append(self.rng.choice(self.streams))
             for plan in self.rng.sample(plans, 2):
