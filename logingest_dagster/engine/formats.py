@@ -3,7 +3,10 @@
 A format is an RE2 pattern anchored at the start of a line with a named group ``level``, and a rule
 that maps the captured token to a canonical level. The level is always taken from that field, never
 from a word elsewhere in the message. Patterns run through ``pyarrow.compute`` over whole arrays of
-lines (RE2), so they must stay RE2-compatible: no look-around, no back-references.
+lines (RE2), so they must stay RE2-compatible: no look-around, no back-references. The formats
+that carry most bytes also name a compiled `finder` (`level_fields.c`) that gives the same tokens
+several times faster; a change to one of their patterns must be made there too (the tests compare
+the two on random lines).
 
 Two shapes cover most of what is written in the wild:
 

@@ -1,5 +1,8 @@
 """Counting records in a block of whole lines, vectorized with pyarrow (RE2) and numpy.
 
+A line's level token comes from its format's compiled finder where it has one and the library is
+built (`level_fields`: column formats, JSON lines, logfmt), else from the format's RE2 pattern.
+
 A record is a line plus its continuation lines (Java stack frames, `Caused by:`, `... N more`,
 Python tracebacks through the final exception line, Go goroutine dumps); it is counted once, under
 its first line's level. Continuation lines and blank lines are lines but not records.

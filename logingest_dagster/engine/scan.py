@@ -5,8 +5,8 @@
 raises for a bad file; the result carries an `error` instead, so one broken file never sinks a run.
 
 Chunks are read into one reused buffer (no per-chunk allocation, no `carry + chunk` copy); the
-whole lines of each chunk become one Arrow array over that buffer, classified by RE2 and numpy
-with no Python per line.
+whole lines of each chunk become one Arrow array over that buffer, classified by compiled finders,
+RE2 and numpy with no Python per line.
 """
 
 from __future__ import annotations
