@@ -45,7 +45,8 @@ error_events = AssetSpec(
     group_name=GROUP,
     description=(
         f"warehouse/{ERROR_EVENTS}: the first line of each ERROR and FATAL record, the newest "
-        f"{EVENTS_KEPT:,}: `committed_at`, `run_id`, `path`, `file`, `offset`, `level`, `line`."
+        f"{EVENTS_KEPT:,}: `committed_at`, `run_id`, `path`, `file`, `offset`, `level`, `line`, "
+        "`logged_at` (the time written at the start of the line, UTC; null without a dated time)."
     ),
     kinds={"parquet"},
 )

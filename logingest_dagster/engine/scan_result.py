@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from logingest_dagster.engine.levels import empty_counts
+from logingest_dagster.engine.timestamps import leading_timestamp
 
 DEFAULT_CHUNK_SIZE = 4 << 20
 # The error events an ingestion run keeps per read (a file, or what is new in it since the last
@@ -33,11 +34,13 @@ class ScanOptions:
 
 class ErrorEvent(NamedTuple):
     """An ERROR or FATAL record: its first line (cut at `events.LINE_BYTES`, newline removed,
-    invalid UTF-8 replaced) and that line's byte offset in the file read (uncompressed, for gzip)."""
+    invalid UTF-8 replaced), that line's byte offset in the file read (uncompressed, for gzip),
+    and the time written at its start, if any (`timestamps.leading_timestamp`)."""
 
     offset: int
     level: str
     line: str
+    logged_at: float | None = None
 
 
 @dataclass
@@ -49,23 +52,26 @@ class ErrorEvents:
     offsets: list[int] = field(default_factory=list)
     levels: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    logged_at: list[float | None] = field(default_factory=list)  # epoch seconds, UTC
     dropped: int = 0  # events beyond the read's limit: counted, not kept
 
     def __len__(self) -> int:
         return len(self.offsets)
 
     def __iter__(self) -> Iterator[ErrorEvent]:
-        return map(ErrorEvent, self.offsets, self.levels, self.lines)
+        return map(ErrorEvent, self.offsets, self.levels, self.lines, self.logged_at)
 
     def add(self, offset: int, level: str, line: str) -> None:
         self.offsets.append(offset)
         self.levels.append(level)
         self.lines.append(line)
+        self.logged_at.append(leading_timestamp(line))
 
     def extend(self, other: ErrorEvents) -> None:
         self.offsets += other.offsets
         self.levels += other.levels
         self.lines += other.lines
+        self.logged_at += other.logged_at
         self.dropped += other.dropped
 
     def keep_first(self, limit: int) -> None:
@@ -73,6 +79,7 @@ class ErrorEvents:
         if len(self) > limit:
             self.dropped += len(self) - limit
             del self.offsets[limit:], self.levels[limit:], self.lines[limit:]
+            del self.logged_at[limit:]
 
 
 @dataclass

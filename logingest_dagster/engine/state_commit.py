@@ -211,7 +211,12 @@ def _apply(conn: sa.Connection, commit_id: int, now: float, members: list[_Membe
 
 
 def _events_row(task: ReadTask, events: ErrorEvents, commit_id: int) -> dict:
-    encoded = {"offset": events.offsets, "level": events.levels, "line": events.lines}
+    encoded = {
+        "offset": events.offsets,
+        "level": events.levels,
+        "line": events.lines,
+        "logged_at": events.logged_at,
+    }
     return {
         "commit_id": commit_id,
         "path": task.stream,

@@ -58,6 +58,9 @@ ERROR_EVENTS_SCHEMA = pa.schema(
         ("offset", pa.int64()),  # of the record's first line in that file
         ("level", pa.string()),  # ERROR or FATAL
         ("line", pa.string()),  # the record's first line, at most 2 KB
+        # The date and time written at the start of the line, in UTC; null where the line has
+        # none with a year (`timestamps`), and for events stored before this column existed.
+        ("logged_at", _UTC_MICROS),
     ]
 )
 # Key of the Parquet metadata entry holding the store's events version the file was written from.
@@ -137,8 +140,10 @@ def error_events_table(reads: Sequence[Mapping[str, Any]], version: str = "") ->
             columns[name] += [read[name]] * n
         for name in ("offset", "level", "line"):
             columns[name] += read[name]
+        columns["logged_at"] += read.get("logged_at") or [None] * n  # stored before it existed
     arrays = {
         "committed_at": _timestamps(columns["committed_at"]),
+        "logged_at": _optional_timestamps(columns["logged_at"]),
         "offset": _int64s(columns["offset"]),
     } | {name: _strings(columns[name]) for name in ("run_id", "path", "file", "level", "line")}
     schema = ERROR_EVENTS_SCHEMA.with_metadata({_EVENTS_VERSION_KEY: version.encode()})
@@ -166,6 +171,24 @@ def _int64s(values: Sequence[int]) -> pa.Array:
 
 def _timestamps(epoch_seconds: Sequence[float]) -> pa.Array:
     return _int64s([round(t * 1e6) for t in epoch_seconds]).view(_UTC_MICROS)
+
+
+def _optional_timestamps(epoch_seconds: Sequence[float | None]) -> pa.Array:
+    """Like `_timestamps`, with None as null (a validity bitmap, not `pa.array`: pandas)."""
+    micros = _timestamps([0.0 if t is None else t for t in epoch_seconds])
+    valid = [t is not None for t in epoch_seconds]
+    if all(valid):
+        return micros
+    bitmap = bytearray((len(valid) + 7) // 8)
+    for i, ok in enumerate(valid):
+        if ok:
+            bitmap[i >> 3] |= 1 << (i & 7)
+    return pa.Array.from_buffers(
+        _UTC_MICROS,
+        len(valid),
+        [pa.py_buffer(bitmap), micros.buffers()[1]],
+        null_count=valid.count(False),
+    )
 
 
 def _strings(values: Sequence[str]) -> pa.Array:

@@ -36,6 +36,9 @@ def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):
     warehouse = tmp_path / "home" / "warehouse"
     events = pq.read_table(warehouse / "error_events.parquet")
     assert len(events) == summary["totals"]["ERROR"] + summary["totals"]["FATAL"] > 0
+    # Every sample format writes a dated time at the start of its lines.
+    assert events["logged_at"].null_count == 0
+    assert {t.year for t in events["logged_at"].to_pylist()} == {2026}
     [history] = pq.read_table(warehouse / "severity_history.parquet").to_pylist()
     assert (history["run_id"], history["kind"], history["files"]) == (result.run_id, "run", 4)
 

@@ -30,8 +30,14 @@ EVENT = {
     "level": "ERROR",
     "line": "2025-11-26 12:00:00 ERROR disk full",
 }
+LOGGED_AT = datetime.datetime(2025, 11, 26, 12, 0, 0, tzinfo=datetime.UTC)  # as the line says
 # As the store gives events back: a dict per read, its events as lists.
-READ = EVENT | {"offset": [120], "level": ["ERROR"], "line": [EVENT["line"]]}
+READ = EVENT | {
+    "offset": [120],
+    "level": ["ERROR"],
+    "line": [EVENT["line"]],
+    "logged_at": [LOGGED_AT.timestamp()],
+}
 
 
 class State:
@@ -89,8 +95,19 @@ def test_outputs_have_the_contract_schema(tmp_path):
     events = pq.read_table(written["error_events"])
     assert events.schema.field("committed_at").type == pa.timestamp("us", tz="UTC")
     assert events.schema.field("offset").type == "int64"
+    assert events.schema.field("logged_at").type == pa.timestamp("us", tz="UTC")
     [event] = events.to_pylist()
-    assert event == EVENT | {"committed_at": row["committed_at"]}
+    assert event == EVENT | {"committed_at": row["committed_at"], "logged_at": LOGGED_AT}
+
+
+def test_events_stored_before_logged_at_existed_have_it_null(tmp_path):
+    old = {key: value for key, value in READ.items() if key != "logged_at"}
+    no_time = READ | {"line": ["disk full"], "logged_at": [None]}
+    published = publish(
+        tmp_path, State({"ERROR": 3}, commits=[COMMIT], events=[old, READ, no_time])
+    )
+    events = pq.read_table(published.paths["error_events"]).to_pylist()
+    assert [e["logged_at"] for e in events] == [None, LOGGED_AT, None]
 
 
 def runs_and_a_reset(home: Path) -> None:
