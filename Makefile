@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 CC ?= cc
 NATIVE := logingest_dagster/engine/_level_fields.so
 
-.PHONY: setup compiler postgres run test dev lint bench bench-smoke clean
+.PHONY: setup compiler postgres redis run test dev lint bench bench-smoke clean
 
 # The package's bytecode too: with PYTHONDONTWRITEBYTECODE set (as on this machine), an editable
 # install would otherwise compile every module from source at each start of a command.
@@ -42,11 +42,19 @@ postgres:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
+# The Celery scale-out test uses a throwaway Redis server as its broker: the same.
+redis:
+	@if ! command -v redis-server >/dev/null \
+		&& [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing redis-server for the Celery test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	fi
+
 run: setup
 	$(BIN)/logingest sample --home data
 	$(BIN)/logingest run --home data --log-dir data/sample
 
-test: setup postgres
+test: setup postgres redis
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from dagster import Definitions
 
 from logingest_dagster.defs.assets import ASSETS
@@ -10,18 +12,25 @@ from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.resources import resource_from_env
 from logingest_dagster.defs.schedules import build_catchup_schedule, catchup_cron_from_env
 from logingest_dagster.defs.sensors import build_log_dirs_sensor, sensor_interval_from_env
-from logingest_dagster.settings import settings_from_env
+from logingest_dagster.settings import CELERY_BROKER_ENV, settings_from_env
 
 _settings = settings_from_env()
 
 ingest_logs = build_ingest_job(_settings.worker_count)
-log_dirs_changed = build_log_dirs_sensor(ingest_logs, sensor_interval_from_env())
-ingest_logs_catchup = build_catchup_schedule(ingest_logs, catchup_cron_from_env())
+jobs = [ingest_logs, check_warehouse]
+automated = ingest_logs  # what the sensor and the schedule start
+if os.environ.get(CELERY_BROKER_ENV):  # a scale-out deployment (defs/celery.py)
+    from logingest_dagster.defs.celery import build_celery_job
+
+    automated = build_celery_job()
+    jobs.append(automated)
+log_dirs_changed = build_log_dirs_sensor(automated, sensor_interval_from_env())
+ingest_logs_catchup = build_catchup_schedule(automated, catchup_cron_from_env())
 
 defs = Definitions(
     assets=ASSETS,
     asset_checks=ASSET_CHECKS,
-    jobs=[ingest_logs, check_warehouse],
+    jobs=jobs,
     sensors=[log_dirs_changed],
     schedules=[ingest_logs_catchup],
     resources={"logingest": resource_from_env()},

@@ -20,6 +20,9 @@ DEFAULT_HOME = "data"
 # The offset store's URL, when set. A password kept here stays out of the run config, which the
 # Dagster instance stores with every run and the UI shows: runs refer to the variable by name.
 STATE_URL_ENV = "LOGINGEST_STATE_URL"
+# The Celery broker (and result backend) of a scale-out deployment; setting it adds the
+# `ingest_logs_celery` job to the code location (defs/celery.py).
+CELERY_BROKER_ENV = "LOGINGEST_CELERY_BROKER"
 
 
 class SettingsError(ValueError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dagster import DagsterInstance, DagsterLogManager, DagsterRun, DagsterRunStatus, RunsFilter
 
+from logingest_dagster.defs.jobs import JOB_NAME, JOB_TAG
 from logingest_dagster.orphaned_runs import fail_orphaned_runs
 
 # Not started yet: its discovery happens after now, so it will see any change made before it.
@@ -17,10 +18,12 @@ RUNNING = (DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING)
 
 
 def run_in_flight(
-    instance: DagsterInstance, job_name: str, statuses: tuple[DagsterRunStatus, ...]
+    instance: DagsterInstance, statuses: tuple[DagsterRunStatus, ...]
 ) -> DagsterRun | None:
-    """The most recent run of `job_name` in one of `statuses`, if any."""
-    runs = instance.get_runs(RunsFilter(job_name=job_name, statuses=list(statuses)), limit=1)
+    """The most recent ingest run in one of `statuses`, if any: of `ingest_logs`, from the CLI
+    or not, or of `ingest_logs_celery` (both carry the `logingest/job` tag)."""
+    ingest_runs = RunsFilter(tags={JOB_TAG: JOB_NAME}, statuses=list(statuses))
+    runs = instance.get_runs(ingest_runs, limit=1)
     return runs[0] if runs else None
 
 

@@ -58,7 +58,7 @@ def build_catchup_schedule(
             end_orphaned_runs(context.instance, context.log)
             # Only a run not started yet covers this tick; one already reading may have listed
             # the directories before the change this tick is meant to catch.
-            waiting = run_in_flight(context.instance, job.name, WAITING)
+            waiting = run_in_flight(context.instance, WAITING)
             if waiting is not None:
                 return SkipReason(f"{describe(waiting)}; it reads everything this run would")
             return RunRequest(run_config=job.run_config)

@@ -83,7 +83,7 @@ def build_log_dirs_sensor(
         end_orphaned_runs(context.instance, context.log)
         # Checked before the cursor moves: the change stays pending and a later tick requests it,
         # once, instead of a queue of runs that would each find the work already done.
-        busy = run_in_flight(context.instance, job.name, WAITING + RUNNING)
+        busy = run_in_flight(context.instance, WAITING + RUNNING)
         if busy is not None:
             return SkipReason(f"{describe(busy)}; changes are looked for once it ends")
         settings = logingest.settings()

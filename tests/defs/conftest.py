@@ -32,11 +32,13 @@ class CodeLocation:
     repository: RemoteRepository
 
     def submit_ingest_run(self, instance: DagsterInstance) -> DagsterRun:
-        """An `ingest_logs` run submitted as the launchpad does: through the run queue."""
+        """An `ingest_logs` run submitted as the launchpad does: through the run queue, with the
+        job's run tags."""
         remote_job = self.repository.get_full_job(ingest_logs.name)
         run = instance.create_run_for_job(
             ingest_logs,
             run_config=ingest_logs.run_config,
+            tags=remote_job.run_tags,
             remote_job_origin=remote_job.get_remote_origin(),
             job_code_origin=remote_job.get_python_origin(),
         )

@@ -53,7 +53,9 @@ def test_a_run_waiting_in_the_queue_skips_the_tick(instance, code_location):
 
 def test_a_run_already_reading_does_not_skip_the_tick(instance):
     # It may have listed the directories before the change this tick is meant to catch.
-    instance.create_run_for_job(ingest_logs, status=DagsterRunStatus.STARTED)
+    instance.create_run_for_job(
+        ingest_logs, status=DagsterRunStatus.STARTED, tags=ingest_logs.run_tags
+    )
     assert len(evaluate(instance).run_requests) == 1
 
 

@@ -109,7 +109,10 @@ def test_files_not_named_log_are_ignored(instance, tmp_path, logs):
 def run_in(status, instance, code_location):
     if status == DagsterRunStatus.QUEUED:
         return code_location.submit_ingest_run(instance)
-    return instance.create_run_for_job(JOB, run_config=JOB.run_config, status=status)
+    # With the job's run tags, as every launch path (UI, sensor, CLI) gives them.
+    return instance.create_run_for_job(
+        JOB, run_config=JOB.run_config, status=status, tags=JOB.run_tags
+    )
 
 
 @pytest.mark.parametrize("status", WAITING + RUNNING, ids=lambda s: s.value)
@@ -153,9 +156,31 @@ def test_a_finished_run_or_another_jobs_run_does_not_hold_the_sensor_back(instan
     def another_job():
         noop()
 
-    instance.create_run_for_job(JOB, run_config=JOB.run_config, status=DagsterRunStatus.SUCCESS)
+    instance.create_run_for_job(
+        JOB, run_config=JOB.run_config, status=DagsterRunStatus.SUCCESS, tags=JOB.run_tags
+    )
     instance.create_run_for_job(another_job, status=DagsterRunStatus.STARTED)
     assert len(Ticks(instance, tmp_path, [logs]).tick().run_requests) == 1
+
+
+def test_a_run_of_the_celery_job_holds_the_sensor_back_too(instance, tmp_path, logs):
+    # ingest_logs_celery runs the same graph; its runs carry the same `logingest/job` tag.
+    @op
+    def noop():
+        pass
+
+    @job(name="ingest_logs_celery", tags=JOB.run_tags)
+    def celery_like():
+        noop()
+
+    ticks = Ticks(instance, tmp_path, [logs])
+    ticks.tick()
+    run = instance.create_run_for_job(
+        celery_like, status=DagsterRunStatus.STARTED, tags=celery_like.run_tags
+    )
+    (logs / "worker.log").write_text(LINE)
+    result = ticks.tick()
+    assert result.run_requests == [] and run.run_id in result.skip_message
 
 
 def test_a_missing_directory_is_reported_and_the_others_still_watched(instance, tmp_path, logs):

@@ -1,0 +1,61 @@
+"""`ingest_logs_celery`: the same job with its steps on Celery workers, for more than one machine.
+
+Installed with the `celery` extra (dagster-celery, dagster-postgres, redis), and in the code
+location only where `LOGINGEST_CELERY_BROKER` is set: importing Celery costs ~0.1 s, which every
+other process that loads the definitions (the forkserver of each `logingest run`) would pay. The graph is the
+ingest job's own (`jobs.ingest_graph`); only the executor differs. Dagster's celery executor runs
+dynamic map/collect (dagster-dask's does not: it reports success with the mapped steps skipped),
+so discovery fans out to ingestion steps on any worker, and the publish step collects them.
+
+What a deployment across machines needs, because a step may run on any worker:
+- the Dagster instance on Postgres (dagster-postgres), so every worker records into one event log;
+- the offset store on Postgres (`state.url`, or `LOGINGEST_STATE_URL`);
+- the log directories, `LOGINGEST_HOME` and the instance's storage directory (where step outputs
+  are handed over) at the same paths on every worker: a shared filesystem;
+- a broker every worker reaches: `LOGINGEST_CELERY_BROKER` (also the result backend), e.g.
+  `redis://broker:6379/0`; workers started with `dagster-celery worker start -A dagster_celery.app`
+  and the same broker in `-y`'s config.
+
+The job carries the ingest job's `logingest/job` tag, so the run queue's one-run limit covers
+both: a celery run and a multiprocess run never overlap.
+"""
+
+from __future__ import annotations
+
+import os
+
+from dagster_celery import celery_executor
+
+from logingest_dagster.defs.jobs import JOB_NAME, JOB_TAG, ingest_graph
+from logingest_dagster.defs.resources import LogIngestResource
+from logingest_dagster.settings import CELERY_BROKER_ENV
+
+CELERY_JOB_NAME = "ingest_logs_celery"
+
+
+def celery_execution_config() -> dict | None:
+    """The broker and result backend, named by `LOGINGEST_CELERY_BROKER` when it is set (its
+    value, which may hold a password, stays out of run config); else the executor's defaults."""
+    if not os.environ.get(CELERY_BROKER_ENV):
+        return None
+    url = {"env": CELERY_BROKER_ENV}
+    return {"config": {"broker": url, "backend": url}}
+
+
+def build_celery_job(resource=None):
+    """`resource` binds the settings outside the code location (None: from the Definitions)."""
+    execution = celery_execution_config()
+    return ingest_graph.to_job(
+        name=CELERY_JOB_NAME,
+        executor_def=celery_executor,
+        resource_defs={"logingest": resource} if resource is not None else None,
+        description="ingest_logs with its steps on Celery workers (see the README's scale-out).",
+        config=None if execution is None else {"execution": execution},
+        tags={JOB_TAG: JOB_NAME},
+    )
+
+
+def build_celery_job_at_launch():
+    """Module-level, so `reconstructable` can rebuild the job in each worker; the settings
+    arrive through run config."""
+    return build_celery_job(resource=LogIngestResource.configure_at_launch())
