@@ -80,6 +80,8 @@ def _field_word(token: str) -> str | None:
     The level is the last part (a `module:` or `channel.` prefix), else the first (a `:name`
     suffix). Postgres' `DETAIL:`-style words (with their colon) mark a continuation line.
     """
+    if ":" not in token and "." not in token:  # one part (most tokens): skip the split
+        return level_of_word(token)
     parts = [p for p in _PARTS.split(token) if p]
     if not parts:
         return None
