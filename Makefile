@@ -17,8 +17,11 @@ setup: $(STAMP) $(NATIVE)
 
 # Without a C compiler the engine still works, finding levels with RE2 (several times slower on
 # most files); install one if missing and we can (root with apt-get).
+# Built under another name, then renamed over the old one: a running process (dagster dev, a
+# step) keeps the library it mapped, where writing into the same file would crash it.
 $(NATIVE): logingest_dagster/engine/level_fields.c | compiler
-	@if command -v $(CC) >/dev/null; then $(CC) -O2 -shared -fPIC -o $@ $<; \
+	@if command -v $(CC) >/dev/null; then \
+		$(CC) -O2 -shared -fPIC -o $@.tmp $< && mv -f $@.tmp $@; \
 	else echo "no C compiler ($(CC)): levels will be found with RE2, slower"; fi
 
 compiler:

@@ -92,7 +92,7 @@ def render(res: dict) -> str:
             ]
         )
     return (
-        "### Level finders (in-process, one thread, MB/s; column, JSON and logfmt formats have a "
+        "### Level finders (in-process, one thread, MB/s; every format here but plain has a "
         "compiled finder)\n\n"
         + h.table(["format", "files", "MB", "compiled", "RE2", "compiled/RE2"], rows)
         + "\n"

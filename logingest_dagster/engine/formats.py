@@ -38,7 +38,17 @@ import pyarrow as pa
 # start-up.
 from pyarrow import _compute
 
-from logingest_dagster.engine.level_fields import COLUMN, JSON, LOGFMT, LevelFinder
+from logingest_dagster.engine.level_fields import (
+    COLUMN,
+    JSON,
+    KLOG,
+    LOGCAT_THREADTIME,
+    LOGFMT,
+    PYTHON_DEFAULT,
+    RUBY_LOGGER,
+    SYSLOG_PRI,
+    LevelFinder,
+)
 from logingest_dagster.engine.levels import (
     CONTINUED,
     LETTERS,
@@ -227,12 +237,20 @@ DEDICATED: tuple[LogFormat, ...] = tuple(
             fallback=False,
             finder=LevelFinder(JSON),
         ),
-        LogFormat("syslog_pri", r"^<(?P<level>\d{1,3})>", _syslog_pri),
-        LogFormat("klog", r"^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d\d\.\d+ ", _letter),
+        LogFormat(
+            "syslog_pri", r"^<(?P<level>\d{1,3})>", _syslog_pri, finder=LevelFinder(SYSLOG_PRI)
+        ),
+        LogFormat(
+            "klog",
+            r"^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d\d\.\d+ ",
+            _letter,
+            finder=LevelFinder(KLOG),
+        ),
         LogFormat(
             "logcat_threadtime",
             r"^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+\d+\s+\d+\s+(?P<level>[VDIWEFA])\s",
             _letter,
+            finder=LevelFinder(LOGCAT_THREADTIME),
         ),
         LogFormat(
             "logcat_time",
@@ -240,8 +258,18 @@ DEDICATED: tuple[LogFormat, ...] = tuple(
             _letter,
         ),
         LogFormat("logcat_brief", r"^(?P<level>[VDIWEFA])/[^(:]+\(\s*\d+\):", _letter),
-        LogFormat("ruby_logger", r"^[DIWEFA], \[[^\]]*\]\s+(?P<level>[A-Z]+) -- ", _word),
-        LogFormat("python_default", r"^(?P<level>[A-Z]+):[\w.<>-]*:", _word),
+        LogFormat(
+            "ruby_logger",
+            r"^[DIWEFA], \[[^\]]*\]\s+(?P<level>[A-Z]+) -- ",
+            _word,
+            finder=LevelFinder(RUBY_LOGGER),
+        ),
+        LogFormat(
+            "python_default",
+            r"^(?P<level>[A-Z]+):[\w.<>-]*:",
+            _word,
+            finder=LevelFinder(PYTHON_DEFAULT),
+        ),
         LogFormat(
             "logfmt",
             r"^(?:" + _LOGFMT_ITEM + r")*?" + _LOGFMT_KEYS + _LOGFMT_VALUE,

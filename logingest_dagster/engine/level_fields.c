@@ -1,6 +1,7 @@
 /*
  * Level tokens found in compiled code, for the formats that carry most bytes: column formats,
- * JSON lines and logfmt.
+ * JSON lines, logfmt, and the fixed-syntax klog, syslog PRI, logcat, Ruby Logger and Python
+ * default formats.
  *
  * RE2 through pyarrow spends 150-300 ns a line extracting a level group, most of a scan's time
  * on such files. Each pattern below is one that never needs to backtrack (each part's first byte
@@ -19,9 +20,12 @@
 
 /* Bumped whenever a signature or finder number below changes: the loader refuses a library built
  * from older source. */
-int level_fields_abi(void) { return 2; }
+int level_fields_abi(void) { return 3; }
 
-enum finder { COLUMN = 0, JSON = 1, LOGFMT = 2 };
+enum finder {
+    COLUMN = 0, JSON = 1, LOGFMT = 2, KLOG = 3, SYSLOG_PRI = 4, LOGCAT_THREADTIME = 5,
+    RUBY_LOGGER = 6, PYTHON_DEFAULT = 7,
+};
 
 /* token_of_line values besides 1 + a token's index. */
 #define NO_TOKEN 0
@@ -202,13 +206,141 @@ static int64_t logfmt_token(const uint8_t *b, int64_t start, int64_t end, int64_
     return NOT_FOUND;
 }
 
+/* ---- fixed-syntax formats ---------------------------------------------------------------------
+ * Each walks its pattern in formats.DEDICATED byte by byte; the token is one field of it. */
+
+/* n digits at p (exactly): the position after them, or -1. */
+static int64_t digits(const uint8_t *b, int64_t p, int64_t end, int n) {
+    for (int i = 0; i < n; i++, p++)
+        if (p >= end || !is_digit(b[p])) return -1;
+    return p;
+}
+
+/* `c` at p: the position after it, or -1. */
+static int64_t byte_at(const uint8_t *b, int64_t p, int64_t end, uint8_t c) {
+    return p >= 0 && p < end && b[p] == c ? p + 1 : -1;
+}
+
+/* \d\d:\d\d:\d\d\.\d+ at p: the position after it, or -1. */
+static int64_t clock_time(const uint8_t *b, int64_t p, int64_t end) {
+    p = digits(b, p, end, 2);
+    p = p < 0 ? -1 : byte_at(b, p, end, ':');
+    p = p < 0 ? -1 : digits(b, p, end, 2);
+    p = p < 0 ? -1 : byte_at(b, p, end, ':');
+    p = p < 0 ? -1 : digits(b, p, end, 2);
+    p = p < 0 ? -1 : byte_at(b, p, end, '.');
+    p = p < 0 ? -1 : digits(b, p, end, 1);
+    if (p < 0) return -1;
+    while (p < end && is_digit(b[p])) p++;
+    return p;
+}
+
+/* \s+ at p: the position after it, or -1. */
+static int64_t spaces(const uint8_t *b, int64_t p, int64_t end) {
+    if (p < 0 || p >= end || !is_space(b[p])) return -1;
+    while (p < end && is_space(b[p])) p++;
+    return p;
+}
+
+/* \d+ at p: the position after it, or -1. */
+static int64_t number(const uint8_t *b, int64_t p, int64_t end) {
+    if (p < 0 || p >= end || !is_digit(b[p])) return -1;
+    while (p < end && is_digit(b[p])) p++;
+    return p;
+}
+
+static int is_one_of(uint8_t c, const char *set) { return c != 0 && strchr(set, c) != NULL; }
+
+/* ^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d\d\.\d+  */
+static int64_t klog_token(const uint8_t *b, int64_t start, int64_t end, int64_t *token_end) {
+    if (start >= end || !is_one_of(b[start], "IWEF")) return NOT_FOUND;
+    int64_t p = digits(b, start + 1, end, 4);
+    p = p < 0 ? -1 : byte_at(b, p, end, ' ');
+    p = p < 0 ? -1 : clock_time(b, p, end);
+    if (byte_at(b, p, end, ' ') < 0) return NOT_FOUND;
+    *token_end = start + 1;
+    return start;
+}
+
+/* ^<(?P<level>\d{1,3})> */
+static int64_t syslog_pri_token(const uint8_t *b, int64_t start, int64_t end, int64_t *token_end) {
+    int64_t p = byte_at(b, start, end, '<');
+    int64_t stop = number(b, p, end);
+    if (stop < 0 || stop - p > 3 || byte_at(b, stop, end, '>') < 0) return NOT_FOUND;
+    *token_end = stop;
+    return p;
+}
+
+/* ^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+\d+\s+\d+\s+(?P<level>[VDIWEFA])\s */
+static int64_t logcat_after_year(const uint8_t *b, int64_t p, int64_t end, int64_t *token_end) {
+    p = digits(b, p, end, 2);
+    p = p < 0 ? -1 : byte_at(b, p, end, '-');
+    p = p < 0 ? -1 : digits(b, p, end, 2);
+    p = p < 0 ? -1 : byte_at(b, p, end, ' ');
+    p = p < 0 ? -1 : clock_time(b, p, end);
+    p = spaces(b, p, end);
+    p = spaces(b, number(b, p, end), end);
+    p = spaces(b, number(b, p, end), end);
+    if (p < 0 || p >= end || !is_one_of(b[p], "VDIWEFA")) return NOT_FOUND;
+    if (p + 1 >= end || !is_space(b[p + 1])) return NOT_FOUND;
+    *token_end = p + 1;
+    return p;
+}
+
+static int64_t logcat_token(const uint8_t *b, int64_t start, int64_t end, int64_t *token_end) {
+    int64_t year = digits(b, start, end, 4);
+    year = year < 0 ? -1 : byte_at(b, year, end, '-');
+    if (year >= 0) { /* the optional year is tried first, as RE2 does */
+        int64_t found = logcat_after_year(b, year, end, token_end);
+        if (found >= 0) return found;
+    }
+    return logcat_after_year(b, start, end, token_end);
+}
+
+/* ^[DIWEFA], \[[^\]]*\]\s+(?P<level>[A-Z]+) --  */
+static int64_t ruby_logger_token(const uint8_t *b, int64_t start, int64_t end,
+                                 int64_t *token_end) {
+    if (start >= end || !is_one_of(b[start], "DIWEFA")) return NOT_FOUND;
+    int64_t p = byte_at(b, start + 1, end, ',');
+    p = byte_at(b, p, end, ' ');
+    p = byte_at(b, p, end, '[');
+    if (p < 0) return NOT_FOUND;
+    const uint8_t *close = memchr(b + p, ']', (size_t)(end - p));
+    if (close == NULL) return NOT_FOUND;
+    p = spaces(b, close - b + 1, end);
+    if (p < 0) return NOT_FOUND;
+    int64_t level = p;
+    while (p < end && (uint8_t)(b[p] - 'A') < 26) p++;
+    if (p == level || end - p < 4 || memcmp(b + p, " -- ", 4) != 0) return NOT_FOUND;
+    *token_end = p;
+    return level;
+}
+
+/* ^(?P<level>[A-Z]+):[\w.<>-]*: */
+static int64_t python_default_token(const uint8_t *b, int64_t start, int64_t end,
+                                    int64_t *token_end) {
+    int64_t p = start;
+    while (p < end && (uint8_t)(b[p] - 'A') < 26) p++;
+    if (p == start || byte_at(b, p, end, ':') < 0) return NOT_FOUND;
+    int64_t stop = p++;
+    while (p < end && (is_letter(b[p]) || is_digit(b[p]) || is_one_of(b[p], "_.<>-"))) p++;
+    if (byte_at(b, p, end, ':') < 0) return NOT_FOUND;
+    *token_end = stop;
+    return start;
+}
+
 /* A line's token start (its end in *token_end), NOT_FOUND or NOT_SURE. */
 static inline int64_t line_token(int finder, int k, int brackets, const uint8_t *b, int64_t p,
                                  int64_t end, int64_t *token_end) {
     switch (finder) {
     case COLUMN: return column_token(b, p, end, k, brackets, token_end);
     case JSON: return json_token(b, p, end, token_end);
-    default: return logfmt_token(b, p, end, token_end);
+    case LOGFMT: return logfmt_token(b, p, end, token_end);
+    case KLOG: return klog_token(b, p, end, token_end);
+    case SYSLOG_PRI: return syslog_pri_token(b, p, end, token_end);
+    case LOGCAT_THREADTIME: return logcat_token(b, p, end, token_end);
+    case RUBY_LOGGER: return ruby_logger_token(b, p, end, token_end);
+    default: return python_default_token(b, p, end, token_end);
     }
 }
 

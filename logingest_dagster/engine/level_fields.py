@@ -1,4 +1,5 @@
-"""Level tokens through the compiled `level_fields.c`, for the formats that carry most bytes.
+"""Level tokens through the compiled `level_fields.c`, for the formats that carry most bytes
+(columns, JSON lines, logfmt) and the fixed-syntax ones (klog, syslog PRI, logcat, Ruby, Python).
 
 `make setup` compiles it into `_level_fields.so` beside this file. Without a C compiler (or when
 installed some other way) the library is missing, `tokens` returns None and the caller runs the
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 LIBRARY = Path(__file__).with_name("_level_fields.so")
 SOURCE = Path(__file__).with_name("level_fields.c")
 # What `level_fields_abi()` of a library built from this source returns.
-ABI = 2
+ABI = 3
 
 # `token_of_line` values besides 1 + an index into the distinct tokens.
 NO_TOKEN = 0
@@ -38,6 +39,7 @@ class LevelFinder(NamedTuple):
 
 
 COLUMN, JSON, LOGFMT = 0, 1, 2
+KLOG, SYSLOG_PRI, LOGCAT_THREADTIME, RUBY_LOGGER, PYTHON_DEFAULT = 3, 4, 5, 6, 7
 
 _lock = threading.Lock()
 _loaded = False
