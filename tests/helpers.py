@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -55,3 +56,25 @@ def dead_pid() -> int:
 def dead_cli_process_tags() -> dict[str, str]:
     """The tags of a run executed by a `logingest run` of this host whose process has died."""
     return {HOST_TAG: socket.gethostname(), PROCESS_TAG: f"{dead_pid()}:1"}
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (another process may take it before use)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(
+    port: int, what: str, proc: subprocess.Popen | None = None, timeout: float = 30
+) -> None:
+    """Until something accepts connections on the loopback `port`; fails if `proc` exits."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            assert proc is None or proc.poll() is None, f"{what} exited with {proc.returncode}"
+            assert time.monotonic() < deadline, f"{what} did not start in {timeout:.0f} s"
+            time.sleep(0.1)

@@ -6,10 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,29 +17,11 @@ from logingest_dagster.defs.resources import resource_from_settings
 from logingest_dagster.sample import write_sample
 from logingest_dagster.settings import Settings
 from tests.engine.postgres_server import running_postgres, why_missing
-from tests.helpers import REPO, expected_totals
+from tests.helpers import REPO, expected_totals, free_port, wait_for_port
 
 pytestmark = pytest.mark.e2e
 pytest.importorskip("dagster_celery", reason="the celery extra is not installed")
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, proc: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            assert proc.poll() is None, f"{what} exited with {proc.returncode}"
-            assert time.monotonic() < deadline, f"{what} did not start"
-            time.sleep(0.1)
 
 
 @pytest.fixture
@@ -53,7 +33,7 @@ def redis_url(tmp_path):
     command = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", tmp_path]
     proc = subprocess.Popen([str(c) for c in command], stdout=subprocess.DEVNULL)
     try:
-        wait_for_port(port, proc, "redis-server")
+        wait_for_port(port, "redis-server", proc)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         proc.terminate()

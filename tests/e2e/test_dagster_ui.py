@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,16 +24,10 @@ from dagster_graphql import DagsterGraphQLClient
 from logingest_dagster.defs.sensors import INTERVAL_ENV, SENSOR_NAME
 from logingest_dagster.orphaned_runs import PROCESS_TAG
 from logingest_dagster.sample import write_sample
-from tests.helpers import REPO, parquet_totals
+from tests.helpers import REPO, free_port, parquet_totals, wait_for_port
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Stack(NamedTuple):
@@ -112,14 +105,7 @@ def dagster_stack(tmp_path):
     servers.start("webserver")
     servers.start("daemon")
     client = DagsterGraphQLClient("127.0.0.1", port_number=port)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            assert time.monotonic() < deadline, "webserver did not start"
-            time.sleep(0.5)
+    wait_for_port(port, "webserver", servers.procs["webserver"], timeout=90)
     try:
         yield Stack(client, tmp_path, logs, f"http://127.0.0.1:{port}/graphql", servers)
     finally:
