@@ -9,6 +9,10 @@ scan's time goes to the kernel zeroing fresh pages, and whether memory stays fla
 - glibc raises its mmap threshold each time a large block is freed, after which blocks of a few
   MB come from the heap and fragment it: peak RSS rose through a 2 GB file (87 -> 102 MB). A
   fixed threshold keeps it flat (97 MB for 200 MB and 2 GB files alike, `bench_memory.py`).
+- With the threshold fixed, glibc gives the top of the heap back to the kernel as soon as 128 KB
+  of it is free, and the next chunk faults those pages in again (19,000-66,000 page faults for a
+  2 GB file). Keeping up to TRIM_THRESHOLD_BYTES there: ~18,500 faults, peak RSS 95 against
+  94 MB, and in one process `mixed` scanned in a median 102 against 111 ms (8 runs each).
 """
 
 from __future__ import annotations
@@ -20,16 +24,20 @@ import pyarrow as pa
 
 SYSTEM_POOL = pa.system_memory_pool()
 
-_M_MMAP_THRESHOLD = -3  # mallopt(3)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt(3)
 MMAP_THRESHOLD_BYTES = 4 << 20
+TRIM_THRESHOLD_BYTES = 64 << 20
 
 
 def fix_mmap_threshold() -> None:
-    """Blocks of MMAP_THRESHOLD_BYTES or more are mapped and unmapped, never kept in the heap.
-    glibc only; elsewhere nothing changes."""
+    """Blocks of MMAP_THRESHOLD_BYTES or more are mapped and unmapped, never kept in the heap;
+    up to TRIM_THRESHOLD_BYTES freed at the heap's top stay for the next chunk. glibc only;
+    elsewhere nothing changes."""
     with contextlib.suppress(OSError, AttributeError):
         # The symbols already loaded, libc's among them (`find_library` would run ldconfig).
-        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+        libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
 
 
 fix_mmap_threshold()
