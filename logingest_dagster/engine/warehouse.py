@@ -11,12 +11,13 @@ import tempfile
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, repeat
 from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pyarrow import _compute  # `take` by name: importing pyarrow.compute costs ~20 ms
 
 from logingest_dagster.engine.levels import LEVELS
 
@@ -133,19 +134,29 @@ def severity_history_table(commits: Iterable[Mapping[str, object]]) -> pa.Table:
 def error_events_table(reads: Sequence[Mapping[str, Any]], version: str = "") -> pa.Table:
     """From `OffsetStore.error_events()` (a dict per read, its events as lists); `version` is
     recorded in the file's metadata."""
-    columns: dict[str, list] = {name: [] for name in ERROR_EVENTS_SCHEMA.names}
-    for read in reads:
+    columns: dict[str, list] = {name: [] for name in ("offset", "level", "line", "logged_at")}
+    read_of_event = array("i")  # each event's read: the per-read columns are taken from it
+    for i, read in enumerate(reads):
         n = len(read["offset"])
-        for name in ("committed_at", "run_id", "path", "file"):
-            columns[name] += [read[name]] * n
+        read_of_event.extend(repeat(i, n))
         for name in ("offset", "level", "line"):
             columns[name] += read[name]
         columns["logged_at"] += read.get("logged_at") or [None] * n  # stored before it existed
+    events = pa.Array.from_buffers(
+        pa.int32(), len(read_of_event), [None, pa.py_buffer(read_of_event)]
+    )
+    per_read = {
+        "committed_at": _timestamps([read["committed_at"] for read in reads]),
+        **{name: _strings([read[name] for read in reads]) for name in ("run_id", "path", "file")},
+    }
     arrays = {
-        "committed_at": _timestamps(columns["committed_at"]),
+        name: _compute.call_function("take", [values, events]) for name, values in per_read.items()
+    } | {
         "logged_at": _optional_timestamps(columns["logged_at"]),
         "offset": _int64s(columns["offset"]),
-    } | {name: _strings(columns[name]) for name in ("run_id", "path", "file", "level", "line")}
+        "level": _strings(columns["level"]),
+        "line": _strings(columns["line"]),
+    }
     schema = ERROR_EVENTS_SCHEMA.with_metadata({_EVENTS_VERSION_KEY: version.encode()})
     return pa.table({name: arrays[name] for name in schema.names}, schema=schema)
 
