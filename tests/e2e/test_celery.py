@@ -75,6 +75,8 @@ def test_celery_steps_on_a_worker_count_every_record_once(tmp_path, redis_url, p
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGINGEST_", "DAGSTER_"))}
     env |= {"DAGSTER_HOME": str(dagster_home), "PATH": f"{BIN}:{env.get('PATH', '')}"}
+    with DagsterInstance.from_config(str(dagster_home)) as instance:
+        instance.get_runs(limit=1)  # its tables exist before a second process opens it
     worker = celery_worker(tmp_path, env, redis_url)
     try:
         files = write_sample(tmp_path / "logs", lines_per_file=200)

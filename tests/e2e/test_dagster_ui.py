@@ -18,7 +18,14 @@ from typing import NamedTuple
 
 import pyarrow.parquet as pq
 import pytest
-from dagster import DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
+from dagster import (
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    RunsFilter,
+)
 from dagster_graphql import DagsterGraphQLClient
 
 from logingest_dagster.defs.sensors import INTERVAL_ENV, SENSOR_NAME
@@ -100,6 +107,7 @@ def dagster_stack(tmp_path):
     }
     config.write_text(json.dumps(seed_settings))
     env["LOGINGEST_CONFIG"] = str(config)
+    create_storages(dagster_home)
     port = free_port()
     servers = Servers(tmp_path, env, port)
     servers.start("webserver")
@@ -110,6 +118,17 @@ def dagster_stack(tmp_path):
         yield Stack(client, tmp_path, logs, f"http://127.0.0.1:{port}/graphql", servers)
     finally:
         servers.stop_all()
+
+
+def create_storages(dagster_home: Path) -> None:
+    """Create the instance's SQLite databases before two servers start on it. Started on an
+    empty home, the webserver and the daemon both create them at once, and one of them can die
+    on `table alembic_version already exists` (seen once in ~30 runs: the webserver exited, and
+    the test waited out its deadline)."""
+    with DagsterInstance.from_config(str(dagster_home)) as instance:
+        instance.get_runs(limit=1)  # history/runs.db
+        instance.all_instigator_state()  # schedules/schedules.db
+        instance.get_latest_materialization_event(AssetKey("any"))  # history/runs/index.db
 
 
 def descendants(pid: int) -> list[int]:
