@@ -126,13 +126,19 @@ def run_ingest(
     # The job runs off the main thread so that this thread, not Dagster's handler, receives SIGINT
     # and can record a cancel request before the executor stops (else the run ends FAILURE).
     worker = threading.Thread(target=execute, name="logingest-run", daemon=True)
-    interrupts = {"count": 0}
+    interrupts = {"count": 0, "handled": 0}
 
     def on_interrupt(_signo, _frame) -> None:
+        # Only flags here: the handler runs between any two bytecodes of this thread, maybe
+        # inside the instance's storage code, and calling that again from here could deadlock
+        # on its lock (a CLI that hung after Ctrl+C, once). The loop below does the work.
         interrupts["count"] += 1
         if interrupts["count"] > 1:
             raise KeyboardInterrupt
-        run_id = _find_run_id(instance, token)
+
+    def cancel(run_id: str | None) -> None:
+        """Record the cancel request, then stop the executor: in that order, else the run ends
+        FAILURE rather than CANCELED."""
         run = instance.get_run_by_id(run_id) if run_id else None
         if run is not None and not run.is_finished:
             instance.report_run_canceling(run, message="Canceled with Ctrl+C in `logingest run`.")
@@ -143,6 +149,9 @@ def run_ingest(
     run_id = None
     try:
         while worker.is_alive():
+            if interrupts["count"] > interrupts["handled"]:
+                interrupts["handled"] = interrupts["count"]
+                cancel(run_id or _find_run_id(instance, token))
             worker.join(0.25)
             run_id = run_id or _find_run_id(instance, token)
             if run_id and _poll(instance, run_id, progress) and on_progress:
