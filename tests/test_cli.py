@@ -114,7 +114,12 @@ def test_ctrl_c_cancels_the_run_reports_and_leaves_no_partial_output(tmp_path, c
         os.killpg(proc.pid, signal.SIGINT)
     else:
         proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    try:
+        stdout, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # not left running after the test, as one was
+        proc.communicate()
+        pytest.fail("logingest run still running 60 s after Ctrl+C")
     assert time.monotonic() - interrupted_at < 10
     assert proc.returncode == 130, stderr
     assert json.loads(stdout.strip().splitlines()[-1])["status"] == "CANCELED"

@@ -110,11 +110,11 @@ def dagster_stack(tmp_path):
     create_storages(dagster_home)
     port = free_port()
     servers = Servers(tmp_path, env, port)
-    servers.start("webserver")
-    servers.start("daemon")
-    client = DagsterGraphQLClient("127.0.0.1", port_number=port)
-    wait_for_port(port, "webserver", servers.procs["webserver"], timeout=90)
-    try:
+    try:  # stopped even if one of them fails to start (a daemon outlived such a test once)
+        servers.start("webserver")
+        servers.start("daemon")
+        client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+        wait_for_port(port, "webserver", servers.procs["webserver"], timeout=90)
         yield Stack(client, tmp_path, logs, f"http://127.0.0.1:{port}/graphql", servers)
     finally:
         servers.stop_all()
