@@ -16,7 +16,7 @@ What a deployment across machines needs, because a step may run on any worker:
   `redis://broker:6379/0`; workers started with `dagster-celery worker start -A dagster_celery.app`
   and the same broker in `-y`'s config.
 
-The job carries the ingest job's `logingest/job` tag, so the run queue's one-run limit covers
+The job carries the ingest job's `logingest/job` tag (`jobs.ingest_job`), so the run queue's one-run limit covers
 both: a celery run and a multiprocess run never overlap.
 """
 
@@ -26,7 +26,7 @@ import os
 
 from dagster_celery import celery_executor
 
-from logingest_dagster.defs.jobs import JOB_NAME, JOB_TAG, ingest_graph
+from logingest_dagster.defs.jobs import ingest_job
 from logingest_dagster.defs.resources import LogIngestResource
 from logingest_dagster.settings import CELERY_BROKER_ENV
 
@@ -44,14 +44,12 @@ def celery_execution_config() -> dict | None:
 
 def build_celery_job(resource=None):
     """`resource` binds the settings outside the code location (None: from the Definitions)."""
-    execution = celery_execution_config()
-    return ingest_graph.to_job(
-        name=CELERY_JOB_NAME,
+    return ingest_job(
+        CELERY_JOB_NAME,
+        "ingest_logs with its steps on Celery workers (see the README's scale-out).",
+        celery_execution_config(),
+        resource,
         executor_def=celery_executor,
-        resource_defs={"logingest": resource} if resource is not None else None,
-        description="ingest_logs with its steps on Celery workers (see the README's scale-out).",
-        config=None if execution is None else {"execution": execution},
-        tags={JOB_TAG: JOB_NAME},
     )
 
 

@@ -21,19 +21,13 @@ from dagster import (
 )
 
 from logingest_dagster.defs.resources import LogIngestResource
-from logingest_dagster.engine.warehouse_checks import CHECKS, WarehouseCheck, run_check
+from logingest_dagster.engine.warehouse_checks import CHECKS, Outcome, WarehouseCheck, run_check
 
 
 def _definition(check: WarehouseCheck) -> AssetChecksDefinition:
     @asset_check(asset=check.asset, name=check.name, description=check.description)
     def warehouse_check(logingest: LogIngestResource) -> AssetCheckResult:
-        outcome = run_check(check, logingest.home)
-        return AssetCheckResult(
-            passed=outcome.passed,
-            severity=AssetCheckSeverity.ERROR,
-            description=outcome.description,
-            metadata=outcome.metadata,
-        )
+        return AssetCheckResult(**_reported(run_check(check, logingest.home)))
 
     return warehouse_check
 
@@ -49,17 +43,22 @@ check_warehouse = define_asset_job(
 
 def evaluations(home: str | os.PathLike[str]) -> list[AssetCheckEvaluation]:
     """Every check on the files just published under `home`, as events a step can log."""
-    found = []
-    for check in CHECKS:
-        outcome = run_check(check, home)
-        found.append(
-            AssetCheckEvaluation(
-                asset_key=AssetKey(check.asset),
-                check_name=check.name,
-                passed=outcome.passed,
-                severity=AssetCheckSeverity.ERROR,
-                description=outcome.description,
-                metadata=outcome.metadata,
-            )
+    return [
+        AssetCheckEvaluation(
+            asset_key=AssetKey(check.asset),
+            check_name=check.name,
+            **_reported(run_check(check, home)),
         )
-    return found
+        for check in CHECKS
+    ]
+
+
+def _reported(outcome: Outcome) -> dict:
+    """What a check result and a check evaluation both say of an outcome: every invariant
+    broken is an error (it means a bug or a file changed by something else)."""
+    return {
+        "passed": outcome.passed,
+        "severity": AssetCheckSeverity.ERROR,
+        "description": outcome.description,
+        "metadata": outcome.metadata,
+    }

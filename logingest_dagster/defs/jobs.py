@@ -42,10 +42,22 @@ def ingest_graph():
 def build_ingest_job(worker_count: int | None, resource=None):
     """The job, with `worker_count` in its default run config (None: no defaults, the caller
     passes complete run config); `resource` binds the settings outside the code location."""
+    return ingest_job(
+        JOB_NAME,
+        "Discover new log data, count records per severity, publish Parquet.",
+        None if worker_count is None else execution_config(worker_count),
+        resource,
+    )
+
+
+def ingest_job(name: str, description: str, execution, resource=None, executor_def=None):
+    """A job of `ingest_graph`: `execution` is its default run config's `execution` block (None:
+    none); every such job carries the `logingest/job` tag that the run queue limits."""
     return ingest_graph.to_job(
-        name=JOB_NAME,
+        name=name,
+        description=description,
+        executor_def=executor_def,
         resource_defs={"logingest": resource} if resource is not None else None,
-        description="Discover new log data, count records per severity, publish Parquet.",
-        config=None if worker_count is None else {"execution": execution_config(worker_count)},
+        config=None if execution is None else {"execution": execution},
         tags={JOB_TAG: JOB_NAME},
     )

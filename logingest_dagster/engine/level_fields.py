@@ -6,11 +6,12 @@ installed some other way) the library is missing, `tokens` returns None and the 
 format's RE2 pattern instead: the same tokens, several times the time on such files.
 
 ctypes, not a CPython extension: no Python headers are needed to build it, and a foreign call
-releases the GIL, so both scan threads run it at once. ctypes itself is imported on first use.
+releases the GIL, so both scan threads run it at once.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 from pathlib import Path
@@ -116,8 +117,6 @@ def load(library_path: Path, source_path: Path) -> Any:
     if stale:
         log.warning("%s is older than %s: run make setup", library_path, source_path.name)
         return None
-    import ctypes
-
     try:
         library = ctypes.CDLL(str(library_path))
         abi = library.level_fields_abi()
