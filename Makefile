@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# The engine's compiled level finders, loaded with ctypes (engine/level_fields.py).
+# The engine's compiled level finders, loaded with ctypes (engine/scan/level_fields.py).
 CC ?= cc
-NATIVE := logingest_dagster/engine/_level_fields.so
+NATIVE := logingest_dagster/engine/scan/_level_fields.so
 
 .PHONY: setup compiler postgres redis run test dev lint bench bench-smoke clean
 
@@ -19,7 +19,7 @@ setup: $(STAMP) $(NATIVE)
 # most files); install one if missing and we can (root with apt-get).
 # Built under another name, then renamed over the old one: a running process (dagster dev, a
 # step) keeps the library it mapped, where writing into the same file would crash it.
-$(NATIVE): logingest_dagster/engine/level_fields.c | compiler
+$(NATIVE): logingest_dagster/engine/scan/level_fields.c | compiler
 	@if command -v $(CC) >/dev/null; then \
 		$(CC) -O2 -shared -fPIC -o $@.tmp $< && mv -f $@.tmp $@; \
 	else echo "no C compiler ($(CC)): levels will be found with RE2, slower"; fi

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import corpus
 
-from logingest_dagster.engine import level_fields
+from logingest_dagster.engine.scan import level_fields
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from logingest_dagster.sample import write_sample
+from logingest_dagster.cli.sample import write_sample
 from tests.helpers import LOGINGEST, expected_totals, logingest
 
 

@@ -14,7 +14,7 @@ import time
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus
 
-from logingest_dagster.sample import write_sample
+from logingest_dagster.cli.sample import write_sample
 from tests.helpers import LOGINGEST, expected_totals, logingest, parquet_totals
 
 # When to kill, as fractions of how long one whole run takes on this machine (measured first):

@@ -7,7 +7,7 @@ import subprocess
 
 import pyarrow.parquet as pq
 
-from logingest_dagster.sample import write_sample
+from logingest_dagster.cli.sample import write_sample
 from tests.helpers import LOGINGEST, expected_totals, logingest, parquet_totals
 
 

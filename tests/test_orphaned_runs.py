@@ -10,14 +10,14 @@ import pytest
 from dagster import DagsterInstance, DagsterRunStatus
 from dagster._core.storage.dagster_run import DagsterRun
 
-from logingest_dagster.orphaned_runs import (
+from logingest_dagster.cli.run import ensure_instance
+from logingest_dagster.cli.sample import write_sample
+from logingest_dagster.defs.orphaned_runs import (
     HOST_TAG,
     PROCESS_TAG,
     fail_orphaned_runs,
     process_tags,
 )
-from logingest_dagster.runner import ensure_instance
-from logingest_dagster.sample import write_sample
 from tests.helpers import dead_cli_process_tags, dead_pid, logingest
 
 

@@ -7,7 +7,8 @@ import gc
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from logingest_dagster import alembic_cache, startup
+from logingest_dagster import startup
+from logingest_dagster.startup import alembic_cache
 from tests.helpers import modules_loaded_by
 
 
@@ -52,6 +53,6 @@ def test_alembic_scripts_are_read_once_per_location(tmp_path):
 def test_the_job_definition_loads_without_the_scanner():
     # The process that launches a run builds the job and never scans: numpy and pyarrow load in
     # the step processes (from the forkserver's preload), not there.
-    loaded = modules_loaded_by("from logingest_dagster.runner import build_ingest_job_default")
+    loaded = modules_loaded_by("from logingest_dagster.cli.run import build_ingest_job_default")
     assert "dagster" in loaded
     assert not {"numpy", "pyarrow", "pandas"} & loaded

@@ -9,8 +9,8 @@ import logging
 import pytest
 from dagster import DagsterInstance, EnvVar
 
+from logingest_dagster.cli.sample import write_sample
 from logingest_dagster.defs.resources import resource_from_settings
-from logingest_dagster.sample import write_sample
 from logingest_dagster.settings import (
     STATE_URL_ENV,
     Settings,

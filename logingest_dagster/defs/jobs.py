@@ -7,7 +7,7 @@ from typing import Any
 from dagster import graph
 
 from logingest_dagster.defs.ops import discover_log_files, ingest_log_files, publish_results
-from logingest_dagster.forkserver import STEP_PRELOAD_MODULES
+from logingest_dagster.startup.forkserver import STEP_PRELOAD_MODULES
 
 JOB_NAME = "ingest_logs"
 # Every ingest run carries it (CLI, UI, sensor, schedule, the Celery job): dagster.yaml's run

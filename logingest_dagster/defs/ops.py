@@ -22,15 +22,15 @@ from dagster import (
     op,
 )
 
+from logingest_dagster.defs.orphaned_runs import PROCESS_TAG, run_worker_tags
 from logingest_dagster.defs.resources import LogIngestResource
-from logingest_dagster.engine.discovery import discover
+from logingest_dagster.engine.discover.listing import discover
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
-from logingest_dagster.engine.packing import pack_balanced
-from logingest_dagster.engine.planner import plan_reads
-from logingest_dagster.engine.read_plan import ReadTask
-from logingest_dagster.engine.scan_result import ScanResult
-from logingest_dagster.engine.state import open_store
-from logingest_dagster.orphaned_runs import PROCESS_TAG, run_worker_tags
+from logingest_dagster.engine.plan.packing import pack_balanced
+from logingest_dagster.engine.plan.planner import plan_reads
+from logingest_dagster.engine.plan.read_plan import ReadTask
+from logingest_dagster.engine.scan.result import ScanResult
+from logingest_dagster.engine.state.store import open_store
 
 # The scanner (numpy, pyarrow) and the Parquet writer are imported inside the ops that use them:
 # the process that launches a run loads this module to build the job, and never scans. Step
@@ -106,7 +106,7 @@ def ingest_log_files(
     context: OpExecutionContext, logingest: LogIngestResource, tasks: list
 ) -> list:
     """Read each task's byte range and count its records, on every core. Never writes state."""
-    from logingest_dagster.engine.batch import BatchScan, ScanRequest
+    from logingest_dagster.engine.scan.batch import BatchScan, ScanRequest
 
     by_range = {(t.path, t.start): t for t in tasks}
     requests = [
@@ -151,7 +151,7 @@ def publish_results(
 ) -> dict:
     """Commit offsets with the counts they produced, then derive the Parquet outputs from state."""
     from logingest_dagster.defs.checks import evaluations
-    from logingest_dagster.engine.warehouse import publish
+    from logingest_dagster.engine.warehouse.writers import publish
 
     completed = [pair for group in results for pair in group]
     read = [(task, result) for task, result in completed if not result.error]
@@ -235,7 +235,7 @@ def _group_count(context: OpExecutionContext) -> int:
     the core count would only add process start-up (measured: 5 groups on 2 cores run slower
     than 2).
     """
-    from logingest_dagster.engine.batch import default_workers
+    from logingest_dagster.engine.scan.batch import default_workers
 
     cores = default_workers()
     execution = (context.run_config or {}).get("execution") or {}

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 from dagster import AssetKey, Definitions
 
+from logingest_dagster.cli.sample import write_sample
 from logingest_dagster.defs.assets import ASSETS
 from logingest_dagster.defs.checks import ASSET_CHECKS, check_warehouse
 from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.resources import resource_from_settings
-from logingest_dagster.engine.warehouse_checks import CHECKS
-from logingest_dagster.sample import write_sample
+from logingest_dagster.engine.warehouse.checks import CHECKS
 from logingest_dagster.settings import Settings
 
 

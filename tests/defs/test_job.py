@@ -8,11 +8,11 @@ import socket
 import pyarrow.parquet as pq
 from dagster import DagsterEventType, execute_job, instance_for_test, reconstructable
 
+from logingest_dagster.cli.run import build_ingest_job_default, run_config_for
+from logingest_dagster.cli.sample import write_sample
 from logingest_dagster.defs.jobs import build_ingest_job
+from logingest_dagster.defs.orphaned_runs import HOST_TAG, PROCESS_TAG, process_tags
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
-from logingest_dagster.orphaned_runs import HOST_TAG, PROCESS_TAG, process_tags
-from logingest_dagster.runner import build_ingest_job_default, run_config_for
-from logingest_dagster.sample import write_sample
 from logingest_dagster.settings import Settings
 from tests.helpers import expected_totals, parquet_totals
 
@@ -141,7 +141,7 @@ def test_launchpad_default_config_carries_worker_count():
 
 
 def test_cli_progress_is_read_from_the_runs_own_events(tmp_path, monkeypatch):
-    from logingest_dagster.runner import run_ingest
+    from logingest_dagster.cli.run import run_ingest
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     files = write_sample(tmp_path / "logs", lines_per_file=60)

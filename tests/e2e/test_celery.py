@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from dagster import DagsterEventType, DagsterInstance, execute_job, reconstructable
 
+from logingest_dagster.cli.sample import write_sample
 from logingest_dagster.defs.resources import resource_from_settings
-from logingest_dagster.sample import write_sample
 from logingest_dagster.settings import Settings
 from tests.engine.postgres_server import running_postgres, why_missing
 from tests.helpers import REPO, expected_totals, free_port, wait_for_port

@@ -28,9 +28,9 @@ from dagster import (
 )
 from dagster_graphql import DagsterGraphQLClient
 
+from logingest_dagster.cli.sample import write_sample
+from logingest_dagster.defs.orphaned_runs import PROCESS_TAG
 from logingest_dagster.defs.sensors import INTERVAL_ENV, SENSOR_NAME
-from logingest_dagster.orphaned_runs import PROCESS_TAG
-from logingest_dagster.sample import write_sample
 from tests.helpers import REPO, free_port, parquet_totals, wait_for_port
 
 pytestmark = pytest.mark.e2e

@@ -1,6 +1,6 @@
 import pytest
 
-from logingest_dagster.engine import level_fields, records
+from logingest_dagster.engine.scan import level_fields, records
 
 
 @pytest.fixture(params=["python-re", "pyarrow-re2", "compiled"])

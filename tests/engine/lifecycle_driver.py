@@ -29,12 +29,23 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # when run as a script
 
-from logingest_dagster.engine import discovery  # noqa: E402
+from logingest_dagster.engine.discover import listing as discovery  # noqa: E402
 from logingest_dagster.engine.levels import LEVELS as ALL_LEVELS  # noqa: E402
-from logingest_dagster.engine.read_plan import Plan, ReadTask  # noqa: E402
-from logingest_dagster.engine.scan import RangeScanner, ScanOptions, ScanResult  # noqa: E402
-from logingest_dagster.engine.state import CommitSummary, open_store, plan_reads  # noqa: E402
-from logingest_dagster.engine.warehouse import publish  # noqa: E402
+from logingest_dagster.engine.plan.read_plan import (
+    Plan,
+    ReadTask,  # noqa: E402
+)
+from logingest_dagster.engine.scan.range_scanner import (
+    RangeScanner,
+    ScanOptions,
+    ScanResult,  # noqa: E402
+)
+from logingest_dagster.engine.state.store import (
+    CommitSummary,
+    open_store,
+    plan_reads,  # noqa: E402
+)
+from logingest_dagster.engine.warehouse.writers import publish  # noqa: E402
 
 # Small chunks, so a mid-scan kill lands between chunks of even a modest file; every error event.
 SCAN_OPTIONS = ScanOptions(chunk_size=4096, max_events=100_000)

@@ -9,13 +9,13 @@ import tracemalloc
 
 import pytest
 
-from logingest_dagster.engine.batch import ScanRequest, scan_files
-from logingest_dagster.engine.scan import (
+from logingest_dagster.engine.scan.batch import ScanRequest, scan_files
+from logingest_dagster.engine.scan.range_scanner import (
     LONG_LINE_PREFIX,
     MAX_LINE_BYTES,
     scan_range,
 )
-from logingest_dagster.engine.scan_result import DEFAULT_CHUNK_SIZE
+from logingest_dagster.engine.scan.result import DEFAULT_CHUNK_SIZE
 
 GOOD = "2026-11-26 12:00:00,000 INFO [main] a - fine\n2026-11-26 12:00:01,000 WARN [main] a - hm\n"
 
@@ -173,7 +173,7 @@ def test_symlink_loop(tmp_path):
 
 
 def test_bad_level_pattern_is_an_error(tmp_path):
-    from logingest_dagster.engine.scan import ScanOptions
+    from logingest_dagster.engine.scan.range_scanner import ScanOptions
 
     path = tmp_path / "x.log"
     path.write_text(GOOD)

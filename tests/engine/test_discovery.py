@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from logingest_dagster.engine import discovery
-from logingest_dagster.engine.discovery import LogFileEntry, discover
+from logingest_dagster.engine.discover import listing as discovery
+from logingest_dagster.engine.discover.listing import LogFileEntry, discover
 
 
 def _names(found) -> list[str]:

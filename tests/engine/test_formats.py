@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from logingest_dagster.engine.formats import detect_format, detect_format_exhaustive
-from logingest_dagster.engine.records import NOT_RECORD, LineBlock
-from logingest_dagster.engine.scan import ScanOptions, scan_range
+from logingest_dagster.engine.scan.formats import detect_format, detect_format_exhaustive
+from logingest_dagster.engine.scan.range_scanner import ScanOptions, scan_range
+from logingest_dagster.engine.scan.records import NOT_RECORD, LineBlock
 from tests.helpers import modules_loaded_by
 
 
@@ -580,7 +580,7 @@ def test_column_scoring_matches_the_re2_column_patterns():
 
     import pyarrow as pa
 
-    from logingest_dagster.engine.formats import (
+    from logingest_dagster.engine.scan.formats import (
         _COLUMN_SPECS,
         COLUMNS,
         PLAIN,
@@ -625,7 +625,7 @@ def test_a_logfmt_file_with_quoted_equals_signs_does_not_load_pandas(tmp_path):
         'ts=1 level=info msg="a=b"\n' * 100 + 'ts=2 msg="x level=debug" level=warn\n' * 100
     )
     loaded = modules_loaded_by(
-        "from logingest_dagster.engine.scan import scan_range\n"
+        "from logingest_dagster.engine.scan.range_scanner import scan_range\n"
         f"result = scan_range({str(log)!r})\n"
         "assert result.format == 'logfmt', result.format\n"
         "assert result.counts['INFO'] == 100 and result.counts['WARN'] == 100, result.counts"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 
-from logingest_dagster.engine.identity import (
+from logingest_dagster.engine.plan.identity import (
     FINGERPRINT_BYTES,
     FileIdentity,
     fingerprint_of,

@@ -10,11 +10,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from logingest_dagster.engine import level_fields
-from logingest_dagster.engine.formats import COLUMNS, extract_tokens, format_named, match_regex
-from logingest_dagster.engine.newlines import newline_positions
-from logingest_dagster.engine.records import bools
-from logingest_dagster.engine.scan import scan_range
+from logingest_dagster.engine.scan import level_fields
+from logingest_dagster.engine.scan.formats import COLUMNS, extract_tokens, format_named, match_regex
+from logingest_dagster.engine.scan.lines import newline_positions
+from logingest_dagster.engine.scan.range_scanner import scan_range
+from logingest_dagster.engine.scan.records import bools
 
 needs_library = pytest.mark.skipif(
     not level_fields.available(), reason="level_fields is not built (make setup builds it)"
@@ -177,7 +177,7 @@ def test_logfmt_finds_the_tokens_re2_extracts_and_is_unsure_where_its_guard_fail
 @needs_library
 @pytest.mark.parametrize("name", ["logfmt", "json", "bracket_column2"])
 def test_counting_with_the_compiled_finder_equals_counting_with_re2(name, monkeypatch):
-    from logingest_dagster.engine.records import LineBlock, RecordCounter
+    from logingest_dagster.engine.scan.records import LineBlock, RecordCounter
 
     make = {"logfmt": random_logfmt_line, "json": random_json_line}.get(name, random_column_line)
     data = b"".join(random_lines(make, 11, 4000))

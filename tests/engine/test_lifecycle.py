@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from lifecycle_driver import LogWriter, Outcome, run_pipeline, store_totals
 
-from logingest_dagster.engine.read_plan import TaskKind
-from logingest_dagster.engine.state import open_store
+from logingest_dagster.engine.plan.read_plan import TaskKind
+from logingest_dagster.engine.state.store import open_store
 
 
 class World:
@@ -470,9 +470,9 @@ def test_growing_while_read_is_read_up_to_the_size_seen_at_discovery(world):
     size_seen = outcome.plan.tasks[0].stop
     assert outcome.summary.bytes == size_seen
     # Lines written between discovery and the scan: simulated by planning, appending, scanning.
-    from logingest_dagster.engine.discovery import discover
-    from logingest_dagster.engine.scan import scan_range
-    from logingest_dagster.engine.state import plan_reads
+    from logingest_dagster.engine.discover.listing import discover
+    from logingest_dagster.engine.scan.range_scanner import scan_range
+    from logingest_dagster.engine.state.store import plan_reads
 
     world.append("app.log", 3)
     with open_store(world.home) as store:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from logingest_dagster.engine.batch import scan_paths
-from logingest_dagster.engine.scan import ScanOptions, scan_line_levels, scan_range
+from logingest_dagster.engine.scan.batch import scan_paths
+from logingest_dagster.engine.scan.range_scanner import ScanOptions, scan_line_levels, scan_range
 
 LOGHUB = Path(__file__).parents[2].parent / "shared" / "loghub"
 

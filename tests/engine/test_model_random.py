@@ -33,8 +33,8 @@ from lifecycle_driver import (
     store_totals,
 )
 
-from logingest_dagster.engine.discovery import discover
-from logingest_dagster.engine.state import open_store, plan_reads
+from logingest_dagster.engine.discover.listing import discover
+from logingest_dagster.engine.state.store import open_store, plan_reads
 
 GRACE = 1e9  # partial lines wait for their newline
 KILL_POINTS = [

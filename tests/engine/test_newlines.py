@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from logingest_dagster.engine.newlines import newline_positions
+from logingest_dagster.engine.scan.lines import newline_positions
 
 
 def _walk(data: bytes) -> list[int]:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from logingest_dagster.engine.scan import (
+from logingest_dagster.engine.scan.range_scanner import (
     ScanOptions,
     scan_line_levels,
     scan_range,
 )
-from logingest_dagster.engine.scan_result import DEFAULT_CHUNK_SIZE
+from logingest_dagster.engine.scan.result import DEFAULT_CHUNK_SIZE
 
 CHUNK_SIZES = (1, 7, 64, 4096, DEFAULT_CHUNK_SIZE)
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from logingest_dagster.engine import scan as scan_module
-from logingest_dagster.engine import split as split_module
-from logingest_dagster.engine.scan import (
+from logingest_dagster.engine.scan import range_scanner as scan_module
+from logingest_dagster.engine.scan import split as split_module
+from logingest_dagster.engine.scan.range_scanner import (
     SNIFF_BYTES,
     RangeScanner,
     ScanOptions,
@@ -16,7 +16,7 @@ from logingest_dagster.engine.scan import (
     scan_range,
     sniff,
 )
-from logingest_dagster.engine.split import Piece, merge_results, split_range
+from logingest_dagster.engine.scan.split import Piece, merge_results, split_range
 from tests.engine.test_scan import LINES, TEXT
 
 TRACES = """\

@@ -12,23 +12,23 @@ import pytest
 import sqlalchemy as sa
 from lifecycle_driver import LogWriter, run_pipeline
 
-from logingest_dagster.engine import planner as planner_module
-from logingest_dagster.engine import rotation as rotation_module
-from logingest_dagster.engine.discovery import discover
+from logingest_dagster.engine.discover.listing import discover
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.read_plan import ReadTask
-from logingest_dagster.engine.scan import ScanResult, scan_range
-from logingest_dagster.engine.state import (
-    OffsetStore,
-    default_state_url,
-    open_store,
-    plan_reads,
-)
-from logingest_dagster.engine.state_schema import (
+from logingest_dagster.engine.plan import planner as planner_module
+from logingest_dagster.engine.plan import rotation as rotation_module
+from logingest_dagster.engine.plan.read_plan import ReadTask
+from logingest_dagster.engine.scan.range_scanner import ScanResult, scan_range
+from logingest_dagster.engine.state.schema import (
     SCHEMA_VERSION,
     SchemaTooNew,
     from_db_int,
     to_db_int,
+)
+from logingest_dagster.engine.state.store import (
+    OffsetStore,
+    default_state_url,
+    open_store,
+    plan_reads,
 )
 
 

@@ -31,11 +31,11 @@ import test_state
 from lifecycle_driver import LogWriter, run_pipeline
 from postgres_server import PostgresServer, running_postgres, why_missing
 
-from logingest_dagster.engine import state
-from logingest_dagster.engine.discovery import discover
-from logingest_dagster.engine.scan import scan_range
-from logingest_dagster.engine.state import OffsetStore, open_store, plan_reads
-from logingest_dagster.engine.state_schema import SCHEMA_VERSION, SchemaTooNew
+from logingest_dagster.engine.discover.listing import discover
+from logingest_dagster.engine.scan.range_scanner import scan_range
+from logingest_dagster.engine.state import store as state
+from logingest_dagster.engine.state.schema import SCHEMA_VERSION, SchemaTooNew
+from logingest_dagster.engine.state.store import OffsetStore, open_store, plan_reads
 
 pytestmark = pytest.mark.e2e
 
@@ -219,7 +219,7 @@ KILLED_DRIVER = f"""
 import sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 import lifecycle_driver
-from logingest_dagster.engine import state
+from logingest_dagster.engine.state import store as state
 url = sys.argv.pop(1)
 lifecycle_driver.open_store = lambda home, _url=None: state.open_store(home, url)
 lifecycle_driver.main()

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from logingest_dagster.engine.scan import ScanOptions, scan_range
-from logingest_dagster.engine.timestamps import leading_timestamp
+from logingest_dagster.engine.scan.range_scanner import ScanOptions, scan_range
+from logingest_dagster.engine.scan.timestamps import leading_timestamp
 
 
 def utc(*args: int) -> float:

@@ -5,10 +5,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from lifecycle_driver import LogWriter, run_pipeline
 
-from logingest_dagster.engine import state_commit
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.state import open_store
-from logingest_dagster.engine.warehouse import publish
+from logingest_dagster.engine.state import commit as state_commit
+from logingest_dagster.engine.state.store import open_store
+from logingest_dagster.engine.warehouse.writers import publish
 from tests.helpers import modules_loaded_by
 
 COMMIT = {
@@ -166,8 +166,8 @@ def test_writing_the_outputs_does_not_load_pandas():
     # builds its arrays from buffers instead.
     loaded = modules_loaded_by(
         "import tempfile\n"
-        "from logingest_dagster.engine.state import open_store\n"
-        "from logingest_dagster.engine.warehouse import publish\n"
+        "from logingest_dagster.engine.state.store import open_store\n"
+        "from logingest_dagster.engine.warehouse.writers import publish\n"
         "home = tempfile.mkdtemp()\n"
         "with open_store(home) as store:\n"
         "    publish(home, store)"

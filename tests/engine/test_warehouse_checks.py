@@ -7,8 +7,8 @@ import pytest
 from test_warehouse import COMMIT, READ, State, runs_and_a_reset
 
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.warehouse import FILE_STATS, publish
-from logingest_dagster.engine.warehouse_checks import CHECKS, run_check
+from logingest_dagster.engine.warehouse.checks import CHECKS, run_check
+from logingest_dagster.engine.warehouse.writers import FILE_STATS, publish
 from tests.helpers import modules_loaded_by
 
 TOTALS = {"INFO": 3, "ERROR": 1}
@@ -86,9 +86,9 @@ def test_checking_does_not_load_pandas():
     # (~0.2 s a run).
     loaded = modules_loaded_by(
         "import tempfile\n"
-        "from logingest_dagster.engine.state import open_store\n"
-        "from logingest_dagster.engine.warehouse import publish\n"
-        "from logingest_dagster.engine.warehouse_checks import CHECKS, run_check\n"
+        "from logingest_dagster.engine.state.store import open_store\n"
+        "from logingest_dagster.engine.warehouse.writers import publish\n"
+        "from logingest_dagster.engine.warehouse.checks import CHECKS, run_check\n"
         "home = tempfile.mkdtemp()\n"
         "with open_store(home) as store:\n"
         "    publish(home, store)\n"

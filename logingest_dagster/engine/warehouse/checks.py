@@ -16,9 +16,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from logingest_dagster.engine.events import EVENT_LEVELS
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.warehouse import (
+from logingest_dagster.engine.scan.events import EVENT_LEVELS
+from logingest_dagster.engine.warehouse.writers import (
     ERROR_EVENTS,
     FILE_STATS,
     SEVERITY_HISTORY,

@@ -8,7 +8,7 @@ finds it running (multiprocessing keeps one forkserver per process) instead of s
 import multiprocessing
 import multiprocessing.forkserver
 
-STEP_PRELOAD_MODULES = ["logingest_dagster.defs.preload"]
+STEP_PRELOAD_MODULES = ["logingest_dagster.startup.preload"]
 
 
 def start_early() -> None:

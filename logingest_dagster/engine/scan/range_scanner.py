@@ -21,12 +21,12 @@ import threading
 import zlib
 from typing import BinaryIO
 
-from logingest_dagster.engine.events import EventCollector
-from logingest_dagster.engine.formats import PLAIN, LogFormat, custom_format, detect_format
 from logingest_dagster.engine.levels import empty_counts
-from logingest_dagster.engine.newlines import newline_positions
-from logingest_dagster.engine.records import LineBlock, RecordCounter, record_mask
-from logingest_dagster.engine.scan_result import ErrorEvents, ScanOptions, ScanResult
+from logingest_dagster.engine.scan.events import EventCollector
+from logingest_dagster.engine.scan.formats import PLAIN, LogFormat, custom_format, detect_format
+from logingest_dagster.engine.scan.lines import newline_positions
+from logingest_dagster.engine.scan.records import LineBlock, RecordCounter, record_mask
+from logingest_dagster.engine.scan.result import ErrorEvents, ScanOptions, ScanResult
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from logingest_dagster.engine.levels import empty_counts
-from logingest_dagster.engine.timestamps import leading_timestamp
+from logingest_dagster.engine.scan.timestamps import leading_timestamp
 
 DEFAULT_CHUNK_SIZE = 4 << 20
 # The error events an ingestion run keeps per read (a file, or what is new in it since the last

@@ -101,10 +101,10 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
         _fail(str(exc))
     if os.environ.get(_RUN_CHILD) != "1":  # set: already the run's own process (tests)
         _continue_in_own_session()
-    from logingest_dagster import forkserver
+    from logingest_dagster.startup import forkserver
 
     forkserver.start_early()  # preloads on the other core while Dagster is imported here
-    from logingest_dagster.runner import run_ingest  # Dagster loads only for commands that need it
+    from logingest_dagster.cli.run import run_ingest  # Dagster loads only for commands that need it
 
     started = time.monotonic()
     with err.status("starting run...") as status:
@@ -182,8 +182,8 @@ def scan(paths, workers) -> None:
     """Count records per level with the engine alone (no Dagster, no state); prints JSON."""
     # The engine uses numpy but no BLAS; OpenBLAS would start a thread per core at import.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from logingest_dagster.engine.batch import scan_paths
     from logingest_dagster.engine.levels import add_counts, empty_counts
+    from logingest_dagster.engine.scan.batch import scan_paths
 
     startup.resume_collection()
 
@@ -219,7 +219,7 @@ def sample(home) -> None:
     """Write the bundled sample logs."""
     from pathlib import Path
 
-    from logingest_dagster.sample import write_sample
+    from logingest_dagster.cli.sample import write_sample
 
     target = Path(home or home_from_env()) / "sample"
     for path in write_sample(target):
@@ -232,7 +232,7 @@ def sample(home) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per tracked file.")
 def state(home, config, as_json) -> None:
     """List tracked files with offset, size and unread bytes."""
-    from logingest_dagster.engine.state import open_store
+    from logingest_dagster.engine.state.store import open_store
 
     settings = _settings_or_fail(config)
     with open_store(home or home_from_env(), settings.state_url) as store:
@@ -260,7 +260,7 @@ def state(home, config, as_json) -> None:
 @click.option("--config", type=click.Path(dir_okay=False))
 def reset(paths, home, config) -> None:
     """Forget offsets (of PATHS, or of every file) so they are read again."""
-    from logingest_dagster.engine.state import open_store
+    from logingest_dagster.engine.state.store import open_store
 
     settings = _settings_or_fail(config)
     with open_store(home or home_from_env(), settings.state_url) as store:
@@ -273,8 +273,8 @@ def reset(paths, home, config) -> None:
 @click.option("--config", type=click.Path(dir_okay=False))
 def rebuild(home, config) -> None:
     """Rewrite the Parquet outputs from committed state."""
-    from logingest_dagster.engine.state import open_store
-    from logingest_dagster.engine.warehouse import publish
+    from logingest_dagster.engine.state.store import open_store
+    from logingest_dagster.engine.warehouse.writers import publish
 
     home = home or home_from_env()
     settings = _settings_or_fail(config)

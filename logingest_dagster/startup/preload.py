@@ -43,11 +43,11 @@ with contextlib.suppress(SettingsError):
     # A bad LOGINGEST_* variable fails the code location's load, which reports it; it must not
     # also kill this forkserver under a `logingest run` that brings its own settings.
     import logingest_dagster.definitions
-import logingest_dagster.engine.batch  # the ops import the scanner lazily
-import logingest_dagster.engine.warehouse
-import logingest_dagster.runner
-from logingest_dagster import alembic_cache
-from logingest_dagster.engine import level_fields
+import logingest_dagster.cli.run
+import logingest_dagster.engine.scan.batch  # the ops import the scanner lazily
+import logingest_dagster.engine.warehouse.writers
+from logingest_dagster.engine.scan import level_fields
+from logingest_dagster.startup import alembic_cache
 
 alembic_cache.install()
 level_fields.available()  # loads the compiled library once, not in every step

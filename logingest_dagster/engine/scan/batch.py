@@ -20,9 +20,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from logingest_dagster.engine.formats import LogFormat, format_stored
-from logingest_dagster.engine.scan import RangeScanner, ScanOptions, ScanResult
-from logingest_dagster.engine.split import Piece, merge_results, split_range
+from logingest_dagster.engine.scan.formats import LogFormat, format_stored
+from logingest_dagster.engine.scan.range_scanner import RangeScanner, ScanOptions, ScanResult
+from logingest_dagster.engine.scan.split import Piece, merge_results, split_range
 
 log = logging.getLogger(__name__)
 

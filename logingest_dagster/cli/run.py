@@ -26,12 +26,13 @@ from dagster import (
     reconstructable,
 )
 
-from logingest_dagster import alembic_cache, startup
+from logingest_dagster import startup
 from logingest_dagster.defs.jobs import build_ingest_job, execution_config
+from logingest_dagster.defs.orphaned_runs import fail_orphaned_runs, process_tags
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
-from logingest_dagster.orphaned_runs import fail_orphaned_runs, process_tags
 from logingest_dagster.settings import STATE_URL_ENV, Settings, state_url_from_env
+from logingest_dagster.startup import alembic_cache
 
 PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
 INGEST_STEP = "ingest_log_files"

@@ -18,9 +18,9 @@ import os
 import stat
 from dataclasses import dataclass
 
-from logingest_dagster.engine.discovery import LOG_SUFFIX
-from logingest_dagster.engine.identity import FileIdentity, fingerprint_of, try_read_head
-from logingest_dagster.engine.read_plan import Checkpoint
+from logingest_dagster.engine.discover.listing import LOG_SUFFIX
+from logingest_dagster.engine.plan.identity import FileIdentity, fingerprint_of, try_read_head
+from logingest_dagster.engine.plan.read_plan import Checkpoint
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from logingest_dagster.engine.discovery import LogFileEntry
-from logingest_dagster.engine.identity import FileIdentity, fingerprint_of, try_read_head
-from logingest_dagster.engine.read_plan import (
+from logingest_dagster.engine.discover.listing import LogFileEntry
+from logingest_dagster.engine.plan.identity import FileIdentity, fingerprint_of, try_read_head
+from logingest_dagster.engine.plan.read_plan import (
     Checkpoint,
     Expectation,
     Forget,
@@ -38,10 +38,10 @@ from logingest_dagster.engine.read_plan import (
     TaskKind,
     draining_key,
 )
-from logingest_dagster.engine.rotation import SiblingFinder, Whereabouts, gzip_has_more_than
+from logingest_dagster.engine.plan.rotation import SiblingFinder, Whereabouts, gzip_has_more_than
 
 if TYPE_CHECKING:
-    from logingest_dagster.engine.state import OffsetStore
+    from logingest_dagster.engine.state.store import OffsetStore
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ import os
 import stat
 from dataclasses import dataclass
 
-from logingest_dagster.engine.formats import LogFormat
-from logingest_dagster.engine.scan import detect_head
-from logingest_dagster.engine.scan_result import ScanOptions, ScanResult
+from logingest_dagster.engine.scan.formats import LogFormat
+from logingest_dagster.engine.scan.range_scanner import detect_head
+from logingest_dagster.engine.scan.result import ScanOptions, ScanResult
 
 # How far from a planned cut a split looks for a line end, and for the start of the line before it.
 SPLIT_WINDOW = 64 << 10

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from logingest_dagster.engine.identity import FileIdentity, Fingerprint
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.planner import plan_reads
-from logingest_dagster.engine.read_plan import Checkpoint, Forget, Plan, ReadTask, TaskKind
-from logingest_dagster.engine.scan_result import ScanResult, stored_format_name
-from logingest_dagster.engine.state_commit import CommitSummary, commit_results
-from logingest_dagster.engine.state_schema import (
+from logingest_dagster.engine.plan.identity import FileIdentity, Fingerprint
+from logingest_dagster.engine.plan.planner import plan_reads
+from logingest_dagster.engine.plan.read_plan import Checkpoint, Forget, Plan, ReadTask, TaskKind
+from logingest_dagster.engine.scan.result import ScanResult, stored_format_name
+from logingest_dagster.engine.state.commit import CommitSummary, commit_results
+from logingest_dagster.engine.state.schema import (
     SCHEMA_VERSION,
     commits,
     current_version,

@@ -38,7 +38,14 @@ import pyarrow as pa
 # start-up.
 from pyarrow import _compute
 
-from logingest_dagster.engine.level_fields import (
+from logingest_dagster.engine.levels import (
+    CONTINUED,
+    LETTERS,
+    continued_word,
+    level_of_number,
+    level_of_word,
+)
+from logingest_dagster.engine.scan.level_fields import (
     COLUMN,
     JSON,
     KLOG,
@@ -49,15 +56,8 @@ from logingest_dagster.engine.level_fields import (
     SYSLOG_PRI,
     LevelFinder,
 )
-from logingest_dagster.engine.levels import (
-    CONTINUED,
-    LETTERS,
-    continued_word,
-    level_of_number,
-    level_of_word,
-)
-from logingest_dagster.engine.memory import SYSTEM_POOL
-from logingest_dagster.engine.scan_result import stored_format_name
+from logingest_dagster.engine.scan.memory import SYSTEM_POOL
+from logingest_dagster.engine.scan.result import stored_format_name
 
 TokenMapper = Callable[[str], "str | None"]
 

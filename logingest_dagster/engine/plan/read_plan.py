@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from logingest_dagster.engine.identity import FileIdentity
+from logingest_dagster.engine.plan.identity import FileIdentity
 
 # (stream path, seq of its row when planned, or None: "no row")
 Expectation = tuple[str, int | None]

@@ -7,7 +7,7 @@ again: 0.1 s of the 0.6 s that `logingest run` spends importing, and 0.25 s of t
 resumed with everything loaded so far frozen: later collections skip those objects, and forked
 step processes do not copy the pages a collection would have touched.
 
-The `logingest` console script enters through `main` here, which pauses collection before the
+The `logingest` console script enters through `cli.main`, which pauses collection before the
 command line is even imported; a command resumes it once loaded (`scan` after the engine, `run`
 once its Dagster instance is open). A short command that never resumes (`state`, `reset`) simply
 ends without a collection. Importing the modules themselves changes nothing.
@@ -27,11 +27,3 @@ def resume_collection() -> None:
     if not gc.isenabled():
         gc.freeze()
         gc.enable()
-
-
-def main() -> None:
-    """The `logingest` console script."""
-    pause_collection()
-    from logingest_dagster.cli import main as command_line
-
-    command_line()

@@ -21,9 +21,10 @@ import numpy as np
 import pyarrow as pa
 from pyarrow import _compute
 
-from logingest_dagster.engine import level_fields
-from logingest_dagster.engine.events import EventCollector
-from logingest_dagster.engine.formats import (
+from logingest_dagster.engine.levels import CONTINUED, LEVELS
+from logingest_dagster.engine.scan import level_fields
+from logingest_dagster.engine.scan.events import EventCollector
+from logingest_dagster.engine.scan.formats import (
     CUSTOM,
     PLAIN,
     LogFormat,
@@ -32,7 +33,6 @@ from logingest_dagster.engine.formats import (
     match_regex,
     py_regex,
 )
-from logingest_dagster.engine.levels import CONTINUED, LEVELS
 
 UNKNOWN_CODE = LEVELS.index("UNKNOWN")
 CODE_CONTINUED = len(LEVELS)
