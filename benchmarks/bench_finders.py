@@ -17,8 +17,7 @@ from pathlib import Path
 
 import harness as h
 
-from logingest_dagster.engine.scan import level_fields
-from logingest_dagster.engine.scan.range_scanner import scan_range
+from logingest_dagster.engine.scan import level_fields, scan_range
 
 
 def _scan_seconds(path: str, compiled: bool) -> tuple[float, str | None, dict[str, int]]:

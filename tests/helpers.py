@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from logingest_dagster.defs.orphaned_runs import HOST_TAG, PROCESS_TAG
 from logingest_dagster.engine.levels import add_counts, empty_counts
-from logingest_dagster.engine.scan.range_scanner import scan_range
+from logingest_dagster.engine.scan import scan_range
 
 REPO = Path(__file__).resolve().parents[1]
 LOGINGEST = str(Path(sys.executable).parent / "logingest")

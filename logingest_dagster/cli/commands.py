@@ -82,7 +82,7 @@ def main() -> None:
     "--log-dir",
     "log_dirs",
     multiple=True,
-    help="Directory to scan (repeatable); replaces walker.log_dirs.",
+    help="Directory to watch for .log files (repeatable); replaces walker.log_dirs.",
 )
 @click.option(
     "--worker-count",
@@ -183,7 +183,7 @@ def scan(paths, workers) -> None:
     # The engine uses numpy but no BLAS; OpenBLAS would start a thread per core at import.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from logingest_dagster.engine.levels import add_counts, empty_counts
-    from logingest_dagster.engine.scan.batch import scan_paths
+    from logingest_dagster.engine.scan import scan_paths
 
     startup.resume_collection()
 
@@ -232,7 +232,7 @@ def sample(home) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per tracked file.")
 def state(home, config, as_json) -> None:
     """List tracked files with offset, size and unread bytes."""
-    from logingest_dagster.engine.state.store import open_store
+    from logingest_dagster.engine.state import open_store
 
     settings = _settings_or_fail(config)
     with open_store(home or home_from_env(), settings.state_url) as store:
@@ -260,7 +260,7 @@ def state(home, config, as_json) -> None:
 @click.option("--config", type=click.Path(dir_okay=False))
 def reset(paths, home, config) -> None:
     """Forget offsets (of PATHS, or of every file) so they are read again."""
-    from logingest_dagster.engine.state.store import open_store
+    from logingest_dagster.engine.state import open_store
 
     settings = _settings_or_fail(config)
     with open_store(home or home_from_env(), settings.state_url) as store:
@@ -273,8 +273,8 @@ def reset(paths, home, config) -> None:
 @click.option("--config", type=click.Path(dir_okay=False))
 def rebuild(home, config) -> None:
     """Rewrite the Parquet outputs from committed state."""
-    from logingest_dagster.engine.state.store import open_store
-    from logingest_dagster.engine.warehouse.writers import publish
+    from logingest_dagster.engine.state import open_store
+    from logingest_dagster.engine.warehouse import publish
 
     home = home or home_from_env()
     settings = _settings_or_fail(config)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dagster import AssetSpec
 
-from logingest_dagster.engine.state.commit import EVENTS_KEPT
-from logingest_dagster.engine.warehouse.writers import (
+from logingest_dagster.engine.state import EVENTS_KEPT
+from logingest_dagster.engine.warehouse import (
     ERROR_EVENTS,
     FILE_STATS,
     SEVERITY_HISTORY,

@@ -21,7 +21,7 @@ from dagster import (
 )
 
 from logingest_dagster.defs.resources import LogIngestResource
-from logingest_dagster.engine.warehouse.checks import CHECKS, Outcome, WarehouseCheck, run_check
+from logingest_dagster.engine.warehouse import CHECKS, Outcome, WarehouseCheck, run_check
 
 
 def _definition(check: WarehouseCheck) -> AssetChecksDefinition:

@@ -1,14 +1,11 @@
 """The ingestion job's steps: discover -> ingest (mapped, one step per file or packed group) -> publish.
 
-Ingestion steps are pure functions of (file, start offset): they read and count, and never touch the
-offset store. Only `discover_log_files` reads the store and only `publish_results` writes it, in one
-transaction with the counts, which is what makes a run safe to kill at any moment.
+Each op is a Dagster wrapper around one step body of `engine.pipeline` (which says what each step
+may touch and why): here are only what Dagster adds, the outputs, metadata, logs and events.
 """
 
 import os
 import re
-import time
-from dataclasses import dataclass, field
 
 from dagster import (
     AssetKey,
@@ -24,30 +21,13 @@ from dagster import (
 
 from logingest_dagster.defs.orphaned_runs import PROCESS_TAG, run_worker_tags
 from logingest_dagster.defs.resources import LogIngestResource
-from logingest_dagster.engine.discover.listing import discover
-from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
-from logingest_dagster.engine.plan.packing import pack_balanced
-from logingest_dagster.engine.plan.planner import plan_reads
-from logingest_dagster.engine.plan.read_plan import ReadTask
-from logingest_dagster.engine.scan.result import ScanResult
-from logingest_dagster.engine.state.store import open_store
-
-# The scanner (numpy, pyarrow) and the Parquet writer are imported inside the ops that use them:
-# the process that launches a run loads this module to build the job, and never scans. Step
-# processes find them already loaded by the forkserver's preload.
+from logingest_dagster.engine import pipeline
+from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.engine.pipeline import RunPlan
+from logingest_dagster.engine.plan import ReadTask, pack_balanced
+from logingest_dagster.engine.state import open_store
 
 RUN_TAG_PREFIX = "logingest/"
-
-
-@dataclass
-class RunPlan:
-    """What discovery decided, handed to the publish step alongside the ingestion results."""
-
-    files_discovered: int
-    files_unchanged: int
-    files_deferred: int
-    forgotten: list = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
 
 
 @op(
@@ -63,39 +43,23 @@ def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource
         # So that a sensor or schedule tick can end this run if its run worker dies.
         context.instance.add_run_tags(context.run_id, run_worker_tags())
     settings = logingest.settings()
-    found = discover(settings.log_dirs, settings.max_discovery_workers)
-    for problem in found.problems:
-        context.log.warning(problem)
     with open_store(logingest.home, settings.state_url) as store:
-        plan = plan_reads(
-            store,
-            found.entries,
-            now=time.time(),
-            partial_line_grace_seconds=settings.partial_line_grace_seconds,
-            rotate_wait_seconds=settings.rotate_wait_seconds,
-            max_files=settings.discovered_files_channel_size,
-        )
-    for note in plan.notes:
-        context.log.warning(note)
-    tasks = plan.tasks
+        found = pipeline.discover(settings, store)
+    for warning in found.warnings:
+        context.log.warning(warning)
+    tasks, plan = found.tasks, found.plan
     if len(tasks) <= settings.fan_out_limit:
         groups = [[task] for task in tasks]
     else:
         groups = pack_balanced(tasks, _group_count(context), weight=lambda t: t.planned_bytes)
     context.log.info(
-        f"{len(found.entries)} files discovered: {len(tasks)} to read in {len(groups)} steps, "
-        f"{plan.files_unchanged} unchanged, {plan.files_deferred} deferred to the next run"
+        f"{plan.files_discovered} files discovered: {len(tasks)} to read in {len(groups)} "
+        f"steps, {plan.files_unchanged} unchanged, {plan.files_deferred} deferred to the next run"
     )
     yield Output(
-        RunPlan(
-            files_discovered=len(found.entries),
-            files_unchanged=plan.files_unchanged,
-            files_deferred=plan.files_deferred,
-            forgotten=list(plan.forgotten),
-            problems=list(found.problems),
-        ),
+        plan,
         output_name="plan",
-        metadata={"files_discovered": len(found.entries), "files_to_read": len(tasks)},
+        metadata={"files_discovered": plan.files_discovered, "files_to_read": len(tasks)},
     )
     for index, group in enumerate(groups):
         yield DynamicOutput(group, output_name="tasks", mapping_key=_mapping_key(index, group))
@@ -106,34 +70,21 @@ def ingest_log_files(
     context: OpExecutionContext, logingest: LogIngestResource, tasks: list
 ) -> list:
     """Read each task's byte range and count its records, on every core. Never writes state."""
-    from logingest_dagster.engine.scan.batch import BatchScan, ScanRequest
 
-    by_range = {(t.path, t.start): t for t in tasks}
-    requests = [
-        ScanRequest(
-            t.path, t.start, t.stop, final=t.final, compressed=t.compressed, format=t.format
-        )
-        for t in tasks
-    ]
-    done: list[tuple[ReadTask, ScanResult]] = []
-    batch = BatchScan(requests, options_for=logingest.scan_options_for)
-    try:
-        for result in batch:
-            if result.error:
-                context.log.warning(f"skipped {result.path}: {result.error}")
-            done.append((by_range[(result.path, result.start)], result))
-    except BaseException:
-        # Terminated (DagsterExecutionInterruptedError): the running scans stop within a chunk;
-        # report what was counted, commit nothing; the next run reads it all again, once.
-        batch.cancel()
-        batch.close()
-        partial = _sum_counts([r for _, r in done] + batch.stopped)
+    def skipped(_index: int, _task: ReadTask, result) -> None:
+        if result.error:
+            context.log.warning(f"skipped {result.path}: {result.error}")
+
+    def interrupted(partial: dict[str, int]) -> None:
         context.log.warning(
             f"interrupted: counted {sum(partial.values())} records so far in this step "
             f"({_fmt_counts(partial)}); nothing is committed, the next run reads them again"
         )
-        raise
-    counts = _sum_counts([r for _, r in done])
+
+    done = pipeline.ingest(
+        tasks, logingest.scan_options_for, on_result=skipped, on_interrupted=interrupted
+    )
+    counts = pipeline.sum_counts([r for _, r in done])
     context.add_output_metadata(
         {
             "files": len(done),
@@ -151,31 +102,13 @@ def publish_results(
 ) -> dict:
     """Commit offsets with the counts they produced, then derive the Parquet outputs from state."""
     from logingest_dagster.defs.checks import evaluations
-    from logingest_dagster.engine.warehouse.writers import publish
 
-    completed = [pair for group in results for pair in group]
-    read = [(task, result) for task, result in completed if not result.error]
-    skipped = [result for _, result in completed if result.error]
     settings = logingest.settings()
     with open_store(logingest.home, settings.state_url) as store:
-        commit = store.commit(context.run_id, read, plan.forgotten)
-        published = publish(logingest.home, store)
-    totals = published.totals
-    summary = {
-        "files_discovered": plan.files_discovered,
-        # What this run read and committed; results dropped by the compare-and-set (another run
-        # got there first) are read again next run and counted there, once.
-        "files_read": commit.files,
-        "files_unchanged": plan.files_unchanged,
-        "files_deferred": plan.files_deferred,
-        "files_skipped": len(skipped),
-        "files_conflicted": commit.conflicts + commit.incomplete,
-        "bytes_read": commit.bytes,
-        "records_read": sum(commit.counts.values()),
-        "run_counts": dict(commit.counts),
-        "totals": dict(totals),
-        "directory_problems": len(plan.problems),
-    }
+        committed = pipeline.commit(store, context.run_id, plan, [p for g in results for p in g])
+        published = pipeline.publish(store, logingest.home)
+    commit, totals = committed.commit, published.totals
+    summary = committed.figures | {"totals": dict(totals)}
     if commit.already_committed:
         context.log.info("this run had already committed; outputs rebuilt from state")
     if summary["files_conflicted"]:
@@ -235,7 +168,7 @@ def _group_count(context: OpExecutionContext) -> int:
     the core count would only add process start-up (measured: 5 groups on 2 cores run slower
     than 2).
     """
-    from logingest_dagster.engine.scan.batch import default_workers
+    from logingest_dagster.engine.scan import default_workers
 
     cores = default_workers()
     execution = (context.run_config or {}).get("execution") or {}
@@ -250,13 +183,6 @@ def _mapping_key(index: int, group: list[ReadTask]) -> str:
         name = re.sub(r"[^A-Za-z0-9_]", "_", os.path.basename(group[0].path))[:60]
         return f"f{index}_{name}"
     return f"group_{index}"
-
-
-def _sum_counts(results: list[ScanResult]) -> dict[str, int]:
-    total = empty_counts()
-    for result in results:
-        add_counts(total, result.counts)
-    return total
 
 
 def _fmt_counts(counts) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
-from logingest_dagster.engine.scan.result import EVENTS_PER_READ, ScanOptions
+from logingest_dagster.engine.scan import EVENTS_PER_READ, ScanOptions
 from logingest_dagster.settings import (
     STATE_URL_ENV,
     Settings,

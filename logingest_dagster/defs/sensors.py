@@ -28,7 +28,7 @@ from logingest_dagster.defs.runs_in_flight import (
     end_orphaned_runs,
     run_in_flight,
 )
-from logingest_dagster.engine.discover.listing import discover
+from logingest_dagster.engine.discover import discover
 from logingest_dagster.settings import SettingsError
 
 SENSOR_NAME = "log_dirs_changed"

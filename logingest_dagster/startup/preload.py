@@ -9,8 +9,6 @@ fork instead (measured: `benchmarks/`, run vs scan).
 
 # Imported for their side effect, after pausing the collector:
 # ruff: noqa: E402, F401
-import contextlib
-
 from logingest_dagster import startup
 
 startup.pause_collection()
@@ -37,15 +35,13 @@ import pyarrow.parquet
 import upath
 import upath.implementations.local
 
-from logingest_dagster.settings import SettingsError
-
-with contextlib.suppress(SettingsError):
-    # A bad LOGINGEST_* variable fails the code location's load, which reports it; it must not
-    # also kill this forkserver under a `logingest run` that brings its own settings.
-    import logingest_dagster.definitions
-import logingest_dagster.cli.run
+# The Dagster layer's step code and the engine it calls; not the job or the code location, which
+# name this module for their executor (a cycle), and which a step rebuilds in a few milliseconds
+# once everything they import is loaded here.
+import logingest_dagster.defs.checks
+import logingest_dagster.defs.ops
 import logingest_dagster.engine.scan.batch  # the ops import the scanner lazily
-import logingest_dagster.engine.warehouse.writers
+import logingest_dagster.engine.warehouse
 from logingest_dagster.engine.scan import level_fields
 from logingest_dagster.startup import alembic_cache
 

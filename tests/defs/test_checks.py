@@ -10,7 +10,7 @@ from logingest_dagster.defs.assets import ASSETS
 from logingest_dagster.defs.checks import ASSET_CHECKS, check_warehouse
 from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.resources import resource_from_settings
-from logingest_dagster.engine.warehouse.checks import CHECKS
+from logingest_dagster.engine.warehouse import CHECKS
 from logingest_dagster.settings import Settings
 
 

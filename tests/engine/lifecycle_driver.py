@@ -1,7 +1,7 @@
 """Test helper: the whole pipeline without Dagster, in-process or as a process to SIGKILL.
 
-discover -> plan -> scan each task -> commit -> publish, as the Dagster job does it, so the
-lifecycle, model and kill tests exercise the same contract as a real run. A `KillSwitch` stops the
+discover -> ingest -> commit -> publish through `engine.pipeline`, the step bodies the Dagster ops
+run, so the lifecycle, model and kill tests exercise the production code. A `KillSwitch` stops the
 run at a named point: in-process it raises `Killed` (a rolled-back transaction is what a kill
 leaves behind), and in a subprocess (`python lifecycle_driver.py ... --kill-at POINT`) it sends
 itself SIGKILL, so nothing gets to clean up.
@@ -18,7 +18,6 @@ import json
 import os
 import signal
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -29,38 +28,35 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # when run as a script
 
+from logingest_dagster.engine import pipeline  # noqa: E402
 from logingest_dagster.engine.discover import listing as discovery  # noqa: E402
 from logingest_dagster.engine.levels import LEVELS as ALL_LEVELS  # noqa: E402
-from logingest_dagster.engine.plan.read_plan import (
-    Plan,
-    ReadTask,  # noqa: E402
-)
-from logingest_dagster.engine.scan.range_scanner import (
-    RangeScanner,
-    ScanOptions,
-    ScanResult,  # noqa: E402
-)
-from logingest_dagster.engine.state.store import (
-    CommitSummary,
-    open_store,
-    plan_reads,  # noqa: E402
-)
-from logingest_dagster.engine.warehouse.writers import publish  # noqa: E402
+from logingest_dagster.engine.pipeline import RunPlan  # noqa: E402
+from logingest_dagster.engine.plan import ReadTask  # noqa: E402
+from logingest_dagster.engine.scan import ScanOptions, ScanResult  # noqa: E402
+from logingest_dagster.engine.state import CommitSummary, open_store  # noqa: E402
+from logingest_dagster.settings import Settings  # noqa: E402
 
 # Small chunks, so a mid-scan kill lands between chunks of even a modest file; every error event.
 SCAN_OPTIONS = ScanOptions(chunk_size=4096, max_events=100_000)
 
 
-def scanner_for(task: ReadTask) -> RangeScanner:
-    """The scan of `task` as these runs perform it."""
-    return RangeScanner(
-        task.path,
-        task.start,
-        task.stop,
-        final=task.final,
-        compressed=task.compressed,
-        options=SCAN_OPTIONS,
+def settings_for(
+    log_dirs: list, grace: float, rotate_wait: float | None = None, max_files: int | None = None
+) -> Settings:
+    """The settings these runs use: `rotate_wait` defaults to the grace period."""
+    return Settings(
+        log_dirs=[str(d) for d in log_dirs],
+        max_discovery_workers=4,
+        partial_line_grace_seconds=grace,
+        rotate_wait_seconds=grace if rotate_wait is None else rotate_wait,
+        discovered_files_channel_size=max_files or 1 << 40,  # None: no bound
     )
+
+
+def ingest(tasks: list[ReadTask], on_result=None) -> list[tuple[ReadTask, ScanResult]]:
+    """The ingestion step these runs perform (small chunks, every error event)."""
+    return pipeline.ingest(tasks, lambda _path: SCAN_OPTIONS, on_result=on_result)
 
 
 class Killed(Exception):
@@ -84,20 +80,20 @@ class KillSwitch:
         raise Killed(self.at)
 
     def watch_discovery(self) -> Callable[[], None]:
-        """Kill once the first directory is scanned; returns what undoes the patch."""
-        original = discovery.scan_dir
+        """Kill once the first directory is listed; returns what undoes the patch."""
+        original = discovery.list_dir
         if self.at != "discovering":
             return lambda: None
 
-        def scan_then_die(directory: str):
+        def list_then_die(directory: str):
             result = original(directory)
             self.die()
             return result
 
-        discovery.scan_dir = scan_then_die  # type: ignore[assignment]
+        discovery.list_dir = list_then_die  # type: ignore[assignment]
 
         def restore() -> None:
-            discovery.scan_dir = original  # type: ignore[assignment]
+            discovery.list_dir = original  # type: ignore[assignment]
 
         return restore
 
@@ -116,19 +112,11 @@ class KillSwitch:
             if self._in_commit:
                 self.point("before-commit")
 
-    def scan(self, index: int, task: ReadTask) -> ScanResult:
-        scanner = scanner_for(task)
-        if self.at != f"scanning:{index}":
-            return scanner.run()
-        if not self.sigkill:
-            scanner.run()
-            self.die()  # an in-process kill mid-scan loses the same thing: the whole result
-        thread = threading.Thread(target=scanner.run, daemon=True)
-        thread.start()
-        while thread.is_alive() and scanner.result.end == task.start:
-            time.sleep(0.0005)
-        self.die()
-        raise AssertionError("unreachable")
+    def on_result(self, index: int, _task: ReadTask, _result: ScanResult) -> None:
+        """Called as task `index` (from 1) completes: dying there, or in the middle of its scan,
+        loses the same thing, since a scan never writes state."""
+        self.point(f"scanning:{index}")
+        self.point(f"scanned:{index}")
 
 
 class LogWriter:
@@ -171,7 +159,8 @@ def store_totals(home: str | os.PathLike[str]) -> dict[str, int]:
 
 @dataclass
 class Outcome:
-    plan: Plan
+    plan: RunPlan
+    tasks: list[ReadTask]
     summary: CommitSummary
     results: list[tuple[ReadTask, ScanResult]]
 
@@ -189,35 +178,24 @@ def run_pipeline(
     write_parquet: bool = False,
 ) -> Outcome:
     kill = kill or KillSwitch()
-    restore = kill.watch_discovery()
-    try:
-        found = discovery.discover([str(d) for d in log_dirs], max_workers=4)
-    finally:
-        restore()
+    settings = settings_for(log_dirs, grace, rotate_wait, max_files)
     with open_store(home) as store:
-        kill.watch_commit(store.engine)
-        plan = plan_reads(
-            store,
-            found.entries,
-            now=time.time() if now is None else now,
-            partial_line_grace_seconds=grace,
-            rotate_wait_seconds=grace if rotate_wait is None else rotate_wait,
-            max_files=max_files,
-        )
+        restore = kill.watch_discovery()
+        try:
+            found = pipeline.discover(settings, store, now=now)
+        finally:
+            restore()
         kill.point("planned")
-        results = []
-        for index, task in enumerate(plan.tasks, start=1):
-            results.append((task, kill.scan(index, task)))
-            kill.point(f"scanned:{index}")
-        read = [(task, result) for task, result in results if not result.error]
+        results = ingest(found.tasks, on_result=lambda i, t, r: kill.on_result(i + 1, t, r))
+        kill.watch_commit(store.engine)
         kill._in_commit = True
-        summary = store.commit(run_id or uuid.uuid4().hex, read, plan.forgotten)
+        committed = pipeline.commit(store, run_id or uuid.uuid4().hex, found.plan, results)
         kill._in_commit = False
         kill.point("committed")
         if write_parquet:
-            publish(home, store)
+            pipeline.publish(store, home)
         kill.point("published")
-    return Outcome(plan, summary, results)
+    return Outcome(found.plan, found.tasks, committed.commit, results)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import tracemalloc
 
 import pytest
 
-from logingest_dagster.engine.scan.batch import ScanRequest, scan_files
+from logingest_dagster.engine.scan import ScanRequest, scan_files
 from logingest_dagster.engine.scan.range_scanner import (
     LONG_LINE_PREFIX,
     MAX_LINE_BYTES,
@@ -173,7 +173,7 @@ def test_symlink_loop(tmp_path):
 
 
 def test_bad_level_pattern_is_an_error(tmp_path):
-    from logingest_dagster.engine.scan.range_scanner import ScanOptions
+    from logingest_dagster.engine.scan import ScanOptions
 
     path = tmp_path / "x.log"
     path.write_text(GOOD)

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
+from logingest_dagster.engine.scan import RangeScanner, ScanOptions, scan_range
 from logingest_dagster.engine.scan.batch import ScanRequest, expand_paths, scan_files, scan_paths
-from logingest_dagster.engine.scan.range_scanner import RangeScanner, ScanOptions, scan_range
 
 LINE = "2026-11-26 12:00:00,000 {level} [main] c.f.App - message {i}\n"
 

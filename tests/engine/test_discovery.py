@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from logingest_dagster.engine.discover import LogFileEntry, discover
 from logingest_dagster.engine.discover import listing as discovery
-from logingest_dagster.engine.discover.listing import LogFileEntry, discover
 
 
 def _names(found) -> list[str]:
@@ -128,21 +128,21 @@ def test_at_most_max_workers_directories_are_scanned_at_once(tmp_path, monkeypat
         (d / "x.log").write_text("x\n")
         dirs.append(str(d))
     active, peak, lock = 0, 0, threading.Lock()
-    real_scan_dir = discovery.scan_dir
+    real_list_dir = discovery.list_dir
 
-    def slow_scan_dir(directory):
+    def slow_list_dir(directory):
         nonlocal active, peak
         with lock:
             active += 1
             peak = max(peak, active)
         time.sleep(0.02)
         try:
-            return real_scan_dir(directory)
+            return real_list_dir(directory)
         finally:
             with lock:
                 active -= 1
 
-    monkeypatch.setattr(discovery, "scan_dir", slow_scan_dir)
+    monkeypatch.setattr(discovery, "list_dir", slow_list_dir)
     found = discover(dirs, max_workers=3)
     assert len(found.entries) == 8
     assert peak == 3

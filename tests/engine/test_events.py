@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import gzip
 
+from logingest_dagster.engine.scan import ScanOptions, ScanRequest, scan_files, scan_range
 from logingest_dagster.engine.scan import range_scanner as scan_module
-from logingest_dagster.engine.scan.batch import ScanRequest, scan_files
 from logingest_dagster.engine.scan.events import LINE_BYTES
-from logingest_dagster.engine.scan.range_scanner import ScanOptions, scan_range
 from tests.engine.test_split import TRACES
 
 EVENTS = ScanOptions(max_events=1000)

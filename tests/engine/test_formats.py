@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from logingest_dagster.engine.scan import ScanOptions, scan_range
 from logingest_dagster.engine.scan.formats import detect_format, detect_format_exhaustive
-from logingest_dagster.engine.scan.range_scanner import ScanOptions, scan_range
 from logingest_dagster.engine.scan.records import NOT_RECORD, LineBlock
 from tests.helpers import modules_loaded_by
 

@@ -10,10 +10,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from logingest_dagster.engine.scan import level_fields
+from logingest_dagster.engine.scan import level_fields, scan_range
 from logingest_dagster.engine.scan.formats import COLUMNS, extract_tokens, format_named, match_regex
 from logingest_dagster.engine.scan.lines import newline_positions
-from logingest_dagster.engine.scan.range_scanner import scan_range
 from logingest_dagster.engine.scan.records import bools
 
 needs_library = pytest.mark.skipif(

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from lifecycle_driver import LogWriter, Outcome, run_pipeline, store_totals
 
-from logingest_dagster.engine.plan.read_plan import TaskKind
-from logingest_dagster.engine.state.store import open_store
+from logingest_dagster.engine.plan import TaskKind
+from logingest_dagster.engine.state import open_store
 
 
 class World:
@@ -40,13 +40,13 @@ class World:
         return run_pipeline(self.home, [str(self.logs)], **kwargs)
 
     def kinds(self, outcome: Outcome) -> list[tuple[str, str]]:
-        return sorted((t.kind.value, os.path.basename(t.path)) for t in outcome.plan.tasks)
+        return sorted((t.kind.value, os.path.basename(t.path)) for t in outcome.tasks)
 
     def reads(self, outcome: Outcome) -> list[str]:
         """The files read. Where a test deletes a file, the filesystem may give its inode to the
         next new file (tmpfs does at once), which then looks like a truncation; what is read and
         counted is the same either way, so such tests check this rather than the task kinds."""
-        return sorted(os.path.basename(t.path) for t in outcome.plan.tasks)
+        return sorted(os.path.basename(t.path) for t in outcome.tasks)
 
     def assert_exact(self) -> None:
         assert store_totals(self.home) == self.writer.totals()
@@ -87,7 +87,7 @@ def test_new_file_is_read_from_zero_and_grown_file_from_its_offset(world):
     assert world.kinds(first) == [("new", "app.log")]
     world.append("app.log", 5)
     second = world.run()
-    [task] = second.plan.tasks
+    [task] = second.tasks
     assert (task.kind, task.start) == (TaskKind.GROWN, first.summary.bytes)
     assert second.summary.lines == 5
     world.assert_exact()
@@ -97,7 +97,7 @@ def test_unchanged_files_are_not_read(world):
     world.append("app.log", 10)
     world.run()
     again = world.run()
-    assert again.plan.tasks == [] and again.plan.files_unchanged == 1
+    assert again.tasks == [] and again.plan.files_unchanged == 1
     world.assert_exact()
 
 
@@ -113,7 +113,7 @@ def test_vector_file_truncate(world):
     world.append("app.log", 3)
     outcome = world.run()
     assert world.kinds(outcome) == [("truncated", "app.log")]
-    assert outcome.plan.tasks[0].start == 0
+    assert outcome.tasks[0].start == 0
     world.assert_exact()
 
 
@@ -163,7 +163,7 @@ def test_fluentbit_rename_rotation(world):
     outcome = world.run()
     assert world.kinds(outcome) == [("replaced", "app.log"), ("rotated_tail", "app.log.1")]
     assert outcome.summary.lines == 10
-    assert world.run().plan.tasks == []
+    assert world.run().tasks == []
     assert world.stats()["app.log"]["lines"] == 20  # the tail counts for its stream
     world.assert_exact()
 
@@ -190,9 +190,9 @@ def test_rotation_compressed_to_gz_is_followed_and_read_once(world):
     world.append("app.log", 1)
     outcome = world.run()
     assert world.reads(outcome) == ["app.log", "app.log.1.gz"]
-    tail = next(t for t in outcome.plan.tasks if t.compressed)
+    tail = next(t for t in outcome.tasks if t.compressed)
     assert tail.stop is None and tail.start > 0  # uncompressed offset
-    assert world.run().plan.tasks == []  # read once
+    assert world.run().tasks == []  # read once
     world.assert_exact()
 
 
@@ -219,7 +219,7 @@ def test_rotated_away_without_a_new_file_is_still_followed(world):
     world.append("app.log.1", 1)
     world.append("app.log", 4)  # the writer reopened at last
     world.run()
-    assert world.run().plan.tasks == []
+    assert world.run().tasks == []
     world.assert_exact()
 
 
@@ -240,7 +240,7 @@ def test_filebeat_late_writes_to_a_rotated_file_are_counted(world):
     world.append("app.log.1", 1)
     world.append("app.log", 2)  # both at once, in one run
     assert world.kinds(world.run()) == [("draining", "app.log.1"), ("grown", "app.log")]
-    assert world.run().plan.tasks == []
+    assert world.run().tasks == []
     assert world.stats()["app.log"]["lines"] == 26  # every file of the stream counts for it
     assert set(world.stats()) == {"app.log"}
     world.assert_exact()
@@ -265,7 +265,7 @@ def test_a_draining_file_is_let_go_once_quiet_and_read_to_its_end(world):
     later = time.time() + 7200  # past the grace period (3600 s): quiet, but not all read yet
     assert world.kinds(world.run(now=later)) == [("draining", "app.log.1")]
     outcome = world.run(now=later)
-    assert outcome.plan.tasks == [] and len(outcome.plan.forgotten) == 1
+    assert outcome.tasks == [] and len(outcome.plan.forgotten) == 1
     with open_store(world.home) as store:
         assert list(store.checkpoints()) == [str(world.path("app.log"))]
     world.assert_exact()
@@ -286,7 +286,7 @@ def test_a_rotated_file_is_followed_for_rotate_wait_not_only_the_grace_period(wo
     assert world.kinds(outcome) == [("draining", "app.log.1")]
     assert outcome.summary.lines == 1
     outcome = world.run(now=mtime + 301, **windows)
-    assert outcome.plan.tasks == [] and len(outcome.plan.forgotten) == 1
+    assert outcome.tasks == [] and len(outcome.plan.forgotten) == 1
     world.assert_exact()
 
 
@@ -310,7 +310,7 @@ def test_a_draining_file_compressed_later_gives_its_last_lines_once(world):
     outcome = world.run()
     assert world.reads(outcome) == ["app.log.1.gz"]
     assert outcome.summary.lines == 3 and len(outcome.plan.forgotten) == 1
-    assert world.run().plan.tasks == []
+    assert world.run().tasks == []
     world.assert_exact()
 
 
@@ -322,7 +322,7 @@ def test_a_draining_file_rotated_again_is_still_followed(world):
     world.append("app.log.2", 2)  # late lines in the oldest
     world.append("app.log.1", 3)  # and in the one just rotated
     world.run()
-    assert world.run().plan.tasks == []
+    assert world.run().tasks == []
     world.assert_exact()
 
 
@@ -334,9 +334,9 @@ def test_rename_to_another_log_name_is_followed_not_read_again(world):
     world.append("app.log", 3)
     outcome = world.run()
     assert world.kinds(outcome) == [("renamed", "app-2024-01-01.log"), ("replaced", "app.log")]
-    renamed = next(t for t in outcome.plan.tasks if t.kind == TaskKind.RENAMED)
+    renamed = next(t for t in outcome.tasks if t.kind == TaskKind.RENAMED)
     assert renamed.start > 0
-    assert world.run().plan.tasks == []
+    assert world.run().tasks == []
     world.assert_exact()
 
 
@@ -345,7 +345,7 @@ def test_rename_to_another_log_name_with_nothing_at_the_old_name(world):
     world.run()
     _rotate(world, "app.log", "app.1.log")
     outcome = world.run()
-    [task] = outcome.plan.tasks  # nothing new: an empty read that moves the offset to app.1.log
+    [task] = outcome.tasks  # nothing new: an empty read that moves the offset to app.1.log
     assert (task.kind, task.start, task.stop) == (TaskKind.RENAMED, task.size, task.size)
     assert outcome.summary.lines == 0
     assert [str(f) for f in outcome.plan.forgotten] == [str(world.path("app.log"))]
@@ -370,7 +370,7 @@ def test_numbered_log_rotation_chain_is_followed_link_by_link(world):
         ("renamed", "app.2.log"),
         ("replaced", "app.log"),
     ]
-    assert len({t.unit for t in outcome.plan.tasks}) == 1  # one unit: rows depend on each other
+    assert len({t.unit for t in outcome.tasks}) == 1  # one unit: rows depend on each other
     assert outcome.summary.lines == 6
     world.assert_exact()
 
@@ -387,7 +387,7 @@ def test_copytruncate_counts_the_copy_tail_and_the_new_lines_once(world):
     outcome = world.run()
     assert world.kinds(outcome) == [("copytruncate_tail", "app.log.1"), ("truncated", "app.log")]
     assert outcome.summary.lines == 7
-    assert world.run().plan.tasks == []
+    assert world.run().tasks == []
     world.assert_exact()
 
 
@@ -429,7 +429,7 @@ def test_fluentbit_delete_and_recreate(world):
     os.unlink(world.path("app.log"))
     world.append("app.log", 4)  # recreated before the next run saw the deletion
     outcome = world.run()
-    assert world.reads(outcome) == ["app.log"] and outcome.plan.tasks[0].start == 0
+    assert world.reads(outcome) == ["app.log"] and outcome.tasks[0].start == 0
     os.unlink(world.path("app.log"))
     world.run()
     world.append("app.log", 3)  # recreated after the deletion was seen
@@ -457,7 +457,7 @@ def test_otel_rotation_copytruncate_and_deletion(world):
     _copytruncate(world, "copy.log", "copy.log.2")
     world.append("copy.log", 2)
     world.run()
-    assert world.run().plan.tasks == []
+    assert world.run().tasks == []
     world.assert_exact()
 
 
@@ -467,12 +467,12 @@ def test_otel_rotation_copytruncate_and_deletion(world):
 def test_growing_while_read_is_read_up_to_the_size_seen_at_discovery(world):
     world.append("app.log", 10)
     outcome = world.run()
-    size_seen = outcome.plan.tasks[0].stop
+    size_seen = outcome.tasks[0].stop
     assert outcome.summary.bytes == size_seen
     # Lines written between discovery and the scan: simulated by planning, appending, scanning.
-    from logingest_dagster.engine.discover.listing import discover
-    from logingest_dagster.engine.scan.range_scanner import scan_range
-    from logingest_dagster.engine.state.store import plan_reads
+    from logingest_dagster.engine.discover import discover
+    from logingest_dagster.engine.plan import plan_reads
+    from logingest_dagster.engine.scan import scan_range
 
     world.append("app.log", 3)
     with open_store(world.home) as store:
@@ -507,7 +507,7 @@ def test_partial_line_is_consumed_once_the_file_has_been_quiet_for_the_grace_per
     quiet = world.run(now=mtime + 60, grace=60)
     assert world.kinds(quiet) == [("partial_line", "app.log")]
     assert quiet.summary.lines == 1
-    assert world.run(now=mtime + 999, grace=60).plan.tasks == []
+    assert world.run(now=mtime + 999, grace=60).tasks == []
     world.assert_exact()
 
 
@@ -545,7 +545,7 @@ def test_a_file_empty_when_last_seen_is_never_matched_to_an_older_copy(world):
     world.run()  # the row now holds the empty, truncated app.log
     os.unlink(world.path("app.log"))
     outcome = world.run()
-    assert outcome.plan.tasks == [] and len(outcome.plan.forgotten) == 1
+    assert outcome.tasks == [] and len(outcome.plan.forgotten) == 1
     world.assert_exact()
 
 
@@ -555,7 +555,7 @@ def test_vector_file_duplicate_processing_after_restart(world):
         world.append(f"f{i}.log", 10 + i)
     world.run()
     for _ in range(3):
-        assert world.run().plan.tasks == []
+        assert world.run().tasks == []
     world.append("f2.log", 1)
     assert world.run().summary.lines == 1
     world.assert_exact()
@@ -566,7 +566,7 @@ def test_a_directory_that_disappears_keeps_its_state(world, tmp_path):
     world.run()
     os.rename(world.logs, tmp_path / "unmounted")
     outcome = world.run()
-    assert outcome.plan.forgotten == [] and outcome.plan.tasks == []
+    assert outcome.plan.forgotten == [] and outcome.tasks == []
     os.rename(tmp_path / "unmounted", world.logs)
-    assert world.run().plan.tasks == []  # back again: nothing re-read
+    assert world.run().tasks == []  # back again: nothing re-read
     world.assert_exact()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from logingest_dagster.engine.scan.batch import scan_paths
+from logingest_dagster.engine.scan import scan_paths
 from logingest_dagster.engine.scan.range_scanner import ScanOptions, scan_line_levels, scan_range
 
 LOGHUB = Path(__file__).parents[2].parent / "shared" / "loghub"

@@ -28,13 +28,14 @@ from lifecycle_driver import (
     Killed,
     KillSwitch,
     LogWriter,
+    ingest,
     run_pipeline,
-    scanner_for,
+    settings_for,
     store_totals,
 )
 
-from logingest_dagster.engine.discover.listing import discover
-from logingest_dagster.engine.state.store import open_store, plan_reads
+from logingest_dagster.engine import pipeline
+from logingest_dagster.engine.state import open_store
 
 GRACE = 1e9  # partial lines wait for their newline
 KILL_POINTS = [
@@ -179,29 +180,20 @@ class Model:
     def overlapping_runs(self) -> None:
         """Two runs plan (lines may arrive in between), both commit, in either order: whoever
         commits second must not count what the first did."""
+        settings = settings_for([self.logs], GRACE)
         with open_store(self.home) as store:
             plans = []
             for _ in range(2):
-                entries = discover([str(self.logs)], 2).entries
-                plans.append(
-                    plan_reads(
-                        store,
-                        entries,
-                        now=0.0,
-                        partial_line_grace_seconds=GRACE,
-                        rotate_wait_seconds=GRACE,
-                    )
-                )
+                plans.append(pipeline.discover(settings, store, now=0.0))
                 if self.rng.random() < 0.5:
                     self.append(self.rng.choice(self.streams))
-            for plan in self.rng.sample(plans, 2):
-                done = [(t, scanner_for(t).run()) for t in plan.tasks]
-                store.commit(uuid.uuid4().hex, done, plan.forgotten)
+            for found in self.rng.sample(plans, 2):
+                pipeline.commit(store, uuid.uuid4().hex, found.plan, ingest(found.tasks))
 
     def clean_run(self) -> None:
         for _ in range(10):
             outcome = run_pipeline(self.home, [self.logs], grace=GRACE)
-            if not outcome.plan.tasks:
+            if not outcome.tasks:
                 self._all_seen()
                 return
         raise AssertionError("runs never settle:\n" + "\n".join(self.log))

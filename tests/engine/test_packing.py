@@ -1,4 +1,4 @@
-from logingest_dagster.engine.plan.packing import pack_balanced
+from logingest_dagster.engine.plan import pack_balanced
 
 
 def test_groups_are_byte_balanced_and_keep_every_item():

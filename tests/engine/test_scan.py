@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from logingest_dagster.engine.scan.range_scanner import (
-    RangeScanner,
-    ScanOptions,
-    ScanResult,
-    scan_range,
-)
+from logingest_dagster.engine.scan import RangeScanner, ScanOptions, ScanResult, scan_range
 
 LINES = [f"2026-11-26 12:00:{i % 60:02d},000 {lvl} [main] a - m{i}\n" for i, lvl in
          enumerate(["INFO", "WARN", "ERROR", "DEBUG"] * 25)]  # fmt: skip

@@ -12,23 +12,18 @@ import pytest
 import sqlalchemy as sa
 from lifecycle_driver import LogWriter, run_pipeline
 
-from logingest_dagster.engine.discover.listing import discover
+from logingest_dagster.engine.discover import discover
 from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.engine.plan import ReadTask, plan_reads
 from logingest_dagster.engine.plan import planner as planner_module
 from logingest_dagster.engine.plan import rotation as rotation_module
-from logingest_dagster.engine.plan.read_plan import ReadTask
-from logingest_dagster.engine.scan.range_scanner import ScanResult, scan_range
+from logingest_dagster.engine.scan import ScanResult, scan_range
+from logingest_dagster.engine.state import OffsetStore, default_state_url, open_store
 from logingest_dagster.engine.state.schema import (
     SCHEMA_VERSION,
     SchemaTooNew,
     from_db_int,
     to_db_int,
-)
-from logingest_dagster.engine.state.store import (
-    OffsetStore,
-    default_state_url,
-    open_store,
-    plan_reads,
 )
 
 
@@ -157,9 +152,9 @@ def test_going_from_1000_to_1200_files_reads_only_the_200_new_ones(tmp_path, log
     opened = _count_head_reads(monkeypatch)
     outcome = run_pipeline(tmp_path, [logs])
     assert outcome.plan.files_unchanged == 1000
-    assert len(outcome.plan.tasks) == 200
+    assert len(outcome.tasks) == 200
     assert sorted(os.path.basename(p) for p in opened) == [f"f{i}.log" for i in range(1000, 1200)]
-    assert outcome.summary.bytes == sum(t.stop for t in outcome.plan.tasks)
+    assert outcome.summary.bytes == sum(t.stop for t in outcome.tasks)
     with open_store(tmp_path) as store:
         assert sum(store.totals().values()) == 1200
 
@@ -362,14 +357,14 @@ def test_max_files_defers_the_rest_least_recently_served_first(tmp_path, logs):
         writer.append(logs / f"f{i}.log", 1)
         os.utime(logs / f"f{i}.log", (1000 + i, 1000 + i))
     first = run_pipeline(tmp_path, [logs], max_files=2)
-    assert [os.path.basename(t.path) for t in first.plan.tasks] == ["f0.log", "f1.log"]
+    assert [os.path.basename(t.path) for t in first.tasks] == ["f0.log", "f1.log"]
     assert first.plan.files_deferred == 3
     for i in (0, 1):
         writer.append(logs / f"f{i}.log", 1)  # the served ones change again...
     second = run_pipeline(tmp_path, [logs], max_files=2)
-    assert [os.path.basename(t.path) for t in second.plan.tasks] == ["f2.log", "f3.log"]
+    assert [os.path.basename(t.path) for t in second.tasks] == ["f2.log", "f3.log"]
     third = run_pipeline(tmp_path, [logs], max_files=2)  # ...but wait their turn
-    assert [os.path.basename(t.path) for t in third.plan.tasks] == ["f4.log", "f0.log"]
+    assert [os.path.basename(t.path) for t in third.tasks] == ["f4.log", "f0.log"]
     run_pipeline(tmp_path, [logs], max_files=2)
     with open_store(tmp_path) as store:
         assert store.totals() == writer.totals()

@@ -31,11 +31,11 @@ import test_state
 from lifecycle_driver import LogWriter, run_pipeline
 from postgres_server import PostgresServer, running_postgres, why_missing
 
-from logingest_dagster.engine.discover.listing import discover
-from logingest_dagster.engine.scan.range_scanner import scan_range
+from logingest_dagster.engine.discover import discover
+from logingest_dagster.engine.plan import plan_reads
+from logingest_dagster.engine.scan import scan_range
+from logingest_dagster.engine.state import SCHEMA_VERSION, OffsetStore, SchemaTooNew, open_store
 from logingest_dagster.engine.state import store as state
-from logingest_dagster.engine.state.schema import SCHEMA_VERSION, SchemaTooNew
-from logingest_dagster.engine.state.store import OffsetStore, open_store, plan_reads
 
 pytestmark = pytest.mark.e2e
 

@@ -8,13 +8,14 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from logingest_dagster.engine.discover.listing import discover
+from logingest_dagster.engine.discover import discover
+from logingest_dagster.engine.plan import plan_reads
+from logingest_dagster.engine.scan import BatchScan, ScanRequest
 from logingest_dagster.engine.scan import range_scanner as scan_module
-from logingest_dagster.engine.scan.batch import BatchScan, ScanRequest
 from logingest_dagster.engine.scan.range_scanner import SNIFF_LINES
 from logingest_dagster.engine.scan.result import DETECTION_VERSION, ScanOptions
+from logingest_dagster.engine.state import open_store
 from logingest_dagster.engine.state.schema import SCHEMA_VERSION, _migrate_to_1
-from logingest_dagster.engine.state.store import open_store, plan_reads
 
 LOG4J = "2026-11-26 12:00:{s:02d},000 {level} [main] c.a.B - message {i}\n"
 STORED = f"{DETECTION_VERSION}/bracket_column2"  # what LOG4J lines are detected as, stored

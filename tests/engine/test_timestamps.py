@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from logingest_dagster.engine.scan.range_scanner import ScanOptions, scan_range
+from logingest_dagster.engine.scan import ScanOptions, scan_range
 from logingest_dagster.engine.scan.timestamps import leading_timestamp
 
 

@@ -7,8 +7,8 @@ from lifecycle_driver import LogWriter, run_pipeline
 
 from logingest_dagster.engine.levels import LEVELS
 from logingest_dagster.engine.state import commit as state_commit
-from logingest_dagster.engine.state.store import open_store
-from logingest_dagster.engine.warehouse.writers import publish
+from logingest_dagster.engine.state import open_store
+from logingest_dagster.engine.warehouse import publish
 from tests.helpers import modules_loaded_by
 
 COMMIT = {

@@ -7,8 +7,7 @@ import pytest
 from test_warehouse import COMMIT, READ, State, runs_and_a_reset
 
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.warehouse.checks import CHECKS, run_check
-from logingest_dagster.engine.warehouse.writers import FILE_STATS, publish
+from logingest_dagster.engine.warehouse import CHECKS, FILE_STATS, publish, run_check
 from tests.helpers import modules_loaded_by
 
 TOTALS = {"INFO": 3, "ERROR": 1}

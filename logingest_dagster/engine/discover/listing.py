@@ -38,13 +38,13 @@ class Discovery:
 
 
 def discover(log_dirs: list[str], max_workers: int) -> Discovery:
-    """Scan every directory (at most `max_workers` at once); entries come back sorted by path."""
+    """List every directory (at most `max_workers` at once); entries come back sorted by path."""
     dirs, problems = _distinct_dirs(log_dirs)
     found = Discovery(problems=problems)
     if not dirs:
         return found
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(dirs)))) as pool:
-        for entries, dir_problems in pool.map(scan_dir, dirs):
+        for entries, dir_problems in pool.map(list_dir, dirs):
             found.entries.extend(entries)
             found.problems.extend(dir_problems)
     found.entries.sort(key=lambda e: e.path)
@@ -53,7 +53,7 @@ def discover(log_dirs: list[str], max_workers: int) -> Discovery:
     return found
 
 
-def scan_dir(directory: str) -> tuple[list[LogFileEntry], list[str]]:
+def list_dir(directory: str) -> tuple[list[LogFileEntry], list[str]]:
     """The `.log` regular files directly inside `directory`, and what went wrong on the way."""
     entries: list[LogFileEntry] = []
     problems: list[str] = []

@@ -1,0 +1,37 @@
+"""Planning: which stream each file is (identity, fingerprints, rotation), and what to read this run."""
+
+from logingest_dagster.engine.plan.identity import (
+    FileIdentity,
+    Fingerprint,
+    fingerprint_of,
+    identify,
+    read_head,
+    try_read_head,
+)
+from logingest_dagster.engine.plan.packing import pack_balanced
+from logingest_dagster.engine.plan.planner import plan_reads
+from logingest_dagster.engine.plan.read_plan import (
+    Checkpoint,
+    Expectation,
+    Forget,
+    Plan,
+    ReadTask,
+    TaskKind,
+)
+
+__all__ = [
+    "Checkpoint",
+    "Expectation",
+    "FileIdentity",
+    "Fingerprint",
+    "Forget",
+    "Plan",
+    "ReadTask",
+    "TaskKind",
+    "fingerprint_of",
+    "identify",
+    "pack_balanced",
+    "plan_reads",
+    "read_head",
+    "try_read_head",
+]

@@ -25,9 +25,9 @@ import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from logingest_dagster.engine.discover.listing import LogFileEntry
+from logingest_dagster.engine.discover import LogFileEntry
 from logingest_dagster.engine.plan.identity import FileIdentity, fingerprint_of, try_read_head
 from logingest_dagster.engine.plan.read_plan import (
     Checkpoint,
@@ -40,10 +40,13 @@ from logingest_dagster.engine.plan.read_plan import (
 )
 from logingest_dagster.engine.plan.rotation import SiblingFinder, Whereabouts, gzip_has_more_than
 
-if TYPE_CHECKING:
-    from logingest_dagster.engine.state.store import OffsetStore
-
 log = logging.getLogger(__name__)
+
+
+class CheckpointSource(Protocol):
+    """What planning needs of the offset store: every tracked stream's checkpoint, by row key."""
+
+    def checkpoints(self) -> dict[str, Checkpoint]: ...
 
 
 class StatLike(Protocol):
@@ -55,7 +58,7 @@ class StatLike(Protocol):
 
 
 def plan_reads(
-    store: OffsetStore,
+    store: CheckpointSource,
     entries: Sequence[LogFileEntry],
     now: float,
     partial_line_grace_seconds: float = 60.0,

@@ -18,7 +18,7 @@ import os
 import stat
 from dataclasses import dataclass
 
-from logingest_dagster.engine.discover.listing import LOG_SUFFIX
+from logingest_dagster.engine.discover import LOG_SUFFIX
 from logingest_dagster.engine.plan.identity import FileIdentity, fingerprint_of, try_read_head
 from logingest_dagster.engine.plan.read_plan import Checkpoint
 

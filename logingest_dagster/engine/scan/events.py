@@ -8,15 +8,11 @@ errors cannot make a step's result (or the store) arbitrarily large.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.engine.scan.lines import LineBlock
 from logingest_dagster.engine.scan.result import ErrorEvents
-
-if TYPE_CHECKING:
-    from logingest_dagster.engine.scan.records import LineBlock
 
 EVENT_LEVELS = ("ERROR", "FATAL")
 _ERROR, _FATAL = (LEVELS.index(level) for level in EVENT_LEVELS)

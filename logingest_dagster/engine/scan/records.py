@@ -15,8 +15,6 @@ blocks, so the counts do not depend on where blocks are cut.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pyarrow as pa
 from pyarrow import _compute
@@ -33,6 +31,7 @@ from logingest_dagster.engine.scan.formats import (
     match_regex,
     py_regex,
 )
+from logingest_dagster.engine.scan.lines import LineBlock
 
 UNKNOWN_CODE = LEVELS.index("UNKNOWN")
 CODE_CONTINUED = len(LEVELS)
@@ -62,36 +61,6 @@ GO_FRAME = (
 )
 
 _SPACE, _TAB = ord(" "), ord("\t")
-
-
-@dataclass
-class LineBlock:
-    """Whole lines as one large_binary array over a buffer, without copying the bytes."""
-
-    lines: pa.Array
-    offsets: np.ndarray  # line i is data[offsets[i]:offsets[i + 1]] (int64, one more than lines)
-    starts: np.ndarray  # each line's offset into `data`
-    ends: np.ndarray  # just after each line's newline
-    data: np.ndarray  # the buffer, as uint8
-
-    @classmethod
-    def from_buffer(cls, data: memoryview, newline_positions: np.ndarray) -> LineBlock:
-        """`data` ends just after its last newline; each line keeps its `\\n` (and any `\\r`).
-
-        Patterns are anchored at `^` and end with `\\s` or `$`, so the newline never changes a
-        match, and leaving it in lets the offsets come straight from the newline positions.
-        """
-        n = len(newline_positions)
-        offsets = np.empty(n + 1, dtype=np.int64)
-        offsets[0] = 0
-        np.add(newline_positions, 1, out=offsets[1:])
-        lines = pa.LargeBinaryArray.from_buffers(
-            pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-        )
-        return cls(lines, offsets, offsets[:-1], offsets[1:], np.frombuffer(data, dtype=np.uint8))
-
-    def first_bytes(self) -> np.ndarray:
-        return self.data[self.starts]
 
 
 class RecordCounter:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
-from logingest_dagster.engine.plan.read_plan import Expectation, Forget, ReadTask
-from logingest_dagster.engine.scan.result import ErrorEvents, ScanResult
+from logingest_dagster.engine.plan import Expectation, Forget, ReadTask
+from logingest_dagster.engine.scan import ErrorEvents, ScanResult
 from logingest_dagster.engine.state.schema import (
     commits,
     error_events,

@@ -22,10 +22,16 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.plan.identity import FileIdentity, Fingerprint
-from logingest_dagster.engine.plan.planner import plan_reads
-from logingest_dagster.engine.plan.read_plan import Checkpoint, Forget, Plan, ReadTask, TaskKind
-from logingest_dagster.engine.scan.result import ScanResult, stored_format_name
+from logingest_dagster.engine.plan import (
+    Checkpoint,
+    FileIdentity,
+    Fingerprint,
+    Forget,
+    Plan,
+    ReadTask,
+    TaskKind,
+)
+from logingest_dagster.engine.scan import ScanResult, stored_format_name
 from logingest_dagster.engine.state.commit import CommitSummary, commit_results
 from logingest_dagster.engine.state.schema import (
     SCHEMA_VERSION,
@@ -49,7 +55,6 @@ __all__ = [
     "TaskKind",
     "default_state_url",
     "open_store",
-    "plan_reads",
 ]
 
 BUSY_TIMEOUT_MS = 60_000
