@@ -16,7 +16,7 @@ from logingest_dagster.settings import CELERY_BROKER_ENV, settings_from_env
 
 _settings = settings_from_env()
 
-ingest_logs = build_ingest_job(_settings.worker_count)
+ingest_logs = build_ingest_job(_settings.worker_count, job_module=__name__)
 jobs = [ingest_logs, check_warehouse]
 automated = ingest_logs  # what the sensor and the schedule start
 if os.environ.get(CELERY_BROKER_ENV):  # a scale-out deployment (defs/celery.py)

@@ -103,7 +103,8 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
         _continue_in_own_session()
     from logingest_dagster.startup import forkserver
 
-    forkserver.start_early()  # preloads on the other core while Dagster is imported here
+    # Preloads on the other core while Dagster is imported here.
+    forkserver.start_early(job_module="logingest_dagster.cli.run")
     from logingest_dagster.cli.run import run_ingest  # Dagster loads only for commands that need it
 
     started = time.monotonic()

@@ -75,7 +75,7 @@ def run_config_for(settings: Settings, home: str, worker_count: int) -> dict:
         resource["state_url"] = {"env": STATE_URL_ENV}
     return {
         "resources": {"logingest": {"config": resource}},
-        "execution": execution_config(worker_count),
+        "execution": execution_config(worker_count, job_module=__name__),
         # The terminal shows progress and the totals; Dagster's own events stay in the instance
         # (and the UI), and only warnings (skipped files, missing directories) reach stderr.
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},

@@ -7,7 +7,7 @@ from typing import Any
 from dagster import graph
 
 from logingest_dagster.defs.ops import discover_log_files, ingest_log_files, publish_results
-from logingest_dagster.startup.forkserver import STEP_PRELOAD_MODULES
+from logingest_dagster.startup.forkserver import preload_modules
 
 JOB_NAME = "ingest_logs"
 # Every ingest run carries it (CLI, UI, sensor, schedule, the Celery job): dagster.yaml's run
@@ -15,8 +15,10 @@ JOB_NAME = "ingest_logs"
 JOB_TAG = "logingest/job"
 
 
-def execution_config(worker_count: int) -> dict[str, Any]:
-    """The seed's `ingestion.worker_count` as the multiprocess executor's `max_concurrent`.
+def execution_config(worker_count: int, job_module: str | None = None) -> dict[str, Any]:
+    """The seed's `ingestion.worker_count` as the multiprocess executor's `max_concurrent`;
+    step processes fork from a forkserver that preloaded the step code and `job_module`, the
+    module that builds the job (`startup.forkserver`).
 
     Only the default executor's run config is honoured per run; `executor.configured(...)` would
     silently ignore a launchpad override.
@@ -25,7 +27,7 @@ def execution_config(worker_count: int) -> dict[str, Any]:
         "config": {
             "multiprocess": {
                 "max_concurrent": worker_count,
-                "start_method": {"forkserver": {"preload_modules": STEP_PRELOAD_MODULES}},
+                "start_method": {"forkserver": {"preload_modules": preload_modules(job_module)}},
             }
         }
     }
@@ -39,13 +41,14 @@ def ingest_graph():
     publish_results(plan, results.collect())
 
 
-def build_ingest_job(worker_count: int | None, resource=None):
+def build_ingest_job(worker_count: int | None, resource=None, job_module: str | None = None):
     """The job, with `worker_count` in its default run config (None: no defaults, the caller
-    passes complete run config); `resource` binds the settings outside the code location."""
+    passes complete run config); `resource` binds the settings outside the code location;
+    `job_module` is the module that builds it, preloaded for its steps."""
     return ingest_job(
         JOB_NAME,
         "Discover new log data, count records per severity, publish Parquet.",
-        None if worker_count is None else execution_config(worker_count),
+        None if worker_count is None else execution_config(worker_count, job_module),
         resource,
     )
 

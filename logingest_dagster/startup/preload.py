@@ -35,9 +35,9 @@ import pyarrow.parquet
 import upath
 import upath.implementations.local
 
-# The Dagster layer's step code and the engine it calls; not the job or the code location, which
-# name this module for their executor (a cycle), and which a step rebuilds in a few milliseconds
-# once everything they import is loaded here.
+# The Dagster layer's step code and the engine it calls. The job's own module comes next in the
+# preload list, named by that module (`startup.forkserver`): importing it from here would close a
+# cycle through the executor config that names this module.
 import logingest_dagster.defs.checks
 import logingest_dagster.defs.ops
 import logingest_dagster.engine.scan.batch  # the ops import the scanner lazily
