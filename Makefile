@@ -4,37 +4,42 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# The engine's compiled level finders, loaded with ctypes (engine/scan/level_fields.py).
+# The engine's compiled level finders, loaded with ctypes (engine/scan/level_fields.py). The
+# package build compiles them (hatch_build.py) at each install: for this editable one, into the
+# source tree. CC names the compiler for it.
 CC ?= cc
-NATIVE := logingest_dagster/engine/scan/_level_fields.so
+export CC
+SCAN := logingest_dagster/engine/scan
+NATIVE := $(SCAN)/_level_fields.so
+NATIVE_SOURCES := hatch_build.py $(SCAN)/level_fields.c $(SCAN)/level_fields.py
+NATIVE_STAMP := $(VENV)/.native
 
 .PHONY: setup compiler postgres redis run test dev lint bench bench-smoke clean
 
 # The package's bytecode too: with PYTHONDONTWRITEBYTECODE set (as on this machine), an editable
 # install would otherwise compile every module from source at each start of a command.
-setup: $(STAMP) $(NATIVE)
+setup: $(STAMP) $(NATIVE_STAMP)
 	$(BIN)/python -m compileall -q logingest_dagster
 
 # Without a C compiler the engine still works, finding levels with RE2 (several times slower on
 # most files); install one if missing and we can (root with apt-get).
-# Built under another name, then renamed over the old one: a running process (dagster dev, a
-# step) keeps the library it mapped, where writing into the same file would crash it.
-$(NATIVE): logingest_dagster/engine/scan/level_fields.c | compiler
-	@if command -v $(CC) >/dev/null; then \
-		$(CC) -O2 -shared -fPIC -o $@.tmp $< && mv -f $@.tmp $@; \
-	else echo "no C compiler ($(CC)): levels will be found with RE2, slower"; fi
-
 compiler:
 	@if ! command -v $(CC) >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing gcc for the engine's compiled part"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null; \
 	fi
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | compiler
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(NATIVE_STAMP)
+
+# A change to the finders rebuilds the library by installing the package alone again: no
+# dependencies, no package index (hatchling is in the dev extra).
+$(NATIVE_STAMP): $(NATIVE_SOURCES) | $(STAMP) compiler
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(NATIVE_STAMP)
 
 # The Postgres offset-store tests start a throwaway server of their own from Debian's binaries.
 # Install them if missing and we can (root with apt-get); otherwise those tests skip.
@@ -76,4 +81,4 @@ bench-smoke: setup
 	$(BIN)/python benchmarks/run_all.py --size tiny
 
 clean:
-	rm -rf $(VENV) $(NATIVE) data/warehouse data/state data/dagster_home
+	rm -rf $(VENV) $(NATIVE) $(SCAN)/_level_fields.*.so.tmp data/warehouse data/state data/dagster_home

@@ -12,21 +12,24 @@
  * Byte semantics as RE2 runs them on binary lines (Latin-1): \s is [\t\n\f\r ] (no \v), \w and
  * case folding are ASCII, `.` is any byte but \n.
  *
- * Built by `make setup` into _level_fields.so and loaded with ctypes (level_fields.py); without
- * it the engine runs the RE2 patterns, with the same results.
+ * Built by the package build (hatch_build.py, at `pip install`) into _level_fields.so and loaded
+ * with ctypes (level_fields.py); without it the engine runs the RE2 patterns, with the same
+ * results.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Bumped whenever a signature or finder number below changes: the loader refuses a library built
- * from older source. */
-int level_fields_abi(void) { return 3; }
+/* LEVEL_FIELDS_ABI, LEVEL_FIELDS_FINDERS and `enum finder`, written by the build from the one
+ * declaration in level_fields.py (ABI, Finder). A finder declared there and not handled in
+ * line_token below fails the build (-Werror=switch); one handled here and not declared there does
+ * not compile. */
+#include "level_fields_interface.h"
 
-enum finder {
-    COLUMN = 0, JSON = 1, LOGFMT = 2, KLOG = 3, SYSLOG_PRI = 4, LOGCAT_THREADTIME = 5,
-    RUBY_LOGGER = 6, PYTHON_DEFAULT = 7,
-};
+/* What the loader checks against its own declaration: it refuses a library built from another. */
+int level_fields_abi(void) { return LEVEL_FIELDS_ABI; }
+
+const char *level_fields_finders(void) { return LEVEL_FIELDS_FINDERS; }
 
 /* token_of_line values besides 1 + a token's index. */
 #define NO_TOKEN 0
@@ -333,7 +336,7 @@ static int64_t python_default_token(const uint8_t *b, int64_t start, int64_t end
 /* A line's token start (its end in *token_end), NOT_FOUND or NOT_SURE. */
 static inline int64_t line_token(int finder, int k, int brackets, const uint8_t *b, int64_t p,
                                  int64_t end, int64_t *token_end) {
-    switch (finder) {
+    switch ((enum finder)finder) { /* an enum, so that -Wswitch sees every finder */
     case COLUMN: return column_token(b, p, end, k, brackets, token_end);
     case JSON: return json_token(b, p, end, token_end);
     case LOGFMT: return logfmt_token(b, p, end, token_end);
@@ -341,8 +344,9 @@ static inline int64_t line_token(int finder, int k, int brackets, const uint8_t 
     case SYSLOG_PRI: return syslog_pri_token(b, p, end, token_end);
     case LOGCAT_THREADTIME: return logcat_token(b, p, end, token_end);
     case RUBY_LOGGER: return ruby_logger_token(b, p, end, token_end);
-    default: return python_default_token(b, p, end, token_end);
+    case PYTHON_DEFAULT: return python_default_token(b, p, end, token_end);
     }
+    return NOT_SURE; /* no such finder (the loader never passes one): the caller runs RE2 */
 }
 
 static inline uint64_t fnv1a(const uint8_t *p, int64_t n) {

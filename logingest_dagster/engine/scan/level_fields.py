@@ -1,9 +1,10 @@
 """Level tokens through the compiled `level_fields.c`, for the formats that carry most bytes
 (columns, JSON lines, logfmt) and the fixed-syntax ones (klog, syslog PRI, logcat, Ruby, Python).
 
-`make setup` compiles it into `_level_fields.so` beside this file. Without a C compiler (or when
-installed some other way) the library is missing, `tokens` returns None and the caller runs the
-format's RE2 pattern instead: the same tokens, several times the time on such files.
+The package build compiles it into `_level_fields.so` beside this file (`hatch_build.py`: into
+the source tree for an editable install, into the wheel otherwise). Without a C compiler the
+library is missing, `tokens` returns None and the caller runs the format's RE2 pattern instead:
+the same tokens, several times the time on such files, and one warning says so.
 
 ctypes, not a CPython extension: no Python headers are needed to build it, and a foreign call
 releases the GIL, so both scan threads run it at once.
@@ -12,6 +13,7 @@ releases the GIL, so both scan threads run it at once.
 from __future__ import annotations
 
 import ctypes
+import enum
 import logging
 import threading
 from pathlib import Path
@@ -23,8 +25,31 @@ log = logging.getLogger(__name__)
 
 LIBRARY = Path(__file__).with_name("_level_fields.so")
 SOURCE = Path(__file__).with_name("level_fields.c")
-# What `level_fields_abi()` of a library built from this source returns.
-ABI = 3
+
+# The library's interface, declared here only: the build writes ABI and Finder into the header the
+# C source is compiled with (hatch_build.py reads them from this file's syntax tree, so both stay
+# literals), and `load` refuses a library that reports others. ABI: bumped whenever the signature
+# of `level_tokens` or the meaning of its outputs changes.
+ABI = 4
+
+
+class Finder(enum.IntEnum):
+    """The compiled finders, by the number `level_tokens` takes (`enum finder` in the C source)."""
+
+    COLUMN = 0
+    JSON = 1
+    LOGFMT = 2
+    KLOG = 3
+    SYSLOG_PRI = 4
+    LOGCAT_THREADTIME = 5
+    RUBY_LOGGER = 6
+    PYTHON_DEFAULT = 7
+
+
+def finders_declaration() -> str:
+    """The finders as `level_fields_finders()` of a library built from this declaration reports."""
+    return ",".join(f"{finder.name}={finder.value}" for finder in Finder)
+
 
 # `token_of_line` values besides 1 + an index into the distinct tokens.
 NO_TOKEN = 0
@@ -34,13 +59,15 @@ UNSURE = -1  # the finder cannot tell on this line: run the format's full patter
 class LevelFinder(NamedTuple):
     """Which compiled finder gives a format's tokens (the `enum finder` of the C source)."""
 
-    kind: int
+    kind: Finder
     column: int = 0  # a column format's k
     brackets: bool = False  # a column format's bracket-aware fields
 
 
-COLUMN, JSON, LOGFMT = 0, 1, 2
-KLOG, SYSLOG_PRI, LOGCAT_THREADTIME, RUBY_LOGGER, PYTHON_DEFAULT = 3, 4, 5, 6, 7
+# The names formats.py imports.
+COLUMN, JSON, LOGFMT = Finder.COLUMN, Finder.JSON, Finder.LOGFMT
+KLOG, SYSLOG_PRI, LOGCAT_THREADTIME = Finder.KLOG, Finder.SYSLOG_PRI, Finder.LOGCAT_THREADTIME
+RUBY_LOGGER, PYTHON_DEFAULT = Finder.RUBY_LOGGER, Finder.PYTHON_DEFAULT
 
 _lock = threading.Lock()
 _loaded = False
@@ -102,29 +129,47 @@ def _function() -> Any:
 
 
 def load(library_path: Path, source_path: Path) -> Any:
-    """The library's `level_tokens`, or None (logged) when it is missing, older than its source
-    (a checkout changed the C code since `make setup`: its tokens might differ from the Python
-    side's expectations), or does not load."""
+    """The library's `level_tokens`, or None (logged once) when it is missing, older than its
+    source (the C code changed since the last install: its tokens might differ from the Python
+    side's expectations), built from another declaration of the ABI or the finders, or does not
+    load. Each case is the RE2 path; the message says so."""
     try:
         built = library_path.stat().st_mtime
     except OSError:
-        log.info("%s is not built (make setup): levels are found with RE2, slower", library_path)
+        log.warning(
+            "%s is not built (no C compiler at install?): levels are found with RE2, slower",
+            library_path,
+        )
         return None
     try:
         stale = source_path.stat().st_mtime > built
     except OSError:
-        stale = False  # installed without its source: nothing to compare with
+        stale = False  # installed from a wheel, which carries no source: nothing to compare with
     if stale:
-        log.warning("%s is older than %s: run make setup", library_path, source_path.name)
+        log.warning(
+            "%s is older than %s (run make setup): levels are found with RE2, slower",
+            library_path,
+            source_path.name,
+        )
         return None
     try:
         library = ctypes.CDLL(str(library_path))
+        library.level_fields_finders.restype = ctypes.c_char_p
         abi = library.level_fields_abi()
+        finders = library.level_fields_finders().decode()
     except (OSError, AttributeError) as exc:
         log.warning("cannot load %s (%s): levels are found with RE2, slower", library_path, exc)
         return None
-    if abi != ABI:
-        log.warning("%s is stale (ABI %s, want %s): run make setup", library_path, abi, ABI)
+    if (abi, finders) != (ABI, finders_declaration()):
+        log.warning(
+            "%s was built for ABI %s with finders %s, not ABI %s with %s (run make setup): "
+            "levels are found with RE2, slower",
+            library_path,
+            abi,
+            finders,
+            ABI,
+            finders_declaration(),
+        )
         return None
     function = library.level_tokens
     integer, pointer = ctypes.c_int, ctypes.c_void_p
