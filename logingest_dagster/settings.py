@@ -43,6 +43,7 @@ class Settings:
     level_patterns: dict[str, str] = field(default_factory=dict)  # directory -> regex (?P<level>)
     multiline_start_pattern: str | None = None
     state_url: str | None = None  # default: sqlite under <home>/state/
+    symlinks: str = "inside"  # follow a .log symlink: "inside" the log dirs only, or "all"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,6 +61,7 @@ _LAYOUT: dict[str, tuple[str | None, str]] = {
     "level_patterns": ("formats", "level_patterns"),
     "multiline_start_pattern": ("formats", "multiline_start_pattern"),
     "state_url": ("state", "url"),
+    "symlinks": ("walker", "symlinks"),
 }
 
 
@@ -108,6 +110,9 @@ def validate(settings: Settings, source: str = "settings") -> Settings:
             for directory, pattern in value.items():
                 if "(?P<level>" not in pattern:
                     raise SettingsError(f"{where}: pattern for {directory} needs (?P<level>...)")
+        elif f.name == "symlinks":
+            if value not in ("inside", "all"):
+                raise SettingsError(f"{where} must be 'inside' or 'all', got {value!r}")
         elif expected is float:
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise SettingsError(f"{where} must be a number >= 0, got {value!r}")

@@ -50,6 +50,12 @@ def test_project_keys_are_optional_and_parsed():
     assert settings.state_url == "sqlite:////tmp/x.db"
 
 
+def test_symlinks_policy_defaults_to_inside_and_reaches_the_resource():
+    assert parse_settings(SEED).symlinks == "inside"
+    settings = parse_settings(SEED | {"walker": {"log_dirs": ["/a"], "symlinks": "all"}})
+    assert resource_from_settings(settings, "/tmp/h").settings().symlinks == "all"
+
+
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
@@ -73,6 +79,10 @@ def test_project_keys_are_optional_and_parsed():
         (SEED | {"walker": {"log_dirs": "/var/log"}}, "'walker.log_dirs' must be a list"),
         (SEED | {"walker": 3}, "'walker' must be an object"),
         (SEED | {"formats": {"level_patterns": {"/x": "no group"}}}, "needs (?P<level>...)"),
+        (
+            SEED | {"walker": {"log_dirs": ["/a"], "symlinks": True}},
+            "'walker.symlinks' must be 'inside' or 'all'",
+        ),
         ([1, 2], "expected a JSON object"),
     ],
 )

@@ -63,7 +63,7 @@ def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource
         # So that a sensor or schedule tick can end this run if its run worker dies.
         context.instance.add_run_tags(context.run_id, run_worker_tags())
     settings = logingest.settings()
-    found = discover(settings.log_dirs, settings.max_discovery_workers)
+    found = discover(settings.log_dirs, settings.max_discovery_workers, settings.symlinks)
     for problem in found.problems:
         context.log.warning(problem)
     with open_store(logingest.home, settings.state_url) as store:

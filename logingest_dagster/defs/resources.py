@@ -58,6 +58,12 @@ class LogIngestResource(ConfigurableResource):
         f"run config with ${STATE_URL_ENV}, which runs refer to by name.",
     )
 
+    symlinks: str = Field(
+        "inside",
+        description="walker.symlinks: 'inside' reads a .log symlink only if its target is in a "
+        "log directory; 'all' follows every symlink.",
+    )
+
     def settings(self) -> Settings:
         return validate(
             Settings(
@@ -70,6 +76,7 @@ class LogIngestResource(ConfigurableResource):
                 level_patterns=dict(self.level_patterns),
                 multiline_start_pattern=self.multiline_start_pattern,
                 state_url=self.state_url,
+                symlinks=self.symlinks,
             ),
             source="resources.logingest.config",
         )
@@ -109,4 +116,5 @@ def resource_from_settings(settings: Settings, home: str) -> LogIngestResource:
         level_patterns={str(Path(d).resolve()): p for d, p in settings.level_patterns.items()},
         multiline_start_pattern=settings.multiline_start_pattern,
         state_url=EnvVar(STATE_URL_ENV) if state_url_from_env(settings) else settings.state_url,
+        symlinks=settings.symlinks,
     )

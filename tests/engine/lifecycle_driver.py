@@ -89,8 +89,8 @@ class KillSwitch:
         if self.at != "discovering":
             return lambda: None
 
-        def scan_then_die(directory: str):
-            result = original(directory)
+        def scan_then_die(directory: str, *args, **kwargs):
+            result = original(directory, *args, **kwargs)
             self.die()
             return result
 
@@ -187,11 +187,12 @@ def run_pipeline(
     max_files: int | None = None,
     kill: KillSwitch | None = None,
     write_parquet: bool = False,
+    symlinks: str = "inside",
 ) -> Outcome:
     kill = kill or KillSwitch()
     restore = kill.watch_discovery()
     try:
-        found = discovery.discover([str(d) for d in log_dirs], max_workers=4)
+        found = discovery.discover([str(d) for d in log_dirs], max_workers=4, symlinks=symlinks)
     finally:
         restore()
     with open_store(home) as store:

@@ -570,3 +570,44 @@ def test_a_directory_that_disappears_keeps_its_state(world, tmp_path):
     os.rename(tmp_path / "unmounted", world.logs)
     assert world.run().plan.tasks == []  # back again: nothing re-read
     world.assert_exact()
+
+
+# -- one file, several names (issue 12) -------------------------------------------------------
+
+
+def test_a_file_and_a_symlink_to_it_are_one_stream(world):
+    """Apache `rotatelogs -L`, Filebeat's symlinks: current.log -> real.log is read once."""
+    world.append("real.log", 4)
+    os.symlink("real.log", world.path("current.log"))
+    outcome = world.run()
+    assert world.reads(outcome) == ["real.log"]
+    world.append("real.log", 2)
+    world.run()
+    world.assert_exact()
+
+
+def test_a_hard_link_is_one_stream(world):
+    world.append("a.log", 3)
+    os.link(world.path("a.log"), world.path("b.log"))
+    world.run()
+    world.append("a.log", 2)
+    world.run()
+    assert world.run().plan.tasks == []
+    world.assert_exact()
+
+
+@pytest.mark.parametrize("policy", ["inside", "all"])
+def test_a_symlink_out_of_the_log_directories_is_read_only_when_allowed(world, tmp_path, policy):
+    private = tmp_path / "private"
+    private.mkdir()
+    secret = private / "secret.log"
+    secret.write_bytes(b"2026-11-26 10:00:00,000 ERROR [main] x - password hunter2\n")
+    secret.chmod(0o600)
+    os.symlink(secret, world.path("leak.log"))
+    world.append("app.log", 2)
+    outcome = run_pipeline(world.home, [str(world.logs)], symlinks=policy)
+    if policy == "inside":
+        assert world.reads(outcome) == ["app.log"]
+        world.assert_exact()
+    else:
+        assert world.reads(outcome) == ["app.log", "leak.log"]
