@@ -611,3 +611,29 @@ def test_a_symlink_out_of_the_log_directories_is_read_only_when_allowed(world, t
         world.assert_exact()
     else:
         assert world.reads(outcome) == ["app.log", "leak.log"]
+
+
+# -- copytruncate and writers without O_APPEND (issue 12) -------------------------------------
+
+
+def test_copytruncate_under_a_writer_without_o_append_skips_the_hole(world):
+    """`app > app.log`: after the truncate the writer goes on at its own offset, so the file
+    starts with a run of NUL bytes (a hole); the lines after it are counted, not skipped as
+    binary, on this run and the next ones."""
+    with open(world.path("app.log"), "wb", buffering=0) as writer:  # O_TRUNC, no O_APPEND
+
+        def write(n: int) -> None:
+            writer.write(b"".join(world.writer.line() for _ in range(n)))
+
+        write(10)
+        world.run()
+        write(3)
+        _copytruncate(world, "app.log", "app.log.1")
+        write(2)
+        assert world.path("app.log").read_bytes().startswith(b"\0" * 100)
+        outcome = world.run()
+        assert outcome.summary.lines == 5
+        assert all(not result.error for _, result in outcome.results)
+        write(1)
+        assert world.run().summary.lines == 1
+    world.assert_exact()
