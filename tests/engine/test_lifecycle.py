@@ -637,3 +637,47 @@ def test_copytruncate_under_a_writer_without_o_append_skips_the_hole(world):
         write(1)
         assert world.run().summary.lines == 1
     world.assert_exact()
+
+
+def test_truncated_then_rotated_between_two_runs_is_read_from_its_start(world):
+    """truncate, write 2, `mv a.log a.log.1`, a new a.log with 1: the tracked inode is at the
+    rotated name with another head; what it holds now was never read."""
+    world.append("a.log", 3)
+    world.run()
+    with open(world.path("a.log"), "r+b") as f:
+        f.truncate(0)
+    world.append("a.log", 2)
+    _rotate(world, "a.log", "a.log.1")
+    world.append("a.log", 1)
+    outcome = world.run()
+    assert outcome.summary.lines == 3
+    assert world.run().plan.tasks == []
+    world.assert_exact()
+
+
+@pytest.mark.parametrize("copy", ["app.1.log", "app-20261126T100000.log", "app.rot1.log"])
+def test_copytruncate_to_a_log_named_copy_continues_from_the_offset(world, copy):
+    world.append("app.log", 2)
+    world.run()
+    world.append("app.log", 1)  # unread when the copy is taken
+    _copytruncate(world, "app.log", copy)
+    outcome = world.run()
+    assert world.kinds(outcome) == sorted([("copied", copy), ("truncated", "app.log")])
+    assert outcome.summary.lines == 1
+    world.append(copy, 1)  # the copy is a stream of its own from now on
+    world.append("app.log", 2)
+    assert world.run().summary.lines == 3
+    assert world.run().plan.tasks == []
+    world.assert_exact()
+
+
+def test_a_copy_of_a_stream_still_intact_is_another_file(world):
+    """The same first bytes in a new file do not make it a copy while the stream's file still
+    holds what was read (logrotate's `copy` mode, or a service printing the same banner)."""
+    world.append("app.log", 3)
+    world.run()
+    shutil.copyfile(world.path("app.log"), world.path("app.1.log"))
+    world.writer.expected = {k: 2 * v for k, v in world.writer.expected.items()}
+    outcome = world.run()
+    assert world.kinds(outcome) == [("new", "app.1.log")]
+    world.assert_exact()
