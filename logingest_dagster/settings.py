@@ -171,6 +171,16 @@ def url_password(url: str | None) -> bool:
     return bool(url) and "://" in url and urlsplit(url).password is not None
 
 
+def refuse_stored_password(settings: Settings) -> None:
+    """A password in `state.url` would be stored with every run's config (runs.db, readable by
+    others) and shown in the UI: an error, unless the URL came from the variable."""
+    if url_password(settings.state_url) and not state_url_from_env(settings):
+        raise SettingsError(
+            f"'state.url' holds a password, which Dagster would store with every run; "
+            f"set the URL in ${STATE_URL_ENV} instead (runs then refer to it by name)"
+        )
+
+
 def home_from_env() -> str:
     return os.environ.get("LOGINGEST_HOME") or DEFAULT_HOME
 

@@ -21,6 +21,7 @@ from logingest_dagster.settings import (
     check_directories,
     home_from_env,
     load_settings,
+    refuse_stored_password,
     settings_from_env,
     validate,
 )
@@ -97,6 +98,7 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
     try:
         settings = _settings(config, log_dirs, worker_count)
         check_directories(settings)
+        refuse_stored_password(settings)
     except SettingsError as exc:
         _fail(str(exc))
     if os.environ.get(_RUN_CHILD) != "1":  # set: already the run's own process (tests)

@@ -7,7 +7,6 @@ system already rejects unknown keys and wrong types; `settings()` adds the range
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from dagster import ConfigurableResource, EnvVar
@@ -18,13 +17,11 @@ from logingest_dagster.settings import (
     STATE_URL_ENV,
     Settings,
     home_from_env,
+    refuse_stored_password,
     settings_from_env,
     state_url_from_env,
-    url_password,
     validate,
 )
-
-logger = logging.getLogger(__name__)
 
 
 class LogIngestResource(ConfigurableResource):
@@ -99,12 +96,7 @@ def resource_from_env() -> LogIngestResource:
 
 
 def resource_from_settings(settings: Settings, home: str) -> LogIngestResource:
-    if url_password(settings.state_url) and not state_url_from_env(settings):
-        logger.warning(
-            "state.url holds a password, which Dagster stores in each run's config and shows "
-            "in the UI; put the URL in $%s instead",
-            STATE_URL_ENV,
-        )
+    refuse_stored_password(settings)
     return LogIngestResource(
         home=str(Path(home).resolve()),
         log_dirs=[str(Path(d).resolve()) for d in settings.log_dirs],
