@@ -121,13 +121,22 @@ def validate(settings: Settings, source: str = "settings") -> Settings:
     return settings
 
 
-def check_directories(settings: Settings) -> None:
-    """For commands run by a person: a configured directory that does not exist is a mistake."""
+def check_directories(settings: Settings) -> list[str]:
+    """For commands run by a person: a configured directory that is a file, or no existing
+    directory at all, is a mistake; one missing directory of several is a warning (returned),
+    as inside Dagster, where discovery reports it and reads the others."""
     if not settings.log_dirs:
         raise SettingsError("no log directories configured (walker.log_dirs or --log-dir)")
+    missing = []
     for directory in settings.log_dirs:
-        if not Path(directory).is_dir():
-            raise SettingsError(f"log directory does not exist: {directory}")
+        path = Path(directory)
+        if path.exists() and not path.is_dir():
+            raise SettingsError(f"log directory is a file, not a directory: {directory}")
+        if not path.is_dir():
+            missing.append(directory)
+    if len(missing) == len(settings.log_dirs):
+        raise SettingsError(f"log directory does not exist: {', '.join(missing)}")
+    return [f"log directory does not exist (skipped this run): {d}" for d in missing]
 
 
 def load_settings(path: str | os.PathLike[str]) -> Settings:

@@ -104,5 +104,16 @@ def test_invalid_json_and_missing_file_are_settings_errors(tmp_path):
 
 def test_missing_directory_is_named(tmp_path):
     with pytest.raises(SettingsError, match="log directory does not exist: .*nope"):
-        check_directories(Settings(log_dirs=[str(tmp_path), str(tmp_path / "nope")]))
-    check_directories(Settings(log_dirs=[str(tmp_path)]))
+        check_directories(Settings(log_dirs=[str(tmp_path / "nope")]))
+    assert check_directories(Settings(log_dirs=[str(tmp_path)])) == []
+
+
+def test_one_missing_directory_of_several_is_a_warning_not_a_refusal(tmp_path):
+    warnings = check_directories(Settings(log_dirs=[str(tmp_path), str(tmp_path / "nope")]))
+    assert warnings == [f"log directory does not exist (skipped this run): {tmp_path / 'nope'}"]
+
+
+def test_a_log_directory_that_is_a_file_says_so(tmp_path):
+    (tmp_path / "app.log").write_text("x\n")
+    with pytest.raises(SettingsError, match="is a file, not a directory: .*app.log"):
+        check_directories(Settings(log_dirs=[str(tmp_path), str(tmp_path / "app.log")]))
