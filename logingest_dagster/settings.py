@@ -43,6 +43,7 @@ class Settings:
     level_patterns: dict[str, str] = field(default_factory=dict)  # directory -> regex (?P<level>)
     multiline_start_pattern: str | None = None
     state_url: str | None = None  # default: sqlite under <home>/state/
+    symlinks: str = "inside"  # follow a .log symlink: "inside" the log dirs only, or "all"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,6 +61,7 @@ _LAYOUT: dict[str, tuple[str | None, str]] = {
     "level_patterns": ("formats", "level_patterns"),
     "multiline_start_pattern": ("formats", "multiline_start_pattern"),
     "state_url": ("state", "url"),
+    "symlinks": ("walker", "symlinks"),
 }
 
 
@@ -108,6 +110,9 @@ def validate(settings: Settings, source: str = "settings") -> Settings:
             for directory, pattern in value.items():
                 if "(?P<level>" not in pattern:
                     raise SettingsError(f"{where}: pattern for {directory} needs (?P<level>...)")
+        elif f.name == "symlinks":
+            if value not in ("inside", "all"):
+                raise SettingsError(f"{where} must be 'inside' or 'all', got {value!r}")
         elif expected is float:
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise SettingsError(f"{where} must be a number >= 0, got {value!r}")
@@ -116,13 +121,22 @@ def validate(settings: Settings, source: str = "settings") -> Settings:
     return settings
 
 
-def check_directories(settings: Settings) -> None:
-    """For commands run by a person: a configured directory that does not exist is a mistake."""
+def check_directories(settings: Settings) -> list[str]:
+    """For commands run by a person: a configured directory that is a file, or no existing
+    directory at all, is a mistake; one missing directory of several is a warning (returned),
+    as inside Dagster, where discovery reports it and reads the others."""
     if not settings.log_dirs:
         raise SettingsError("no log directories configured (walker.log_dirs or --log-dir)")
+    missing = []
     for directory in settings.log_dirs:
-        if not Path(directory).is_dir():
-            raise SettingsError(f"log directory does not exist: {directory}")
+        path = Path(directory)
+        if path.exists() and not path.is_dir():
+            raise SettingsError(f"log directory is a file, not a directory: {directory}")
+        if not path.is_dir():
+            missing.append(directory)
+    if len(missing) == len(settings.log_dirs):
+        raise SettingsError(f"log directory does not exist: {', '.join(missing)}")
+    return [f"log directory does not exist (skipped this run): {d}" for d in missing]
 
 
 def load_settings(path: str | os.PathLike[str]) -> Settings:
@@ -164,6 +178,16 @@ def state_url_from_env(settings: Settings) -> bool:
 def url_password(url: str | None) -> bool:
     """Whether a store URL holds a password (`postgresql://user:secret@host/db`)."""
     return bool(url) and "://" in url and urlsplit(url).password is not None
+
+
+def refuse_stored_password(settings: Settings) -> None:
+    """A password in `state.url` would be stored with every run's config (runs.db, readable by
+    others) and shown in the UI: an error, unless the URL came from the variable."""
+    if url_password(settings.state_url) and not state_url_from_env(settings):
+        raise SettingsError(
+            f"'state.url' holds a password, which Dagster would store with every run; "
+            f"set the URL in ${STATE_URL_ENV} instead (runs then refer to it by name)"
+        )
 
 
 def home_from_env() -> str:

@@ -57,6 +57,7 @@ def test_run_json_summary_then_incremental_run(tmp_path, cli_env):
             ["--log-dir", "/definitely/not/here"],
             "log directory does not exist: /definitely/not/here",
         ),
+        (["--log-dir", "/etc/passwd"], "log directory is a file, not a directory: /etc/passwd"),
         (["--config", "/no/such/config.json"], "cannot read settings file"),
         (["--worker-count", "0"], "must be an integer >= 1"),
     ],
@@ -70,6 +71,18 @@ def test_bad_settings_exit_2_with_one_line(tmp_path, cli_env, args, message):
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_one_missing_log_dir_of_several_is_a_warning_and_the_others_are_read(tmp_path, cli_env):
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "app.log").write_text("2026-11-26 10:00:00,000 ERROR [main] x - msg 1\n")
+    result = logingest(
+        "run", "--home", str(tmp_path / "h"), "--log-dir", str(tmp_path / "logs"),
+        "--log-dir", str(tmp_path / "unmounted"), "--json", env=cli_env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"warning: log directory does not exist (skipped this run): {tmp_path}" in result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["totals"]["ERROR"] == 1
 
 
 def test_unknown_key_in_settings_file_exits_2(tmp_path, cli_env):

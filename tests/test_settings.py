@@ -50,6 +50,12 @@ def test_project_keys_are_optional_and_parsed():
     assert settings.state_url == "sqlite:////tmp/x.db"
 
 
+def test_symlinks_policy_defaults_to_inside_and_reaches_the_resource():
+    assert parse_settings(SEED).symlinks == "inside"
+    settings = parse_settings(SEED | {"walker": {"log_dirs": ["/a"], "symlinks": "all"}})
+    assert resource_from_settings(settings, "/tmp/h").settings().symlinks == "all"
+
+
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
@@ -73,6 +79,10 @@ def test_project_keys_are_optional_and_parsed():
         (SEED | {"walker": {"log_dirs": "/var/log"}}, "'walker.log_dirs' must be a list"),
         (SEED | {"walker": 3}, "'walker' must be an object"),
         (SEED | {"formats": {"level_patterns": {"/x": "no group"}}}, "needs (?P<level>...)"),
+        (
+            SEED | {"walker": {"log_dirs": ["/a"], "symlinks": True}},
+            "'walker.symlinks' must be 'inside' or 'all'",
+        ),
         ([1, 2], "expected a JSON object"),
     ],
 )
@@ -94,5 +104,16 @@ def test_invalid_json_and_missing_file_are_settings_errors(tmp_path):
 
 def test_missing_directory_is_named(tmp_path):
     with pytest.raises(SettingsError, match="log directory does not exist: .*nope"):
-        check_directories(Settings(log_dirs=[str(tmp_path), str(tmp_path / "nope")]))
-    check_directories(Settings(log_dirs=[str(tmp_path)]))
+        check_directories(Settings(log_dirs=[str(tmp_path / "nope")]))
+    assert check_directories(Settings(log_dirs=[str(tmp_path)])) == []
+
+
+def test_one_missing_directory_of_several_is_a_warning_not_a_refusal(tmp_path):
+    warnings = check_directories(Settings(log_dirs=[str(tmp_path), str(tmp_path / "nope")]))
+    assert warnings == [f"log directory does not exist (skipped this run): {tmp_path / 'nope'}"]
+
+
+def test_a_log_directory_that_is_a_file_says_so(tmp_path):
+    (tmp_path / "app.log").write_text("x\n")
+    with pytest.raises(SettingsError, match="is a file, not a directory: .*app.log"):
+        check_directories(Settings(log_dirs=[str(tmp_path), str(tmp_path / "app.log")]))

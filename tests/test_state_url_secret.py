@@ -1,5 +1,5 @@
 """An offset store URL given in $LOGINGEST_STATE_URL never lands in run config, which the instance
-stores and the UI shows; a password in the settings file is warned about."""
+stores and the UI shows; a password in the settings file is refused."""
 
 from __future__ import annotations
 
@@ -52,16 +52,21 @@ def test_the_code_location_refers_to_the_variable_by_name(tmp_path, monkeypatch,
     assert not caplog.records  # nothing to warn about
 
 
-def test_a_password_in_the_settings_file_is_warned_about(monkeypatch, caplog):
+def test_a_password_in_the_settings_file_is_refused_with_the_variable_to_use(monkeypatch):
     monkeypatch.delenv(STATE_URL_ENV, raising=False)
-    with caplog.at_level(logging.WARNING):
-        resource = resource_from_settings(Settings(log_dirs=["/x"], state_url=SECRET_URL), "h")
-    assert resource.state_url == SECRET_URL
-    assert any(STATE_URL_ENV in r.getMessage() for r in caplog.records)
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        resource_from_settings(Settings(log_dirs=["/x"], state_url="sqlite:////tmp/o.db"), "h")
-    assert not caplog.records
+    with pytest.raises(SettingsError, match=r"password.*\$LOGINGEST_STATE_URL"):
+        resource_from_settings(Settings(log_dirs=["/x"], state_url=SECRET_URL), "h")
+    resource_from_settings(Settings(log_dirs=["/x"], state_url="sqlite:////tmp/o.db"), "h")
+
+
+def test_a_cli_run_with_a_password_in_the_settings_file_fails_in_one_line(tmp_path, cli_env):
+    cli_env.pop(STATE_URL_ENV, None)
+    config = settings_file(tmp_path, {"url": SECRET_URL})
+    result = logingest("run", "--config", config, "--home", str(tmp_path / "home"), env=cli_env)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert STATE_URL_ENV in result.stderr
+    assert not (tmp_path / "dagster_home").exists()  # no run was created to store it
 
 
 def test_a_cli_run_uses_the_variables_store_and_stores_only_its_name(tmp_path, cli_env):

@@ -21,6 +21,7 @@ from logingest_dagster.settings import (
     check_directories,
     home_from_env,
     load_settings,
+    refuse_stored_password,
     settings_from_env,
     validate,
 )
@@ -96,9 +97,12 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
     home = home or home_from_env()
     try:
         settings = _settings(config, log_dirs, worker_count)
-        check_directories(settings)
+        warnings = check_directories(settings)
+        refuse_stored_password(settings)
     except SettingsError as exc:
         _fail(str(exc))
+    for warning in warnings:
+        click.echo(f"logingest: warning: {warning}", err=True)
     if os.environ.get(_RUN_CHILD) != "1":  # set: already the run's own process (tests)
         _continue_in_own_session()
     from logingest_dagster.startup import forkserver

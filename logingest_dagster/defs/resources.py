@@ -7,7 +7,6 @@ system already rejects unknown keys and wrong types; `settings()` adds the range
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from dagster import ConfigurableResource, EnvVar
@@ -18,13 +17,11 @@ from logingest_dagster.settings import (
     STATE_URL_ENV,
     Settings,
     home_from_env,
+    refuse_stored_password,
     settings_from_env,
     state_url_from_env,
-    url_password,
     validate,
 )
-
-logger = logging.getLogger(__name__)
 
 
 class LogIngestResource(ConfigurableResource):
@@ -58,6 +55,12 @@ class LogIngestResource(ConfigurableResource):
         f"run config with ${STATE_URL_ENV}, which runs refer to by name.",
     )
 
+    symlinks: str = Field(
+        "inside",
+        description="walker.symlinks: 'inside' reads a .log symlink only if its target is in a "
+        "log directory; 'all' follows every symlink.",
+    )
+
     def settings(self) -> Settings:
         return validate(
             Settings(
@@ -70,6 +73,7 @@ class LogIngestResource(ConfigurableResource):
                 level_patterns=dict(self.level_patterns),
                 multiline_start_pattern=self.multiline_start_pattern,
                 state_url=self.state_url,
+                symlinks=self.symlinks,
             ),
             source="resources.logingest.config",
         )
@@ -92,12 +96,7 @@ def resource_from_env() -> LogIngestResource:
 
 
 def resource_from_settings(settings: Settings, home: str) -> LogIngestResource:
-    if url_password(settings.state_url) and not state_url_from_env(settings):
-        logger.warning(
-            "state.url holds a password, which Dagster stores in each run's config and shows "
-            "in the UI; put the URL in $%s instead",
-            STATE_URL_ENV,
-        )
+    refuse_stored_password(settings)
     return LogIngestResource(
         home=str(Path(home).resolve()),
         log_dirs=[str(Path(d).resolve()) for d in settings.log_dirs],
@@ -109,4 +108,5 @@ def resource_from_settings(settings: Settings, home: str) -> LogIngestResource:
         level_patterns={str(Path(d).resolve()): p for d, p in settings.level_patterns.items()},
         multiline_start_pattern=settings.multiline_start_pattern,
         state_url=EnvVar(STATE_URL_ENV) if state_url_from_env(settings) else settings.state_url,
+        symlinks=settings.symlinks,
     )

@@ -43,9 +43,11 @@ class DirFingerprint:
     problems: list[str] = field(default_factory=list)
 
 
-def fingerprint_dirs(log_dirs: list[str], max_workers: int) -> DirFingerprint:
+def fingerprint_dirs(
+    log_dirs: list[str], max_workers: int, symlinks: str = "inside"
+) -> DirFingerprint:
     """A hash of what discovery sees: any append, rewrite, rotation, new or deleted file moves it."""
-    found = discover(log_dirs, max_workers)
+    found = discover(log_dirs, max_workers, symlinks)
     digest = hashlib.sha256()
     for entry in found.entries:  # sorted by path, so the hash does not depend on listing order
         stat = f"\0{entry.size}\0{entry.mtime!r}\0{entry.dev}\0{entry.inode}\n"
@@ -87,7 +89,9 @@ def build_log_dirs_sensor(
         if busy is not None:
             return SkipReason(f"{describe(busy)}; changes are looked for once it ends")
         settings = logingest.settings()
-        current = fingerprint_dirs(settings.log_dirs, settings.max_discovery_workers)
+        current = fingerprint_dirs(
+            settings.log_dirs, settings.max_discovery_workers, settings.symlinks
+        )
         for problem in current.problems:
             context.log.warning(problem)
         changes, previous = _parse_cursor(context.cursor)

@@ -50,7 +50,7 @@ class Discovered:
 
 def discover(settings: Settings, store: OffsetStore, now: float | None = None) -> Discovered:
     """List the configured directories (stat only) and plan what to read against the store."""
-    found = list_log_files(settings.log_dirs, settings.max_discovery_workers)
+    found = list_log_files(settings.log_dirs, settings.max_discovery_workers, settings.symlinks)
     plan = plan_reads(
         store,
         found.entries,

@@ -40,3 +40,21 @@ def test_broken_files_and_directories_are_skipped_and_counted(tmp_path):
     assert "binary.log: binary file" in log_text
     assert "missing-dir does not exist" in log_text
     assert "loop.log: symlink loop" in log_text
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_with_a_warning_not_a_failed_run(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "good.log").write_bytes(GOOD)
+    with open(os.path.join(os.fsencode(logs), b"b\xffd.log"), "wb") as f:
+        f.write(b"2026-11-26 10:00:00,000 ERROR [main] x - msg 1\n")
+    settings = Settings(log_dirs=[str(logs)])
+    job = build_ingest_job(1, resource=resource_from_settings(settings, str(tmp_path / "home")))
+    instance = DagsterInstance.ephemeral()
+    for _ in range(2):  # and the next run too: the name does not block later runs
+        result = job.execute_in_process(instance=instance)
+        assert result.success
+        summary = result.output_for_node("publish_results")
+        assert summary["totals"]["INFO"] == 1 and summary["totals"]["ERROR"] == 1
+    log_text = "\n".join(r.user_message for r in instance.all_logs(result.run_id))
+    assert "b\\xffd.log: name is not valid UTF-8, skipped" in log_text

@@ -42,10 +42,15 @@ SCAN_OPTIONS = ScanOptions(chunk_size=4096, max_events=100_000)
 
 
 def settings_for(
-    log_dirs: list, grace: float, rotate_wait: float | None = None, max_files: int | None = None
+    log_dirs: list,
+    grace: float,
+    rotate_wait: float | None = None,
+    max_files: int | None = None,
+    symlinks: str = "inside",
 ) -> Settings:
     """The settings these runs use: `rotate_wait` defaults to the grace period."""
     return Settings(
+        symlinks=symlinks,
         log_dirs=[str(d) for d in log_dirs],
         max_discovery_workers=4,
         partial_line_grace_seconds=grace,
@@ -85,8 +90,8 @@ class KillSwitch:
         if self.at != "discovering":
             return lambda: None
 
-        def list_then_die(directory: str):
-            result = original(directory)
+        def list_then_die(directory: str, *args, **kwargs):
+            result = original(directory, *args, **kwargs)
             self.die()
             return result
 
@@ -176,9 +181,10 @@ def run_pipeline(
     max_files: int | None = None,
     kill: KillSwitch | None = None,
     write_parquet: bool = False,
+    symlinks: str = "inside",
 ) -> Outcome:
     kill = kill or KillSwitch()
-    settings = settings_for(log_dirs, grace, rotate_wait, max_files)
+    settings = settings_for(log_dirs, grace, rotate_wait, max_files, symlinks)
     with open_store(home) as store:
         restore = kill.watch_discovery()
         try:

@@ -199,3 +199,18 @@ def test_bad_files_do_not_sink_the_batch(tmp_path, workers):
     assert results["empty.log"].error is None
     for name in ("dir.log", "bin.log", "loop.log", "missing.log", "bad.log.gz"):
         assert results[name].error, name
+
+
+def test_a_leading_run_of_nul_bytes_is_a_hole_not_a_binary_file(tmp_path):
+    path = tmp_path / "holed.log"
+    path.write_bytes(b"\0" * 100_000 + GOOD.encode())
+    result = scan_range(str(path))
+    assert not result.error
+    assert nonzero(result.counts) == {"INFO": 1, "WARN": 1}
+    assert result.end == path.stat().st_size
+
+
+def test_nul_bytes_after_the_hole_still_make_a_binary_file(tmp_path):
+    path = tmp_path / "core.log"
+    path.write_bytes(b"\0" * 10 + b"\x7fELF\x02\x01\x01\x00" + os.urandom(4096))
+    assert_skipped(scan_range(str(path)), "binary")

@@ -130,14 +130,14 @@ def test_at_most_max_workers_directories_are_scanned_at_once(tmp_path, monkeypat
     active, peak, lock = 0, 0, threading.Lock()
     real_list_dir = discovery.list_dir
 
-    def slow_list_dir(directory):
+    def slow_list_dir(directory, *args, **kwargs):
         nonlocal active, peak
         with lock:
             active += 1
             peak = max(peak, active)
         time.sleep(0.02)
         try:
-            return real_list_dir(directory)
+            return real_list_dir(directory, *args, **kwargs)
         finally:
             with lock:
                 active -= 1

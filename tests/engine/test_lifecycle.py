@@ -570,3 +570,114 @@ def test_a_directory_that_disappears_keeps_its_state(world, tmp_path):
     os.rename(tmp_path / "unmounted", world.logs)
     assert world.run().tasks == []  # back again: nothing re-read
     world.assert_exact()
+
+
+# -- one file, several names (issue 12) -------------------------------------------------------
+
+
+def test_a_file_and_a_symlink_to_it_are_one_stream(world):
+    """Apache `rotatelogs -L`, Filebeat's symlinks: current.log -> real.log is read once."""
+    world.append("real.log", 4)
+    os.symlink("real.log", world.path("current.log"))
+    outcome = world.run()
+    assert world.reads(outcome) == ["real.log"]
+    world.append("real.log", 2)
+    world.run()
+    world.assert_exact()
+
+
+def test_a_hard_link_is_one_stream(world):
+    world.append("a.log", 3)
+    os.link(world.path("a.log"), world.path("b.log"))
+    world.run()
+    world.append("a.log", 2)
+    world.run()
+    assert world.run().tasks == []
+    world.assert_exact()
+
+
+@pytest.mark.parametrize("policy", ["inside", "all"])
+def test_a_symlink_out_of_the_log_directories_is_read_only_when_allowed(world, tmp_path, policy):
+    private = tmp_path / "private"
+    private.mkdir()
+    secret = private / "secret.log"
+    secret.write_bytes(b"2026-11-26 10:00:00,000 ERROR [main] x - password hunter2\n")
+    secret.chmod(0o600)
+    os.symlink(secret, world.path("leak.log"))
+    world.append("app.log", 2)
+    outcome = run_pipeline(world.home, [str(world.logs)], symlinks=policy)
+    if policy == "inside":
+        assert world.reads(outcome) == ["app.log"]
+        world.assert_exact()
+    else:
+        assert world.reads(outcome) == ["app.log", "leak.log"]
+
+
+# -- copytruncate and writers without O_APPEND (issue 12) -------------------------------------
+
+
+def test_copytruncate_under_a_writer_without_o_append_skips_the_hole(world):
+    """`app > app.log`: after the truncate the writer goes on at its own offset, so the file
+    starts with a run of NUL bytes (a hole); the lines after it are counted, not skipped as
+    binary, on this run and the next ones."""
+    with open(world.path("app.log"), "wb", buffering=0) as writer:  # O_TRUNC, no O_APPEND
+
+        def write(n: int) -> None:
+            writer.write(b"".join(world.writer.line() for _ in range(n)))
+
+        write(10)
+        world.run()
+        write(3)
+        _copytruncate(world, "app.log", "app.log.1")
+        write(2)
+        assert world.path("app.log").read_bytes().startswith(b"\0" * 100)
+        outcome = world.run()
+        assert outcome.summary.lines == 5
+        assert all(not result.error for _, result in outcome.results)
+        write(1)
+        assert world.run().summary.lines == 1
+    world.assert_exact()
+
+
+def test_truncated_then_rotated_between_two_runs_is_read_from_its_start(world):
+    """truncate, write 2, `mv a.log a.log.1`, a new a.log with 1: the tracked inode is at the
+    rotated name with another head; what it holds now was never read."""
+    world.append("a.log", 3)
+    world.run()
+    with open(world.path("a.log"), "r+b") as f:
+        f.truncate(0)
+    world.append("a.log", 2)
+    _rotate(world, "a.log", "a.log.1")
+    world.append("a.log", 1)
+    outcome = world.run()
+    assert outcome.summary.lines == 3
+    assert world.run().tasks == []
+    world.assert_exact()
+
+
+@pytest.mark.parametrize("copy", ["app.1.log", "app-20261126T100000.log", "app.rot1.log"])
+def test_copytruncate_to_a_log_named_copy_continues_from_the_offset(world, copy):
+    world.append("app.log", 2)
+    world.run()
+    world.append("app.log", 1)  # unread when the copy is taken
+    _copytruncate(world, "app.log", copy)
+    outcome = world.run()
+    assert world.kinds(outcome) == sorted([("copied", copy), ("truncated", "app.log")])
+    assert outcome.summary.lines == 1
+    world.append(copy, 1)  # the copy is a stream of its own from now on
+    world.append("app.log", 2)
+    assert world.run().summary.lines == 3
+    assert world.run().tasks == []
+    world.assert_exact()
+
+
+def test_a_copy_of_a_stream_still_intact_is_another_file(world):
+    """The same first bytes in a new file do not make it a copy while the stream's file still
+    holds what was read (logrotate's `copy` mode, or a service printing the same banner)."""
+    world.append("app.log", 3)
+    world.run()
+    shutil.copyfile(world.path("app.log"), world.path("app.1.log"))
+    world.writer.expected = {k: 2 * v for k, v in world.writer.expected.items()}
+    outcome = world.run()
+    assert world.kinds(outcome) == [("new", "app.1.log")]
+    world.assert_exact()

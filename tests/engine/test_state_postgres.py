@@ -66,8 +66,9 @@ def on_postgres(pg_url, monkeypatch) -> str:
     return pg_url
 
 
-def _call(test, tmp_path, monkeypatch):
-    """Call a test function of another module, giving it the fixtures it asks for."""
+def _call(test, tmp_path, monkeypatch, **params):
+    """Call a test function of another module, giving it the fixtures it asks for (and the
+    values of its own parametrization, `params`)."""
 
     def logs():
         (tmp_path / "logs").mkdir()
@@ -79,7 +80,23 @@ def _call(test, tmp_path, monkeypatch):
         "logs": logs,
         "world": lambda: test_lifecycle.World(tmp_path),
     }
-    test(**{name: make[name]() for name in inspect.signature(test).parameters})
+    names = [name for name in inspect.signature(test).parameters if name not in params]
+    test(**{name: make[name]() for name in names}, **params)
+
+
+def _cases(module) -> list:
+    """Each test of `module` with each of its parametrizations (one argument name each)."""
+    cases = []
+    for name in sorted(n for n in vars(module) if n.startswith("test_")):
+        marks = [
+            m for m in getattr(vars(module)[name], "pytestmark", []) if m.name == "parametrize"
+        ]
+        if not marks:
+            cases.append(pytest.param(name, {}, id=name))
+            continue
+        argname, values = marks[0].args[0], marks[0].args[1]
+        cases += [pytest.param(name, {argname: v}, id=f"{name}[{v}]") for v in values]
+    return cases
 
 
 # -- the store-level and lifecycle tests, unchanged, on Postgres --------------------------------
@@ -98,7 +115,7 @@ STORE_TESTS = [
     "test_reset_forgets_offsets_and_counts_so_a_reread_counts_once",
     "test_max_files_defers_the_rest_least_recently_served_first",
 ]
-LIFECYCLE_TESTS = sorted(name for name in vars(test_lifecycle) if name.startswith("test_"))
+LIFECYCLE_TESTS = _cases(test_lifecycle)
 
 
 @pytest.mark.parametrize("name", STORE_TESTS)
@@ -106,9 +123,9 @@ def test_store_on_postgres(name, on_postgres, tmp_path, monkeypatch):
     _call(getattr(test_state, name), tmp_path, monkeypatch)
 
 
-@pytest.mark.parametrize("name", LIFECYCLE_TESTS)
-def test_lifecycle_on_postgres(name, on_postgres, tmp_path, monkeypatch):
-    _call(getattr(test_lifecycle, name), tmp_path, monkeypatch)
+@pytest.mark.parametrize(("name", "params"), LIFECYCLE_TESTS)
+def test_lifecycle_on_postgres(name, params, on_postgres, tmp_path, monkeypatch):
+    _call(getattr(test_lifecycle, name), tmp_path, monkeypatch, **params)
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -1,4 +1,7 @@
 import datetime
+import os
+import stat
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -150,6 +153,30 @@ def test_rewrite_leaves_no_temporary_files(tmp_path):
         "severity_history.parquet",
         "severity_totals.parquet",
     ]
+
+
+def test_temporary_files_of_a_killed_write_are_removed_by_the_next_publish(tmp_path):
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    stale = warehouse / ".file_stats.parquet.k1ll3d.tmp"
+    stale.write_bytes(b"PAR1 half a file")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(stale, (hours_ago, hours_ago))
+    live = warehouse / ".severity_totals.parquet.wr1t1ng.tmp"  # a concurrent run's, just begun
+    live.write_bytes(b"PAR1")
+    publish(tmp_path, State())
+    assert not stale.exists()
+    assert live.exists()
+
+
+def test_outputs_are_created_with_the_umask_mode_not_0600(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        published = publish(tmp_path, State({"INFO": 1}, [], [COMMIT], [READ]))
+    finally:
+        os.umask(previous)
+    for path in published.paths.values():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
 
 def test_paths_of_any_script_round_trip(tmp_path):

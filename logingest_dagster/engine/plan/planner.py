@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from logingest_dagster.engine.discover import LogFileEntry
+from logingest_dagster.engine.plan.copies import find_log_named_copies
 from logingest_dagster.engine.plan.identity import FileIdentity, fingerprint_of, try_read_head
 from logingest_dagster.engine.plan.read_plan import (
     Checkpoint,
@@ -112,6 +113,7 @@ class _Planner:
                 self.displaced.setdefault(key, []).append(row)
 
     def plan(self, max_files: int | None) -> Plan:
+        self.copies = find_log_named_copies(self.rows, self.entries, self.displaced)
         for entry in self.entries.values():
             self._plan_entry(entry)
         for row in self.rows.values():
@@ -140,6 +142,13 @@ class _Planner:
             self.claimed.add(source.path)
             self._task(
                 entry, source.offset, TaskKind.RENAMED, stream=entry.path, identity=identity,
+                expects=((source.path, source.seq), own), priority=source.committed_at,
+                fmt=source.format,
+            )  # fmt: skip
+        elif entry.path in self.copies:
+            source = self.copies[entry.path]
+            self._task(
+                entry, source.offset, TaskKind.COPIED, stream=entry.path, identity=identity,
                 expects=((source.path, source.seq), own), priority=source.committed_at,
                 fmt=source.format,
             )  # fmt: skip
@@ -235,6 +244,8 @@ class _Planner:
             # it, so keep following it rather than reading it once and letting go.
             self._continue(row, found.sibling, TaskKind.ROTATED_TAIL, counts_as_unchanged=False)
             return
+        if found.start_over:
+            row = replace(row, offset=0, format=None)  # rewritten before it was renamed
         if found.same_file and not self._done_rotating(found.sibling):
             # The row follows the new file; the writer may not have reopened its log yet.
             self._start_draining(row, found)

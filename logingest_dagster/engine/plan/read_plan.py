@@ -54,6 +54,7 @@ class TaskKind(StrEnum):
     ROTATED_TAIL = "rotated_tail"  # the old file, found under its rotated name: its unread tail
     DRAINING = "draining"  # a rotated file still written to after a new one took its name
     COPYTRUNCATE_TAIL = "copytruncate_tail"  # the copy of a truncated file: its unread tail
+    COPIED = "copied"  # a `.log` copy of a truncated file: its own stream from that file's offset
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,8 @@ class Whereabouts:
     sibling: Sibling
     identity: FileIdentity
     same_file: bool  # True: the very file (same inode), still writable; False: a copy or a .gz
+    # The very file, but truncated or rewritten before it was renamed: read it from 0.
+    start_over: bool = False
 
 
 class SiblingFinder:
@@ -87,10 +89,15 @@ class SiblingFinder:
                 continue
             head = try_read_head(sibling.path)
             # An unreadable head cannot disprove it; the scan will report the file instead.
-            if head is None or row.identity.fingerprint.matches(head):
-                fingerprint = row.identity.fingerprint if head is None else fingerprint_of(head)
-                identity = FileIdentity(sibling.dev, sibling.inode, fingerprint)
+            if head is None:
+                identity = FileIdentity(sibling.dev, sibling.inode, row.identity.fingerprint)
                 return Whereabouts(sibling, identity, same_file=True)
+            # Our inode under a rotated name with another head or fewer bytes: truncated (or
+            # deleted and its inode reused) and then rotated, all between two runs. Whatever it
+            # holds now was never read.
+            rewritten = sibling.size < row.offset or not row.identity.fingerprint.matches(head)
+            identity = FileIdentity(sibling.dev, sibling.inode, fingerprint_of(head))
+            return Whereabouts(sibling, identity, same_file=True, start_over=rewritten)
         return None
 
     def _by_fingerprint(self, row: Checkpoint, candidates: list[Sibling]) -> Whereabouts | None:

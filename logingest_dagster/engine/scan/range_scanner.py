@@ -24,6 +24,7 @@ from typing import BinaryIO
 from logingest_dagster.engine.levels import empty_counts
 from logingest_dagster.engine.scan.events import EventCollector
 from logingest_dagster.engine.scan.formats import PLAIN, LogFormat, custom_format, detect_format
+from logingest_dagster.engine.scan.holes import end_of_hole
 from logingest_dagster.engine.scan.lines import newline_positions
 from logingest_dagster.engine.scan.records import LineBlock, RecordCounter, record_mask
 from logingest_dagster.engine.scan.result import ErrorEvents, ScanOptions, ScanResult
@@ -107,7 +108,13 @@ class RangeScanner:
             self._check_regular_file()
             with self._open() as f:
                 initial = memoryview(b"")
+                # A NUL run where the range begins is a hole (holes.py): read from after it.
+                begin = self.start
+                if not self.compressed:
+                    begin = end_of_hole(f.fileno(), self.start, self.stop)
                 if self.fmt is None:
+                    head_at = 0 if self.compressed else end_of_hole(f.fileno(), 0, self.stop)
+                    f.seek(head_at)
                     head, fmt = detect_head(f, self.options)
                     if fmt is None:
                         self._fail(BINARY)
@@ -115,14 +122,14 @@ class RangeScanner:
                     self.result.format_settled = not self.options.level_pattern and (
                         len(head) == SNIFF_BYTES or head.count(b"\n") >= SNIFF_LINES
                     )
-                    if self.start < len(head):
-                        initial = memoryview(head)[self.start :]
+                    if head_at <= begin < head_at + len(head):
+                        initial = memoryview(head)[begin - head_at :]
                     else:
-                        f.seek(self.start)
+                        f.seek(begin)
                 else:
                     fmt = self.fmt
                     self.result.format_settled = not self.options.level_pattern
-                    f.seek(self.start)
+                    f.seek(begin)
                 self.result.format = fmt.name
                 limit = self.options.max_events
                 self._counter = RecordCounter(
@@ -132,7 +139,7 @@ class RangeScanner:
                 )
                 if self.before:
                     self._counter.prime(_block_of(self.before))
-                self._read(f, initial)
+                self._read(f, initial, begin)
         except (OSError, EOFError, zlib.error) as exc:
             self._fail(_describe(exc))
         except ValueError as exc:  # a bad per-directory pattern
@@ -157,15 +164,17 @@ class RangeScanner:
             return gzip.open(self.path, "rb")  # type: ignore[return-value]
         return open(self.path, "rb", buffering=0)  # noqa: SIM115 - closed by the caller's with
 
-    def _read(self, f: BinaryIO, initial: memoryview) -> None:
+    def _read(self, f: BinaryIO, initial: memoryview, begin: int) -> None:
+        """Count the lines from file offset `begin` (`self.start`, or past a hole there)."""
         chunk_size = max(1, self.options.chunk_size)
         buf = _read_buffer(chunk_size + MAX_LINE_BYTES + 1)
         mv = memoryview(buf)
-        pos = self.start  # file offset of buf[0]
+        pos = begin  # file offset of buf[0]
+        self.result.end = begin
         have = 0  # bytes held in buf[:have]: the start of a line not yet complete
         long_prefix: bytes | None = None  # set while skipping the rest of an over-long line
         long_start = 0
-        remaining = None if self.stop is None else max(0, self.stop - self.start)
+        remaining = None if self.stop is None else max(0, self.stop - begin)
         if remaining is not None:
             initial = initial[:remaining]
         while True:

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from pyarrow import _compute  # `take` by name: importing pyarrow.compute costs ~20 ms
 
 from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.engine.warehouse.temp_files import public_mode, remove_stale_temp_files
 
 SEVERITY_TOTALS = "severity_totals.parquet"
 FILE_STATS = "file_stats.parquet"
@@ -217,6 +218,7 @@ def write_atomic(table: pa.Table, path: Path) -> Path:
         with os.fdopen(fd, "wb") as sink:
             pq.write_table(table, sink)
             sink.flush()
+            os.fchmod(sink.fileno(), public_mode())  # mkstemp's 0600 would hide it from analysts
             os.fsync(sink.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -233,6 +235,8 @@ def publish(home: str | os.PathLike[str], state: CommittedState) -> Published:
     `state_commit.EVENTS_KEPT` lines.
     """
     out = warehouse_dir(home)
+    if out.is_dir():
+        remove_stale_temp_files(out)
     totals, file_rows, commits = state.totals(), state.file_stats(), state.commit_log()
     published = Published(
         paths={
