@@ -49,8 +49,12 @@ def resource_values(settings: Settings, home: str) -> dict[str, Any]:
 
 
 def location_default(name: str) -> Any:
-    """A field that run config leaves out: the code location's own value. Computed where the run
-    executes, so a store URL from `LOGINGEST_STATE_URL` never enters run config."""
+    """A field left out when the resource is built: the code location's own value.
+
+    Having a default keeps every field optional in the launchpad's schema. A field that run config
+    leaves out is then filled by Dagster from the code location's resource, which holds these
+    same values; a schema default (the declared one) would instead override the settings file's.
+    """
     return resource_values(settings_from_env(), home_from_env())[name]
 
 
