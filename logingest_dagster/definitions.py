@@ -12,7 +12,8 @@ from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.resources import resource_from_env
 from logingest_dagster.defs.schedules import build_catchup_schedule, catchup_cron_from_env
 from logingest_dagster.defs.sensors import build_log_dirs_sensor, sensor_interval_from_env
-from logingest_dagster.settings import CELERY_BROKER_ENV, settings_from_env
+from logingest_dagster.environment import CELERY_BROKER_ENV
+from logingest_dagster.settings import settings_from_env
 
 _settings = settings_from_env()
 

@@ -1,7 +1,13 @@
-"""The seed's JSON settings file, validated strictly, plus the project's own optional keys.
+"""Every setting, declared once: the seed's JSON settings file, validated strictly, plus the
+project's own optional keys.
+
+Each field of `Settings` is one declaration (`setting(...)`): its name and type, its place in the
+settings file, its default, what it means and its range check. The settings file's parser, the
+checks shared with the command line, and the Dagster resource the launchpad shows
+(defs/resources.py) are all derived from these declarations.
 
 The seed's keys keep their meaning where Dagster allows it:
-- `walker.log_dirs`, `walker.max_discovery_workers`: what discovery scans, and how many at once;
+- `walker.log_dirs`, `walker.max_discovery_workers`: what discovery lists, and how many at once;
 - `ingestion.worker_count`: the multiprocess executor's `max_concurrent` for the ingestion steps;
 - `discovered_files_channel_size`: there is no channel between Dagster steps, so it bounds the files
   one run takes on; the rest wait for the next run (backpressure at the run level).
@@ -9,80 +15,201 @@ The seed's keys keep their meaning where Dagster allows it:
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import typing
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from logingest_dagster.environment import CONFIG_ENV, HOME_ENV, STATE_URL_ENV
+
 DEFAULT_HOME = "data"
-# The offset store's URL, when set. A password kept here stays out of the run config, which the
-# Dagster instance stores with every run and the UI shows: runs refer to the variable by name.
-STATE_URL_ENV = "LOGINGEST_STATE_URL"
-# The Celery broker (and result backend) of a scale-out deployment; setting it adds the
-# `ingest_logs_celery` job to the code location (defs/celery.py).
-CELERY_BROKER_ENV = "LOGINGEST_CELERY_BROKER"
 
 
 class SettingsError(ValueError):
     """A settings problem, worded for one line on stderr."""
 
 
+# Range checks: each gets the value and where it came from ("<source>: '<dotted key>'").
+Check = Callable[[Any, str], None]
+
+
+def at_least_one(value: Any, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SettingsError(f"{where} must be an integer >= 1, got {value!r}")
+
+
+def non_negative(value: Any, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise SettingsError(f"{where} must be a number >= 0, got {value!r}")
+
+
+def optional_text(value: Any, where: str) -> None:
+    if value is not None and not isinstance(value, str):
+        raise SettingsError(f"{where} must be a string")
+
+
+def directory_list(value: Any, where: str) -> None:
+    if not isinstance(value, list) or not all(isinstance(d, str) and d for d in value):
+        raise SettingsError(f"{where} must be a list of directory paths")
+
+
+def level_pattern_map(value: Any, where: str) -> None:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise SettingsError(f"{where} must map directories to regexes")
+    for directory, pattern in value.items():
+        if "(?P<level>" not in pattern:
+            raise SettingsError(f"{where}: pattern for {directory} needs (?P<level>...)")
+
+
+def symlink_policy(value: Any, where: str) -> None:
+    if value not in ("inside", "all"):
+        raise SettingsError(f"{where} must be 'inside' or 'all', got {value!r}")
+
+
+def setting(
+    where: str, default: Any, description: str, check: Check, in_resource: bool = True
+) -> Any:
+    """One setting's declaration, as a `Settings` field: `where` is its dotted place in the
+    settings file; `in_resource=False` keeps it off the Dagster resource (it is run config of
+    another kind, such as the executor's)."""
+    metadata = {
+        "where": where,
+        "description": description,
+        "check": check,
+        "in_resource": in_resource,
+    }
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: copy.deepcopy(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
 @dataclass(frozen=True)
 class Settings:
-    log_dirs: list[str] = field(default_factory=list)
-    max_discovery_workers: int = 10
-    discovered_files_channel_size: int = 500
-    worker_count: int = 5
+    log_dirs: list[str] = setting(
+        "walker.log_dirs", [], "Directories scanned for *.log files.", directory_list
+    )
+    max_discovery_workers: int = setting(
+        "walker.max_discovery_workers", 10, "Directories listed at once.", at_least_one
+    )
+    discovered_files_channel_size: int = setting(
+        "discovered_files_channel_size",
+        500,
+        "The most files one run takes on; the rest wait for the next run.",
+        at_least_one,
+    )
+    worker_count: int = setting(
+        "ingestion.worker_count",
+        5,
+        "Ingestion steps run at once: the multiprocess executor's max_concurrent.",
+        at_least_one,
+        in_resource=False,  # the launchpad's execution block carries it
+    )
     # Not in the seed; optional.
-    fan_out_limit: int = 32  # beyond this many files, pack them into byte-balanced groups
-    partial_line_grace_seconds: float = 60.0
-    # How long a rotated file is still followed after its last write (Filebeat's close_inactive).
-    rotate_wait_seconds: float = 300.0
-    level_patterns: dict[str, str] = field(default_factory=dict)  # directory -> regex (?P<level>)
-    multiline_start_pattern: str | None = None
-    state_url: str | None = None  # default: sqlite under <home>/state/
-    symlinks: str = "inside"  # follow a .log symlink: "inside" the log dirs only, or "all"
+    fan_out_limit: int = setting(
+        "ingestion.fan_out_limit",
+        32,
+        "Up to this many files, one ingestion step per file; beyond, byte-balanced groups.",
+        at_least_one,
+    )
+    partial_line_grace_seconds: float = setting(
+        "ingestion.partial_line_grace_seconds",
+        60.0,
+        "A last line with no newline is counted once its file is this quiet.",
+        non_negative,
+    )
+    # Filebeat's close_inactive.
+    rotate_wait_seconds: float = setting(
+        "ingestion.rotate_wait_seconds",
+        300.0,
+        "A rotated file written to this recently is followed for the lines its writer adds "
+        "before reopening its log, until it has been this quiet.",
+        non_negative,
+    )
+    level_patterns: dict[str, str] = setting(
+        "formats.level_patterns",
+        {},
+        "Directory -> regex with (?P<level>...), overriding detection.",
+        level_pattern_map,
+    )
+    multiline_start_pattern: str | None = setting(
+        "formats.multiline_start_pattern",
+        None,
+        "Regex matching the first line of a record; overrides the heuristic.",
+        optional_text,
+    )
+    state_url: str | None = setting(
+        "state.url",
+        None,
+        "Offset store URL; default SQLite in <home>/state. Keep a password out of run config "
+        f"with ${STATE_URL_ENV}, which runs refer to by name.",
+        optional_text,
+    )
+    symlinks: str = setting(
+        "walker.symlinks",
+        "inside",
+        "Which .log symlinks are read: 'inside' (their target is in a configured directory) "
+        "or 'all'.",
+        symlink_policy,
+    )
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-# Where each key lives in the settings file: (section or None, key).
-_LAYOUT: dict[str, tuple[str | None, str]] = {
-    "log_dirs": ("walker", "log_dirs"),
-    "max_discovery_workers": ("walker", "max_discovery_workers"),
-    "discovered_files_channel_size": (None, "discovered_files_channel_size"),
-    "worker_count": ("ingestion", "worker_count"),
-    "fan_out_limit": ("ingestion", "fan_out_limit"),
-    "partial_line_grace_seconds": ("ingestion", "partial_line_grace_seconds"),
-    "rotate_wait_seconds": ("ingestion", "rotate_wait_seconds"),
-    "level_patterns": ("formats", "level_patterns"),
-    "multiline_start_pattern": ("formats", "multiline_start_pattern"),
-    "state_url": ("state", "url"),
-    "symlinks": ("walker", "symlinks"),
-}
+@dataclass(frozen=True)
+class Declaration:
+    """One setting as declared on `Settings`, read back in one piece."""
+
+    name: str
+    type: Any
+    where: str
+    default: Any
+    description: str
+    check: Check
+    in_resource: bool
+
+
+def _declarations() -> tuple[Declaration, ...]:
+    types = typing.get_type_hints(Settings)
+    defaults = Settings()
+    return tuple(
+        Declaration(
+            name=f.name,
+            type=types[f.name],
+            default=getattr(defaults, f.name),
+            **f.metadata,
+        )
+        for f in fields(Settings)
+    )
+
+
+DECLARATIONS = _declarations()
+_BY_PLACE = {d.where: d.name for d in DECLARATIONS}
 
 
 def parse_settings(raw: dict[str, Any], source: str = "settings") -> Settings:
     """Validate a settings document: unknown keys and wrong types are errors, not surprises."""
     if not isinstance(raw, dict):
         raise SettingsError(f"{source}: expected a JSON object at the top level")
-    known: dict[str | None, set[str]] = {}
-    for section, key in _LAYOUT.values():
-        known.setdefault(section, set()).add(key)
+    sections = {where.split(".")[0] for where in _BY_PLACE if "." in where}
     values: dict[str, Any] = {}
     for top_key, top_value in raw.items():
-        if top_key in known.get(None, set()):
-            values[top_key] = top_value
-        elif top_key in known:
+        if top_key in _BY_PLACE:
+            values[_BY_PLACE[top_key]] = top_value
+        elif top_key in sections:
             if not isinstance(top_value, dict):
                 raise SettingsError(f"{source}: '{top_key}' must be an object")
             for key, value in top_value.items():
-                if key not in known[top_key]:
+                name = _BY_PLACE.get(f"{top_key}.{key}")
+                if name is None:
                     raise SettingsError(f"{source}: unknown key '{top_key}.{key}'")
-                name = next(n for n, (s, k) in _LAYOUT.items() if s == top_key and k == key)
                 values[name] = value
         else:
             raise SettingsError(f"{source}: unknown key '{top_key}'")
@@ -91,33 +218,8 @@ def parse_settings(raw: dict[str, Any], source: str = "settings") -> Settings:
 
 def validate(settings: Settings, source: str = "settings") -> Settings:
     """Type and range checks shared by the settings file, the CLI and the Dagster resource."""
-    defaults = Settings()
-    for f in fields(Settings):
-        value = getattr(settings, f.name)
-        expected = type(getattr(defaults, f.name))
-        where = f"{source}: '{_dotted(f.name)}'"
-        if f.name in ("multiline_start_pattern", "state_url"):
-            if value is not None and not isinstance(value, str):
-                raise SettingsError(f"{where} must be a string")
-        elif f.name == "log_dirs":
-            if not isinstance(value, list) or not all(isinstance(d, str) and d for d in value):
-                raise SettingsError(f"{where} must be a list of directory paths")
-        elif f.name == "level_patterns":
-            if not isinstance(value, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-            ):
-                raise SettingsError(f"{where} must map directories to regexes")
-            for directory, pattern in value.items():
-                if "(?P<level>" not in pattern:
-                    raise SettingsError(f"{where}: pattern for {directory} needs (?P<level>...)")
-        elif f.name == "symlinks":
-            if value not in ("inside", "all"):
-                raise SettingsError(f"{where} must be 'inside' or 'all', got {value!r}")
-        elif expected is float:
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise SettingsError(f"{where} must be a number >= 0, got {value!r}")
-        elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SettingsError(f"{where} must be an integer >= 1, got {value!r}")
+    for declared in DECLARATIONS:
+        declared.check(getattr(settings, declared.name), f"{source}: '{declared.where}'")
     return settings
 
 
@@ -152,8 +254,9 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
 
 
 def settings_from_env() -> Settings:
-    """The code location's defaults: `LOGINGEST_CONFIG` if set, else `<home>/sample`."""
-    config = os.environ.get("LOGINGEST_CONFIG")
+    """The code location's defaults: the settings file `LOGINGEST_CONFIG` names if set, else
+    `<home>/sample`."""
+    config = os.environ.get(CONFIG_ENV)
     if config:
         return load_settings(config)
     return with_state_url_from_env(Settings(log_dirs=[str(Path(home_from_env()) / "sample")]))
@@ -170,12 +273,12 @@ def with_state_url_from_env(settings: Settings, source: str = "settings") -> Set
     return replace(settings, state_url=url)
 
 
-def state_url_from_env(settings: Settings) -> bool:
+def state_url_is_from_env(settings: Settings) -> bool:
     """Whether the store URL is the one `LOGINGEST_STATE_URL` holds (runs then name the variable)."""
     return settings.state_url is not None and settings.state_url == os.environ.get(STATE_URL_ENV)
 
 
-def url_password(url: str | None) -> bool:
+def has_password(url: str | None) -> bool:
     """Whether a store URL holds a password (`postgresql://user:secret@host/db`)."""
     return bool(url) and "://" in url and urlsplit(url).password is not None
 
@@ -183,7 +286,7 @@ def url_password(url: str | None) -> bool:
 def refuse_stored_password(settings: Settings) -> None:
     """A password in `state.url` would be stored with every run's config (runs.db, readable by
     others) and shown in the UI: an error, unless the URL came from the variable."""
-    if url_password(settings.state_url) and not state_url_from_env(settings):
+    if has_password(settings.state_url) and not state_url_is_from_env(settings):
         raise SettingsError(
             f"'state.url' holds a password, which Dagster would store with every run; "
             f"set the URL in ${STATE_URL_ENV} instead (runs then refer to it by name)"
@@ -191,9 +294,4 @@ def refuse_stored_password(settings: Settings) -> None:
 
 
 def home_from_env() -> str:
-    return os.environ.get("LOGINGEST_HOME") or DEFAULT_HOME
-
-
-def _dotted(name: str) -> str:
-    section, key = _LAYOUT[name]
-    return f"{section}.{key}" if section else key
+    return os.environ.get(HOME_ENV) or DEFAULT_HOME

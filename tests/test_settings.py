@@ -4,7 +4,9 @@ import json
 
 import pytest
 
-from logingest_dagster.defs.resources import resource_from_settings
+from logingest_dagster.defs.resources import (
+    resource_from_settings,
+)
 from logingest_dagster.settings import (
     Settings,
     SettingsError,
@@ -83,6 +85,16 @@ def test_symlinks_policy_defaults_to_inside_and_reaches_the_resource():
             SEED | {"walker": {"log_dirs": ["/a"], "symlinks": True}},
             "'walker.symlinks' must be 'inside' or 'all'",
         ),
+        (
+            SEED | {"formats": {"level_patterns": ["/x"]}},
+            "'formats.level_patterns' must map directories to regexes",
+        ),
+        (
+            SEED | {"ingestion": {"rotate_wait_seconds": -1}},
+            "'ingestion.rotate_wait_seconds' must be a number >= 0, got -1",
+        ),
+        (SEED | {"state": {"url": 5}}, "'state.url' must be a string"),
+        (SEED | {"discovered_files_channel_size": 0}, "'discovered_files_channel_size' must be"),
         ([1, 2], "expected a JSON object"),
     ],
 )

@@ -15,6 +15,7 @@ import click
 
 from logingest_dagster import startup
 from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.environment import HOME_ENV, RUN_CHILD_ENV
 from logingest_dagster.settings import (
     Settings,
     SettingsError,
@@ -77,7 +78,7 @@ def main() -> None:
 @main.command()
 @click.option("--config", type=click.Path(dir_okay=False), help="The seed's JSON settings file.")
 @click.option(
-    "--home", default=None, help="Holds warehouse/ and state/ (default $LOGINGEST_HOME or data/)."
+    "--home", default=None, help=f"Holds warehouse/ and state/ (default ${HOME_ENV} or data/)."
 )
 @click.option(
     "--log-dir",
@@ -103,7 +104,7 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
         _fail(str(exc))
     for warning in warnings:
         click.echo(f"logingest: warning: {warning}", err=True)
-    if os.environ.get(_RUN_CHILD) != "1":  # set: already the run's own process (tests)
+    if os.environ.get(RUN_CHILD_ENV) != "1":  # set: already the run's own process (tests)
         _continue_in_own_session()
     from logingest_dagster.startup import forkserver
 
@@ -217,9 +218,7 @@ def scan(paths, workers) -> None:
 
 
 @main.command()
-@click.option(
-    "--home", default=None, help="Writes <home>/sample/ (default $LOGINGEST_HOME or data/)."
-)
+@click.option("--home", default=None, help=f"Writes <home>/sample/ (default ${HOME_ENV} or data/).")
 def sample(home) -> None:
     """Write the bundled sample logs."""
     from pathlib import Path
@@ -287,9 +286,6 @@ def rebuild(home, config) -> None:
         written = publish(home, store).paths
     for path in written.values():
         err.print(f"wrote {path}")
-
-
-_RUN_CHILD = "LOGINGEST_RUN_CHILD"
 
 
 def _continue_in_own_session() -> None:

@@ -31,7 +31,8 @@ from logingest_dagster.defs.jobs import build_ingest_job, execution_config
 from logingest_dagster.defs.orphaned_runs import fail_orphaned_runs, process_tags
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
-from logingest_dagster.settings import STATE_URL_ENV, Settings, state_url_from_env
+from logingest_dagster.environment import STATE_URL_ENV
+from logingest_dagster.settings import Settings, state_url_is_from_env
 from logingest_dagster.startup import alembic_cache
 
 PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
@@ -71,7 +72,7 @@ def ensure_instance(home: str) -> DagsterInstance:
 
 def run_config_for(settings: Settings, home: str, worker_count: int) -> dict:
     resource = resource_from_settings(settings, home).model_dump(exclude_none=True)
-    if state_url_from_env(settings):  # the variable's name, never its value (a password)
+    if state_url_is_from_env(settings):  # the variable's name, never its value (a password)
         resource["state_url"] = {"env": STATE_URL_ENV}
     return {
         "resources": {"logingest": {"config": resource}},

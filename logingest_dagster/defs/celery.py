@@ -28,7 +28,7 @@ from dagster_celery import celery_executor
 
 from logingest_dagster.defs.jobs import ingest_job
 from logingest_dagster.defs.resources import LogIngestResource
-from logingest_dagster.settings import CELERY_BROKER_ENV
+from logingest_dagster.environment import CELERY_BROKER_ENV
 
 CELERY_JOB_NAME = "ingest_logs_celery"
 

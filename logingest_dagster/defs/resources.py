@@ -1,80 +1,72 @@
 """The settings as a Dagster resource, so the launchpad shows and validates them.
 
-Defaults come from `LOGINGEST_CONFIG` (the seed's JSON settings file) and `LOGINGEST_HOME` when the
-code location loads; every field can be overridden per run in the launchpad. Dagster's config
-system already rejects unknown keys and wrong types; `settings()` adds the range checks.
+Its fields are derived from the declarations in `settings.py` (name, type, description), plus
+`home`. Every field has a default: the code location's own value, from the settings file that
+`LOGINGEST_CONFIG` names and from `LOGINGEST_HOME`, so a launchpad run can override one field
+(`log_dirs`) and keep the rest. Dagster's config system rejects unknown keys and wrong types;
+`settings()` adds the range checks.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from dagster import ConfigurableResource, EnvVar
-from pydantic import Field
+from pydantic import Field, create_model
 
 from logingest_dagster.engine.scan import EVENTS_PER_READ, ScanOptions
+from logingest_dagster.environment import STATE_URL_ENV
 from logingest_dagster.settings import (
-    STATE_URL_ENV,
+    DECLARATIONS,
+    Declaration,
     Settings,
     home_from_env,
     refuse_stored_password,
     settings_from_env,
-    state_url_from_env,
+    state_url_is_from_env,
     validate,
 )
 
+HOME_DESCRIPTION = "Holds warehouse/ (Parquet outputs) and state/ (offset store)."
+RESOURCE_SETTINGS = tuple(d for d in DECLARATIONS if d.in_resource)
 
-class LogIngestResource(ConfigurableResource):
-    home: str = Field(description="Holds warehouse/ (Parquet outputs) and state/ (offset store).")
-    log_dirs: list[str] = Field(description="walker.log_dirs: directories scanned for *.log files.")
-    max_discovery_workers: int = Field(10, description="walker.max_discovery_workers.")
-    discovered_files_channel_size: int = Field(
-        500, description="The most files one run takes on; the rest wait for the next run."
-    )
-    fan_out_limit: int = Field(
-        32, description="Up to this many files, one ingestion step per file; beyond, packed groups."
-    )
-    partial_line_grace_seconds: float = Field(
-        60.0, description="A last line with no newline is counted once its file is this quiet."
-    )
-    rotate_wait_seconds: float = Field(
-        300.0,
-        description="A rotated file written to this recently is followed for the lines its "
-        "writer adds before reopening its log, until it has been this quiet.",
-    )
-    level_patterns: dict[str, str] = Field(
-        default_factory=dict,
-        description="Directory -> regex with (?P<level>...), overriding detection.",
-    )
-    multiline_start_pattern: str | None = Field(
-        None, description="Regex matching the first line of a record; overrides the heuristic."
-    )
-    state_url: str | None = Field(
-        None,
-        description=f"Offset store URL; default SQLite in <home>/state. Keep a password out of "
-        f"run config with ${STATE_URL_ENV}, which runs refer to by name.",
-    )
 
-    symlinks: str = Field(
-        "inside",
-        description="walker.symlinks: 'inside' reads a .log symlink only if its target is in a "
-        "log directory; 'all' follows every symlink.",
+def resource_values(settings: Settings, home: str) -> dict[str, Any]:
+    """The resource's field values for `settings`, with every directory made absolute: a run may
+    execute in another working directory than the one the code location loaded in."""
+    values = {d.name: getattr(settings, d.name) for d in RESOURCE_SETTINGS}
+    values["home"] = str(Path(home).resolve())
+    values["log_dirs"] = [str(Path(d).resolve()) for d in settings.log_dirs]
+    values["level_patterns"] = {
+        str(Path(d).resolve()): p for d, p in settings.level_patterns.items()
+    }
+    return values
+
+
+def location_default(name: str) -> Any:
+    """A field left out when the resource is built: the code location's own value.
+
+    Having a default keeps every field optional in the launchpad's schema. A field that run config
+    leaves out is then filled by Dagster from the code location's resource, which holds these
+    same values; a schema default (the declared one) would instead override the settings file's.
+    """
+    return resource_values(settings_from_env(), home_from_env())[name]
+
+
+def field_description(declared: Declaration) -> str:
+    return f"{declared.where}: {declared.description}"
+
+
+class _LogIngestResourceBase(ConfigurableResource):
+    home: str = Field(
+        default_factory=partial(location_default, "home"), description=HOME_DESCRIPTION
     )
 
     def settings(self) -> Settings:
         return validate(
-            Settings(
-                log_dirs=list(self.log_dirs),
-                max_discovery_workers=self.max_discovery_workers,
-                discovered_files_channel_size=self.discovered_files_channel_size,
-                fan_out_limit=self.fan_out_limit,
-                partial_line_grace_seconds=self.partial_line_grace_seconds,
-                rotate_wait_seconds=self.rotate_wait_seconds,
-                level_patterns=dict(self.level_patterns),
-                multiline_start_pattern=self.multiline_start_pattern,
-                state_url=self.state_url,
-                symlinks=self.symlinks,
-            ),
+            Settings(**{d.name: getattr(self, d.name) for d in RESOURCE_SETTINGS}),
             source="resources.logingest.config",
         )
 
@@ -91,22 +83,31 @@ class LogIngestResource(ConfigurableResource):
         )
 
 
+LogIngestResource = create_model(
+    "LogIngestResource",
+    __base__=_LogIngestResourceBase,
+    __module__=__name__,
+    __doc__="The settings of `settings.py` (each declared once there) and `home`.",
+    **{
+        d.name: (
+            d.type,
+            Field(
+                default_factory=partial(location_default, d.name),
+                description=field_description(d),
+            ),
+        )
+        for d in RESOURCE_SETTINGS
+    },
+)
+
+
 def resource_from_env() -> LogIngestResource:
     return resource_from_settings(settings_from_env(), home_from_env())
 
 
 def resource_from_settings(settings: Settings, home: str) -> LogIngestResource:
     refuse_stored_password(settings)
-    return LogIngestResource(
-        home=str(Path(home).resolve()),
-        log_dirs=[str(Path(d).resolve()) for d in settings.log_dirs],
-        max_discovery_workers=settings.max_discovery_workers,
-        discovered_files_channel_size=settings.discovered_files_channel_size,
-        fan_out_limit=settings.fan_out_limit,
-        partial_line_grace_seconds=settings.partial_line_grace_seconds,
-        rotate_wait_seconds=settings.rotate_wait_seconds,
-        level_patterns={str(Path(d).resolve()): p for d, p in settings.level_patterns.items()},
-        multiline_start_pattern=settings.multiline_start_pattern,
-        state_url=EnvVar(STATE_URL_ENV) if state_url_from_env(settings) else settings.state_url,
-        symlinks=settings.symlinks,
-    )
+    values = resource_values(settings, home)
+    if state_url_is_from_env(settings):
+        values["state_url"] = EnvVar(STATE_URL_ENV)
+    return LogIngestResource(**values)

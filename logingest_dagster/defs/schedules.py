@@ -28,10 +28,10 @@ from logingest_dagster.defs.runs_in_flight import (
     end_orphaned_runs,
     run_in_flight,
 )
+from logingest_dagster.environment import CATCHUP_CRON_ENV as CRON_ENV
 from logingest_dagster.settings import SettingsError
 
 SCHEDULE_NAME = "ingest_logs_catchup"
-CRON_ENV = "LOGINGEST_CATCHUP_CRON"
 DEFAULT_CRON = "0 * * * *"
 
 

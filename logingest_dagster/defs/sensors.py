@@ -29,10 +29,10 @@ from logingest_dagster.defs.runs_in_flight import (
     run_in_flight,
 )
 from logingest_dagster.engine.discover import discover
+from logingest_dagster.environment import SENSOR_INTERVAL_ENV as INTERVAL_ENV
 from logingest_dagster.settings import SettingsError
 
 SENSOR_NAME = "log_dirs_changed"
-INTERVAL_ENV = "LOGINGEST_SENSOR_INTERVAL_SECONDS"
 DEFAULT_INTERVAL_SECONDS = 30
 
 
