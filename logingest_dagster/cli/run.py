@@ -34,7 +34,7 @@ from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.settings import STATE_URL_ENV, Settings, state_url_from_env
 from logingest_dagster.startup import alembic_cache
 
-PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
+PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[2] / "dagster.yaml"
 INGEST_STEP = "ingest_log_files"
 
 
