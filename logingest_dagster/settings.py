@@ -36,7 +36,8 @@ class Settings:
     discovered_files_channel_size: int = 500
     worker_count: int = 5
     # Not in the seed; optional.
-    fan_out_limit: int = 32  # beyond this many files, pack them into byte-balanced groups
+    # Runs of up to this many files get one step per file; 0: steps sized by work (steps.py).
+    fan_out_limit: int = 0
     partial_line_grace_seconds: float = 60.0
     # How long a rotated file is still followed after its last write (Filebeat's close_inactive).
     rotate_wait_seconds: float = 300.0
@@ -111,6 +112,9 @@ def validate(settings: Settings, source: str = "settings") -> Settings:
         elif expected is float:
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise SettingsError(f"{where} must be a number >= 0, got {value!r}")
+        elif f.name == "fan_out_limit":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise SettingsError(f"{where} must be an integer >= 0, got {value!r}")
         elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise SettingsError(f"{where} must be an integer >= 1, got {value!r}")
     return settings

@@ -26,9 +26,9 @@ from logingest_dagster.defs.orphaned_runs import PROCESS_TAG, run_worker_tags
 from logingest_dagster.defs.resources import LogIngestResource
 from logingest_dagster.engine.discover.listing import discover
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
-from logingest_dagster.engine.plan.packing import pack_balanced
 from logingest_dagster.engine.plan.planner import plan_reads
 from logingest_dagster.engine.plan.read_plan import ReadTask
+from logingest_dagster.engine.plan.steps import plan_steps
 from logingest_dagster.engine.scan.result import ScanResult
 from logingest_dagster.engine.state.store import open_store
 
@@ -78,10 +78,12 @@ def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource
     for note in plan.notes:
         context.log.warning(note)
     tasks = plan.tasks
-    if len(tasks) <= settings.fan_out_limit:
-        groups = [[task] for task in tasks]
-    else:
-        groups = pack_balanced(tasks, _group_count(context), weight=lambda t: t.planned_bytes)
+    groups = plan_steps(
+        tasks,
+        slots=_group_count(context),
+        weight=lambda t: t.planned_bytes,
+        one_step_per_file_up_to=settings.fan_out_limit,
+    )
     context.log.info(
         f"{len(found.entries)} files discovered: {len(tasks)} to read in {len(groups)} steps, "
         f"{plan.files_unchanged} unchanged, {plan.files_deferred} deferred to the next run"

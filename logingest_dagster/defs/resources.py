@@ -35,7 +35,9 @@ class LogIngestResource(ConfigurableResource):
         500, description="The most files one run takes on; the rest wait for the next run."
     )
     fan_out_limit: int = Field(
-        32, description="Up to this many files, one ingestion step per file; beyond, packed groups."
+        0,
+        description="Runs of up to this many files get one ingestion step per file; 0 (default): "
+        "as many steps as the planned bytes pay for, at most max_concurrent.",
     )
     partial_line_grace_seconds: float = Field(
         60.0, description="A last line with no newline is counted once its file is this quiet."
