@@ -16,7 +16,7 @@ wall clock of the process around it:
   publish   the publish step launched to its success (commit, Parquet, checks);
   exit      the run's end to the process's exit.
 
-    python benchmarks/bench_shapes.py --size tiny|full    (5 pairs at full size, 1 at tiny)
+    python benchmarks/bench_shapes.py --size tiny|full    (3 pairs at full size, 1 at tiny)
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def _nothing_new(s: h.Settings, exe: str, name: str, pairs: int) -> dict:
 
 def measure(s: h.Settings) -> dict:
     exe = h.logingest()
-    pairs = 5 if s.size == "full" else 1
+    pairs = 3 if s.size == "full" else 1
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
     shapes = {name: _one_shape(s, exe, name, pairs) for name in SHAPES}
     idle = {
