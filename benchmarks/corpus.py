@@ -10,8 +10,8 @@ expected per-level record counts (by the project's GUIDE.md table) as well as by
 
     python benchmarks/corpus.py SIZE [--out DIR] [--seed N] [--force]
 
-SIZE is one of tiny, mixed, many, many10k, medium, big (or the small stand-ins the tiny benchmark
-run uses: tiny-many, tiny-many10k, tiny-medium, tiny-big). The default DIR is
+SIZE is one of tiny, mixed, many, many10k, medium, big, few, few200, mix (or the small stand-ins the tiny benchmark
+run uses: tiny-many, tiny-many10k, tiny-medium, tiny-big, tiny-few, tiny-mix). The default DIR is
 benchmarks/out/corpus/SIZE; a corpus whose manifest matches is reused, not rewritten.
 """
 
@@ -741,13 +741,20 @@ def _log_uniform(rng: random.Random, lo: float, hi: float) -> int:
     return int(math.exp(rng.uniform(math.log(lo), math.log(hi))))
 
 
-def _many(rng, pools, count, lo, hi, log=False):
+def _many(rng, pools, count, lo, hi, log=False, prefix=""):
     plan = []
     for k in range(count):
         name = pools[k % len(pools)]
         size = _log_uniform(rng, lo, hi) if log else rng.randint(lo, hi)
-        plan.append((f"{k:05d}-{name}.log", name, size, rng.randrange(1 << 30), False))
+        plan.append((f"{prefix}{k:05d}-{name}.log", name, size, rng.randrange(1 << 30), False))
     return plan
+
+
+def _real_first(names: list[str]) -> list[str]:
+    """The real loghub samples first (when present), then the synthetic formats."""
+    return [n for n in names if n.startswith("loghub-")] + [
+        n for n in names if not n.startswith("loghub-")
+    ]
 
 
 def plan_for(size: str, rng: random.Random, pools: Pools) -> list[tuple]:
@@ -771,6 +778,25 @@ def plan_for(size: str, rng: random.Random, pools: Pools) -> list[tuple]:
         return _many(rng, names, 1000, 80 * KB, 120 * KB)
     if size == "many10k":
         return _many(rng, names, 10_000, 1 * KB, 16 * KB, log=True)
+    if size == "few":
+        # A few large, busy logs (the common case): 20 files of about 9 MB, real samples first.
+        return _many(rng, _real_first(names), 20, 8_500 * KB, 9_500 * KB)
+    if size == "few200":
+        # 200 files of about 9 MB (1.7 GB): the engine against the read limit.
+        return _many(rng, _real_first(names), 200, 8_500 * KB, 9_500 * KB)
+    if size == "mix":
+        # A bit of everything: 3 files of 40 MB, 12 of 5 MB, 600 of 2-200 KB (~250 MB).
+        return (
+            _many(rng, names, 3, 38 * MB, 42 * MB, prefix="large-")
+            + _many(rng, names[3:], 12, 4 * MB, 6 * MB, prefix="medium-")
+            + _many(rng, names[5:], 600, 2 * KB, 200 * KB, log=True, prefix="small-")
+        )
+    if size == "tiny-few":
+        return _many(rng, _real_first(names), 4, 800 * KB, 1_200 * KB)
+    if size == "tiny-mix":
+        return _many(rng, names, 2, 4 * MB, 5 * MB, prefix="large-") + _many(
+            rng, names[2:], 60, 2 * KB, 50 * KB, prefix="small-"
+        )
     if size == "tiny-many":
         return _many(rng, names, 50, 15 * KB, 25 * KB)
     if size == "tiny-many10k":
@@ -781,8 +807,8 @@ def plan_for(size: str, rng: random.Random, pools: Pools) -> list[tuple]:
     raise SystemExit(f"unknown size {size!r}; one of {', '.join(SIZES)}")
 
 
-SIZES = ("tiny", "mixed", "many", "many10k", "medium", "big")
-SIZES += ("tiny-many", "tiny-many10k", "tiny-medium", "tiny-big")
+SIZES = ("tiny", "mixed", "many", "many10k", "medium", "big", "few", "few200", "mix")
+SIZES += ("tiny-many", "tiny-many10k", "tiny-medium", "tiny-big", "tiny-few", "tiny-mix")
 
 
 def ensure(size: str, out: Path | None = None, seed: int = 1, force: bool = False) -> Path:

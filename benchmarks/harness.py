@@ -38,6 +38,8 @@ CORPORA = {
         "many10k": "many10k",
         "medium": "medium",
         "big": "big",
+        "few": "few",
+        "mix": "mix",
     },
     "tiny": {
         "mixed": "tiny",
@@ -45,6 +47,8 @@ CORPORA = {
         "many10k": "tiny-many10k",
         "medium": "tiny-medium",
         "big": "tiny-big",
+        "few": "tiny-few",
+        "mix": "tiny-mix",
     },
 }
 

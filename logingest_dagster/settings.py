@@ -43,6 +43,11 @@ def at_least_one(value: Any, where: str) -> None:
         raise SettingsError(f"{where} must be an integer >= 1, got {value!r}")
 
 
+def whole_number(value: Any, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SettingsError(f"{where} must be an integer >= 0, got {value!r}")
+
+
 def non_negative(value: Any, where: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise SettingsError(f"{where} must be a number >= 0, got {value!r}")
@@ -114,9 +119,10 @@ class Settings:
     # Not in the seed; optional.
     fan_out_limit: int = setting(
         "ingestion.fan_out_limit",
-        32,
-        "Up to this many files, one ingestion step per file; beyond, byte-balanced groups.",
-        at_least_one,
+        0,
+        "Runs of up to this many files get one ingestion step per file; 0: as many steps as "
+        "the planned bytes pay for, at most max_concurrent.",
+        whole_number,
     )
     partial_line_grace_seconds: float = setting(
         "ingestion.partial_line_grace_seconds",

@@ -35,7 +35,7 @@ from logingest_dagster.environment import STATE_URL_ENV
 from logingest_dagster.settings import Settings, state_url_is_from_env
 from logingest_dagster.startup import alembic_cache
 
-PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
+PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[2] / "dagster.yaml"
 INGEST_STEP = "ingest_log_files"
 
 

@@ -24,7 +24,7 @@ from logingest_dagster.defs.resources import LogIngestResource
 from logingest_dagster.engine import pipeline
 from logingest_dagster.engine.levels import LEVELS
 from logingest_dagster.engine.pipeline import RunPlan
-from logingest_dagster.engine.plan import ReadTask, pack_balanced
+from logingest_dagster.engine.plan import ReadTask, plan_steps
 from logingest_dagster.engine.state import open_store
 
 RUN_TAG_PREFIX = "logingest/"
@@ -48,10 +48,12 @@ def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource
     for warning in found.warnings:
         context.log.warning(warning)
     tasks, plan = found.tasks, found.plan
-    if len(tasks) <= settings.fan_out_limit:
-        groups = [[task] for task in tasks]
-    else:
-        groups = pack_balanced(tasks, _group_count(context), weight=lambda t: t.planned_bytes)
+    groups = plan_steps(
+        tasks,
+        slots=_group_count(context),
+        weight=lambda t: t.planned_bytes,
+        one_step_per_file_up_to=settings.fan_out_limit,
+    )
     context.log.info(
         f"{plan.files_discovered} files discovered: {len(tasks)} to read in {len(groups)} "
         f"steps, {plan.files_unchanged} unchanged, {plan.files_deferred} deferred to the next run"

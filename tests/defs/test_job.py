@@ -56,26 +56,42 @@ def test_second_run_reads_nothing_new(tmp_path):
     assert second["totals"] == first["totals"]
 
 
-def test_fan_out_beyond_the_limit_packs_files_into_groups(tmp_path):
+def _ingest_steps(result) -> set[str]:
+    return {
+        e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_SUCCESS
+    } - {"discover_log_files", "publish_results"}
+
+
+def test_small_files_beyond_the_fan_out_limit_share_one_step(tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()
     for i in range(12):
         (logs / f"f{i}.log").write_text("2026-11-26 12:00:00,000 INFO x\n" * (i + 1))
     settings = Settings(log_dirs=[str(logs)], fan_out_limit=4)
+    job = build_ingest_job(2, resource=resource_from_settings(settings, str(tmp_path / "h")))
+    result = job.execute_in_process()
+    # A few KB in all is worth less than one step's cost: one step, whatever max_concurrent is.
+    assert len(_ingest_steps(result)) == 1
+    assert result.output_for_node("publish_results")["totals"]["INFO"] == sum(range(1, 13))
+
+
+def test_fan_out_limit_set_by_the_user_gives_each_file_a_step(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for i in range(5):
+        (logs / f"f{i}.log").write_text("2026-11-26 12:00:00,000 INFO x\n" * (i + 1))
+    settings = Settings(log_dirs=[str(logs)], fan_out_limit=5)
     job = build_ingest_job(1, resource=resource_from_settings(settings, str(tmp_path / "h")))
     result = job.execute_in_process()
-    ingest_steps = {
-        e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_SUCCESS
-    } - {"discover_log_files", "publish_results"}
-    # No executor config: as many groups as the multiprocess default, one per core.
-    assert len(ingest_steps) == min(os.cpu_count() or 1, 12)
-    assert result.output_for_node("publish_results")["totals"]["INFO"] == sum(range(1, 13))
+    assert len(_ingest_steps(result)) == 5
+    assert result.output_for_node("publish_results")["totals"]["INFO"] == sum(range(1, 6))
 
 
 def test_multiprocess_run_honours_max_concurrent_from_run_config(tmp_path):
     logs = tmp_path / "logs"
     files = write_sample(logs, lines_per_file=100)
-    settings = Settings(log_dirs=[str(logs)])
+    # One step per file (the user's fan_out_limit), so that steps can run at once.
+    settings = Settings(log_dirs=[str(logs)], fan_out_limit=len(files))
     home = str(tmp_path / "home")
     (tmp_path / "dagster_home").mkdir()
     with instance_for_test(temp_dir=str(tmp_path / "dagster_home")) as instance:
@@ -145,7 +161,7 @@ def test_cli_progress_is_read_from_the_runs_own_events(tmp_path, monkeypatch):
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     files = write_sample(tmp_path / "logs", lines_per_file=60)
-    settings = Settings(log_dirs=[str(tmp_path / "logs")])
+    settings = Settings(log_dirs=[str(tmp_path / "logs")], fan_out_limit=len(files))
     _, status, summary, progress = run_ingest(settings, str(tmp_path / "home"), worker_count=2)
     assert status.value == "SUCCESS"
     assert (progress.steps_total, progress.steps_done, progress.files_done) == (4, 4, 4)

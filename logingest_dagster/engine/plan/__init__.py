@@ -18,6 +18,7 @@ from logingest_dagster.engine.plan.read_plan import (
     ReadTask,
     TaskKind,
 )
+from logingest_dagster.engine.plan.steps import plan_steps
 
 __all__ = [
     "Checkpoint",
@@ -32,6 +33,7 @@ __all__ = [
     "identify",
     "pack_balanced",
     "plan_reads",
+    "plan_steps",
     "read_head",
     "try_read_head",
 ]

@@ -22,6 +22,7 @@ from pyarrow import _compute
 from logingest_dagster.engine.levels import CONTINUED, LEVELS
 from logingest_dagster.engine.scan import level_fields
 from logingest_dagster.engine.scan.events import EventCollector
+from logingest_dagster.engine.scan.fallback import FormatFallback
 from logingest_dagster.engine.scan.formats import (
     CUSTOM,
     PLAIN,
@@ -81,6 +82,13 @@ class RecordCounter:
         # The last line seen: an indented non-header line (a frame), and not a record.
         self._prev_indented = False
         self._prev_not_record = False
+        # A user's pattern or record start is a promise about the whole file: no fallback then.
+        self._fallback = (
+            FormatFallback(fmt, self._codes_under, CODE_NONE, CODE_CONTINUED)
+            if fmt.name != CUSTOM and multiline_start_pattern is None
+            else None
+        )
+        self._others: dict[str, RecordCounter] = {}
 
     def add(self, block: LineBlock, base: int = 0) -> None:
         """`base`: the file offset of the block's first byte (for error events)."""
@@ -177,6 +185,19 @@ class RecordCounter:
         return ~not_record, codes
 
     def _codes(self, block: LineBlock) -> np.ndarray:
+        codes = self._format_codes(block)
+        if self._fallback is not None:
+            self._fallback.apply(block.lines, block.first_bytes(), codes)
+        return codes
+
+    def _codes_under(self, fmt: LogFormat, lines: pa.Array) -> np.ndarray:
+        """Each line's code under another format (for `FormatFallback`), with its own memo."""
+        other = self._others.get(fmt.name)
+        if other is None:
+            other = self._others[fmt.name] = RecordCounter(fmt)
+        return other._format_codes(_block_of_lines(lines))
+
+    def _format_codes(self, block: LineBlock) -> np.ndarray:
         lines = block.lines
         n = len(lines)
         if self.fmt is PLAIN:
@@ -236,6 +257,14 @@ _ENCODE_NULLS = _compute.DictionaryEncodeOptions("encode")
 # but its unmatched lines can put a new word in the level's column on every line (`u0417 logged
 # in`); unbounded, that memo held 50 MB after 400,000 such lines.
 _TOKEN_CODES_KEPT = 1 << 16
+
+
+def _block_of_lines(lines: pa.Array) -> LineBlock:
+    """A LineBlock over a large_binary array of whole lines (as `take` returns them)."""
+    n = len(lines)
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + n + 1]
+    data = np.frombuffer(lines.buffers()[2], dtype=np.uint8)
+    return LineBlock(lines, offsets, offsets[:-1], offsets[1:], data)
 
 
 def record_mask(block: LineBlock) -> np.ndarray:

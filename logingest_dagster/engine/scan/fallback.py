@@ -1,0 +1,125 @@
+"""Lines their file's format cannot explain, tried against the other formats before UNKNOWN.
+
+A file's format is detected once, from its head. A file that concatenates logs of several systems
+(or a log whose writer changed format) then has whole stretches of lines with no level under that
+format. A block's unexplained lines (indented ones aside: they continue a record) are looked at in
+windows of `WINDOW` lines; where at least half of 16 lines sampled from a window look as if they
+hold a level field, detection (the same as for a file's head, with the same evidence: more than
+half the lines explained) runs on `HEAD_LINES` unexplained lines from the first such line. A format
+found that way is applied to every unexplained line of the block and remembered for the rest of the
+file. The level still comes from a level field, never from a word in a message: a line gets a level
+only from a format that explained most lines of the stretch it was found in, and fewer than
+`MIN_RUN` unexplained lines in a block are left as they are.
+
+Detections that find nothing new make later ones rarer (file-wide exponential back-off), so a
+level-less log that often says `error` does not pay for a detection in every block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+
+from logingest_dagster.engine.scan.formats import PLAIN, LogFormat, detect_format
+
+MIN_RUN = 32
+HEAD_LINES = 64
+MAX_PROBES = 6  # detections per block at most
+# Unexplained lines are looked at in windows of this many; 16 lines of each are checked for a
+# level-like field first (one small regex each), and detection runs only from the first that has
+# one: a block of level-less lines costs 16 regex calls per window, and no detection.
+WINDOW = 1024
+_LEVELISH = re.compile(
+    rb"(?i)(?:^[{<]|\b(?:trace|debug|info|notice|warn|warning|error|err|fatal|crit|critical|severe"
+    rb"|emerg|alert|panic|fine|finer|finest|verbose)\b)"
+)
+
+
+def _levelish(line: bytes) -> bool:
+    """Whether a line may hold a level field: a level word, or a JSON or syslog PRI start."""
+    return _LEVELISH.search(line[:200]) is not None
+
+
+class FormatFallback:
+    """Re-reads a block's unexplained lines with the other formats the file turns out to hold.
+
+    `codes_of(fmt, lines)` gives each line's code under `fmt` (`lines` a large_binary array of
+    whole lines); a code below `continued` is a level, `none` is "no level".
+    """
+
+    def __init__(
+        self,
+        primary: LogFormat,
+        codes_of: Callable[[LogFormat, pa.Array], np.ndarray],
+        none: int,
+        continued: int,
+    ) -> None:
+        self.primary = primary
+        self.found: list[LogFormat] = []
+        self._codes_of = codes_of
+        self._none, self._continued = none, continued
+        self._tried: set[str] = {primary.name, PLAIN.name}
+        self._eligible = 0  # windows that looked worth a detection
+        self._failures = 0  # detections in a row that found nothing new
+
+    def apply(self, lines: pa.Array, first: np.ndarray, codes: np.ndarray) -> None:
+        """Give levels, in place in `codes`, to unexplained lines that another format explains.
+
+        `first`: each line's first byte (indented lines are skipped).
+        """
+        candidate = (codes == self._none) & (first != 32) & (first != 9)
+        if np.count_nonzero(candidate) < MIN_RUN:
+            return
+        for fmt in self.found:
+            self._assign(lines, codes, candidate, fmt)
+        idx = np.flatnonzero(candidate)
+        probes = 0
+        for window in range(0, len(idx) - MIN_RUN + 1, WINDOW):
+            if probes == MAX_PROBES:
+                return
+            if not candidate[idx[window]]:  # explained since by a format found in this block
+                continue
+            sampled = idx[window : window + WINDOW : WINDOW // 16]
+            hits = [int(i) for i in sampled if _levelish(lines[int(i)].as_py())]
+            # Detection needs most lines explained: a window where few lines even look like it
+            # (a level-less log that mentions `error`) is not worth one.
+            if not hits or len(hits) * 2 < len(sampled):
+                continue
+            self._eligible += 1
+            if self._eligible % (1 << min(self._failures, 10)):
+                continue  # back off after probes that found nothing new, file-wide
+            head = hits[0]
+            sample = np.flatnonzero(candidate[head:])[:HEAD_LINES] + head
+            if len(sample) < MIN_RUN:
+                continue
+            probes += 1
+            fmt = detect_format([lines[int(i)].as_py() for i in sample])
+            if fmt.name in self._tried:
+                self._failures += 1
+                continue
+            self._failures = 0
+            self._tried.add(fmt.name)
+            self.found.append(fmt)
+            self._assign(lines, codes, candidate, fmt)
+
+    def _assign(
+        self, lines: pa.Array, codes: np.ndarray, candidate: np.ndarray, fmt: LogFormat
+    ) -> None:
+        idx = np.flatnonzero(candidate)
+        if not len(idx):
+            return
+        got = self._codes_of(fmt, _take(lines, idx))
+        level = got < self._continued
+        codes[idx[level]] = got[level]
+        candidate[idx[level]] = False
+
+
+def _take(lines: pa.Array, idx: np.ndarray) -> pa.Array:
+    if len(idx) == len(lines):
+        return lines
+    idx = np.ascontiguousarray(idx, dtype=np.int64)
+    indices = pa.Array.from_buffers(pa.int64(), len(idx), [None, pa.py_buffer(idx)])
+    return lines.take(indices)
