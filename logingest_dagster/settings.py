@@ -43,6 +43,13 @@ class Settings:
     level_patterns: dict[str, str] = field(default_factory=dict)  # directory -> regex (?P<level>)
     multiline_start_pattern: str | None = None
     state_url: str | None = None  # default: sqlite under <home>/state/
+    # The warehouse's events (`events/`): records of this level and above.
+    events_min_level: str = "WARN"
+    services: dict[str, str] = field(default_factory=dict)  # directory -> label; default: stem
+    # Of times written without a zone: a default and per-directory zones (IANA names).
+    timezone: str = "UTC"
+    timezones: dict[str, str] = field(default_factory=dict)
+    retention_days: int = 30  # events/ and severity_timeseries/ keep this many days
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,6 +67,11 @@ _LAYOUT: dict[str, tuple[str | None, str]] = {
     "level_patterns": ("formats", "level_patterns"),
     "multiline_start_pattern": ("formats", "multiline_start_pattern"),
     "state_url": ("state", "url"),
+    "events_min_level": ("events", "min_level"),
+    "services": ("events", "services"),
+    "timezone": ("formats", "timezone"),
+    "timezones": ("formats", "timezones"),
+    "retention_days": ("warehouse", "retention_days"),
 }
 
 
@@ -100,6 +112,19 @@ def validate(settings: Settings, source: str = "settings") -> Settings:
         elif f.name == "log_dirs":
             if not isinstance(value, list) or not all(isinstance(d, str) and d for d in value):
                 raise SettingsError(f"{where} must be a list of directory paths")
+        elif f.name == "events_min_level":
+            if value not in _RANKED_LEVELS:
+                raise SettingsError(f"{where} must be one of {', '.join(_RANKED_LEVELS)}")
+        elif f.name in ("timezone", "timezones", "services"):
+            named = {"": value} if f.name == "timezone" else value
+            if not isinstance(named, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and v for k, v in named.items()
+            ):
+                raise SettingsError(f"{where} must be a name, or map directories to names")
+            if f.name != "services":
+                for zone in named.values():
+                    if not _known_zone(zone):
+                        raise SettingsError(f"{where}: unknown time zone {zone!r}")
         elif f.name == "level_patterns":
             if not isinstance(value, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in value.items()
@@ -114,6 +139,25 @@ def validate(settings: Settings, source: str = "settings") -> Settings:
         elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise SettingsError(f"{where} must be an integer >= 1, got {value!r}")
     return settings
+
+
+_RANKED_LEVELS = ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL")
+
+
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
+
+
+def for_directory(mapping: dict[str, str], path: str) -> str | None:
+    """The value `mapping` (directory -> value) gives the directory holding `path`."""
+    parent = Path(path).parent.resolve()
+    return next((v for d, v in mapping.items() if Path(d).resolve() == parent), None)
 
 
 def check_directories(settings: Settings) -> None:

@@ -151,6 +151,7 @@ def publish_results(
 ) -> dict:
     """Commit offsets with the counts they produced, then derive the Parquet outputs from state."""
     from logingest_dagster.defs.checks import evaluations
+    from logingest_dagster.defs.published import appended_metadata
     from logingest_dagster.engine.warehouse.writers import publish
 
     completed = [pair for group in results for pair in group]
@@ -159,7 +160,7 @@ def publish_results(
     settings = logingest.settings()
     with open_store(logingest.home, settings.state_url) as store:
         commit = store.commit(context.run_id, read, plan.forgotten)
-        published = publish(logingest.home, store)
+        published = publish(logingest.home, store, settings.retention_days)
     totals = published.totals
     summary = {
         "files_discovered": plan.files_discovered,
@@ -208,10 +209,7 @@ def publish_results(
             "files_skipped": summary["files_skipped"],
         },
         "severity_history": {},
-        "error_events": {
-            "events_this_run": commit.events,
-            "events_not_kept_this_run": commit.events_dropped,
-        },
+        **appended_metadata(published.appended),
     }
     for name, path in published.paths.items():
         metadata = {"path": MetadataValue.path(str(path)), "row_count": published.rows[name]}

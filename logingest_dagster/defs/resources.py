@@ -17,6 +17,7 @@ from logingest_dagster.engine.scan.result import EVENTS_PER_READ, ScanOptions
 from logingest_dagster.settings import (
     STATE_URL_ENV,
     Settings,
+    for_directory,
     home_from_env,
     settings_from_env,
     state_url_from_env,
@@ -58,6 +59,20 @@ class LogIngestResource(ConfigurableResource):
         f"run config with ${STATE_URL_ENV}, which runs refer to by name.",
     )
 
+    events_min_level: str = Field(
+        "WARN", description="events.min_level: records of this level and above are events."
+    )
+    services: dict[str, str] = Field(
+        default_factory=dict, description="Directory -> service label; default: the file's stem."
+    )
+    timezone: str = Field("UTC", description="Zone of times written without one (IANA name).")
+    timezones: dict[str, str] = Field(
+        default_factory=dict, description="Directory -> zone, overriding `timezone`."
+    )
+    retention_days: int = Field(
+        30, description="events/ and severity_timeseries/ keep this many days (whole days)."
+    )
+
     def settings(self) -> Settings:
         return validate(
             Settings(
@@ -70,6 +85,11 @@ class LogIngestResource(ConfigurableResource):
                 level_patterns=dict(self.level_patterns),
                 multiline_start_pattern=self.multiline_start_pattern,
                 state_url=self.state_url,
+                events_min_level=self.events_min_level,
+                services=dict(self.services),
+                timezone=self.timezone,
+                timezones=dict(self.timezones),
+                retention_days=self.retention_days,
             ),
             source="resources.logingest.config",
         )
@@ -84,6 +104,10 @@ class LogIngestResource(ConfigurableResource):
             level_pattern=pattern,
             multiline_start_pattern=self.multiline_start_pattern,
             max_events=EVENTS_PER_READ,
+            min_level=self.events_min_level,
+            timezone=for_directory(self.timezones, path) or self.timezone,
+            service=for_directory(self.services, path),
+            minute_counts=True,
         )
 
 
@@ -109,4 +133,9 @@ def resource_from_settings(settings: Settings, home: str) -> LogIngestResource:
         level_patterns={str(Path(d).resolve()): p for d, p in settings.level_patterns.items()},
         multiline_start_pattern=settings.multiline_start_pattern,
         state_url=EnvVar(STATE_URL_ENV) if state_url_from_env(settings) else settings.state_url,
+        events_min_level=settings.events_min_level,
+        services={str(Path(d).resolve()): v for d, v in settings.services.items()},
+        timezone=settings.timezone,
+        timezones={str(Path(d).resolve()): v for d, v in settings.timezones.items()},
+        retention_days=settings.retention_days,
     )
