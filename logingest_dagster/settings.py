@@ -49,7 +49,7 @@ class Settings:
     # Of times written without a zone: a default and per-directory zones (IANA names).
     timezone: str = "UTC"
     timezones: dict[str, str] = field(default_factory=dict)
-    retention_days: int = 30  # events/ and severity_timeseries/ keep this many days
+    retention_days: int = 30  # events/ and severity_timeseries/ keep this many days; 0: all
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,6 +112,9 @@ def validate(settings: Settings, source: str = "settings") -> Settings:
         elif f.name == "log_dirs":
             if not isinstance(value, list) or not all(isinstance(d, str) and d for d in value):
                 raise SettingsError(f"{where} must be a list of directory paths")
+        elif f.name == "retention_days":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise SettingsError(f"{where} must be an integer >= 0 (0: keep all), got {value!r}")
         elif f.name == "events_min_level":
             if value not in _RANKED_LEVELS:
                 raise SettingsError(f"{where} must be one of {', '.join(_RANKED_LEVELS)}")

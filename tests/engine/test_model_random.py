@@ -35,6 +35,8 @@ from lifecycle_driver import (
 
 from logingest_dagster.engine.discover.listing import discover
 from logingest_dagster.engine.state.store import open_store, plan_reads
+from logingest_dagster.engine.warehouse.writers import publish
+from tests.helpers import published_events, timeseries_sums
 
 GRACE = 1e9  # partial lines wait for their newline
 KILL_POINTS = [
@@ -248,5 +250,8 @@ def test_random_lifecycle_counts_every_line_once(tmp_path, seed):
     with open_store(model.home) as store:
         assert sum(row["lines"] for row in store.file_stats()) == model.writer.written, history
         expected = model.writer.totals()
-        stored = sum(len(read["offset"]) for read in store.error_events())
-        assert stored == expected["ERROR"] + expected["FATAL"], history
+        publish(model.home, store, retention_days=0)
+    events = published_events(model.home)
+    assert len(events) == expected["WARN"] + expected["ERROR"] + expected["FATAL"], history
+    assert len(set(events["event_id"].to_pylist())) == len(events), history
+    assert timeseries_sums(model.home) == expected, history
