@@ -241,6 +241,9 @@ class RangeScanner:
     def _count_long(self, prefix: bytes, offset: int) -> None:
         self.result.long_lines += 1
         self._count(memoryview(prefix + b"\n"), offset)
+        collector = self._counter.events if self._counter is not None else None
+        if collector is not None and collector.events.offsets[-1:] == [offset]:
+            collector.events.truncated[-1] = True  # its record is the line's first bytes only
 
     def _publish(self) -> None:
         if self._counter is not None:

@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from logingest_dagster.engine.levels import LEVELS
 from logingest_dagster.engine.scan.result import EVENTS_PER_READ
 from logingest_dagster.engine.warehouse import events, timeseries
+from logingest_dagster.engine.warehouse.arrays import int64s, strings
 from logingest_dagster.engine.warehouse.files import write_parquet_atomic
 from logingest_dagster.engine.warehouse.partitions import (
     compact_closed_days,
@@ -125,15 +126,15 @@ def publish_appended(
 
 def expired_table(rows: list[dict]) -> pa.Table:
     columns = {
-        "dataset": pa.array([r["dataset"] for r in rows], pa.string()),
-        "date": pa.array([r["date"] for r in rows], pa.string()),
-        "expired_at": pa.array([round(r["expired_at"] * 1e6) for r in rows], pa.int64()).cast(
-            EXPIRED_SCHEMA.field("expired_at").type
+        "dataset": strings([r["dataset"] for r in rows]),
+        "date": strings([r["date"] for r in rows]),
+        "expired_at": int64s(
+            [round(r["expired_at"] * 1e6) for r in rows], EXPIRED_SCHEMA.field("expired_at").type
         ),
-        "rows": pa.array([r["rows"] for r in rows], pa.int64()),
+        "rows": int64s([r["rows"] for r in rows]),
     }
     for level in LEVELS:
-        columns[level.lower()] = pa.array([r[level.lower()] for r in rows], pa.int64())
+        columns[level.lower()] = int64s([r[level.lower()] for r in rows])
     return pa.table(columns, schema=EXPIRED_SCHEMA)
 
 

@@ -13,6 +13,7 @@ import json
 import pyarrow as pa
 
 from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.engine.warehouse.arrays import bools, dictionary, int64s, strings
 
 NAME = "events"
 UTC_MICROS = pa.timestamp("us", tz="UTC")
@@ -67,18 +68,21 @@ def table(commit: dict) -> pa.Table:
     n = len(columns["event_id"])
     columns["run_id"] = [commit["run_id"]] * n
     columns["committed_at"] = [committed_us] * n
-    arrays = [
-        _levels(columns["level"])
-        if name == "level"
-        else pa.array(columns[name], type=SCHEMA.field(name).type)
-        for name in SCHEMA.names
-    ]
+    arrays = []
+    for name in SCHEMA.names:
+        kind = SCHEMA.field(name).type
+        if name == "level":
+            arrays.append(levels_array(columns[name]))
+        elif kind == pa.string():
+            arrays.append(strings(columns[name]))
+        elif kind == pa.bool_():
+            arrays.append(bools(columns[name]))
+        else:
+            arrays.append(int64s(columns[name], kind))
     return pa.Table.from_arrays(arrays, schema=SCHEMA)
 
 
-def _levels(levels: list[str]) -> pa.Array:
+def levels_array(levels: list[str]) -> pa.Array:
     """Dictionary-encoded over the canonical levels, so every file has the same dictionary."""
     index = {level: i for i, level in enumerate(LEVELS)}
-    return pa.DictionaryArray.from_arrays(
-        pa.array([index[level] for level in levels], pa.int32()), pa.array(LEVELS, pa.string())
-    )
+    return dictionary([index[level] for level in levels], LEVELS)

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from logingest_dagster.engine.warehouse.arrays import int64s
 from logingest_dagster.engine.warehouse.files import (
     exchange_dirs,
     remove_dir,
@@ -36,10 +37,13 @@ def write_commit_parts(dataset: Path, table: pa.Table, time_column: str, commit_
     """Write `table`'s rows into one part per day of `time_column`; returns the files written."""
     if table.num_rows == 0:
         return 0
-    micros = np.asarray(table[time_column].combine_chunks().cast(pa.int64()))
+    column = table[time_column].combine_chunks()
+    micros = np.frombuffer(column.buffers()[1], np.int64)[
+        column.offset : column.offset + len(column)
+    ]
     days = micros // _DAY_US
     order = np.argsort(micros, kind="stable")
-    table, days = table.take(pa.array(order)), days[order]
+    table, days = table.take(int64s(order.tolist())), days[order]
     written = 0
     for day in np.unique(days).tolist():
         rows = np.flatnonzero(days == day)

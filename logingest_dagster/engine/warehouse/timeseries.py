@@ -12,7 +12,8 @@ import json
 import pyarrow as pa
 
 from logingest_dagster.engine.scan.result import NO_TIME
-from logingest_dagster.engine.warehouse.events import UTC_MICROS, _levels
+from logingest_dagster.engine.warehouse.arrays import int64s, strings
+from logingest_dagster.engine.warehouse.events import UTC_MICROS, levels_array
 
 NAME = "severity_timeseries"
 
@@ -44,12 +45,12 @@ def table(commit: dict) -> pa.Table:
     keys = sorted(summed)
     return pa.Table.from_arrays(
         [
-            pa.array([k[0] * 1_000_000 for k in keys], UTC_MICROS),
-            pa.array([k[1] for k in keys], pa.string()),
-            pa.array([k[2] for k in keys], pa.string()),
-            _levels([k[3] for k in keys]),
-            pa.array([k[4] for k in keys], pa.string()),
-            pa.array([summed[k] for k in keys], pa.int64()),
+            int64s([k[0] * 1_000_000 for k in keys], UTC_MICROS),
+            strings([k[1] for k in keys]),
+            strings([k[2] for k in keys]),
+            levels_array([k[3] for k in keys]),
+            strings([k[4] for k in keys]),
+            int64s([summed[k] for k in keys]),
         ],
         schema=SCHEMA,
     )
