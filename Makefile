@@ -67,6 +67,7 @@ test: setup postgres redis
 	$(BIN)/pytest -q
 
 dev: setup
+	$(BIN)/logingest sample --home data
 	mkdir -p data/dagster_home && cp dagster.yaml data/dagster_home/dagster.yaml
 	DAGSTER_HOME=$(abspath data/dagster_home) LOGINGEST_HOME=$(abspath data) \
 		$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml

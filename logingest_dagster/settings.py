@@ -78,6 +78,44 @@ def symlink_policy(value: Any, where: str) -> None:
         raise SettingsError(f"{where} must be 'inside' or 'all', got {value!r}")
 
 
+RANKED_LEVELS = ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL")
+
+
+def ranked_level(value: Any, where: str) -> None:
+    if value not in RANKED_LEVELS:
+        raise SettingsError(f"{where} must be one of {', '.join(RANKED_LEVELS)}")
+
+
+def name_map(value: Any, where: str) -> None:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()
+    ):
+        raise SettingsError(f"{where} must map directories to names")
+
+
+def zone_name(value: Any, where: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise SettingsError(f"{where} must be a time zone name")
+    if not _is_known_zone(value):
+        raise SettingsError(f"{where}: unknown time zone {value!r}")
+
+
+def zone_map(value: Any, where: str) -> None:
+    name_map(value, where)
+    for zone in value.values():
+        zone_name(zone, where)
+
+
+def _is_known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
+
+
 def setting(
     where: str, default: Any, description: str, check: Check, in_resource: bool = True
 ) -> Any:
@@ -164,6 +202,27 @@ class Settings:
         "or 'all'.",
         symlink_policy,
     )
+    events_min_level: str = setting(
+        "events.min_level", "WARN", "Records of this level and above are events.", ranked_level
+    )
+    services: dict[str, str] = setting(
+        "events.services",
+        {},
+        "Directory -> service label of its events; default: the file's stem.",
+        name_map,
+    )
+    timezone: str = setting(
+        "formats.timezone", "UTC", "Zone of times written without one (IANA name).", zone_name
+    )
+    timezones: dict[str, str] = setting(
+        "formats.timezones", {}, "Directory -> zone, overriding formats.timezone.", zone_map
+    )
+    retention_days: int = setting(
+        "warehouse.retention_days",
+        30,
+        "events/ and severity_timeseries/ keep this many days (whole days); 0: all.",
+        whole_number,
+    )
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -227,6 +286,12 @@ def validate(settings: Settings, source: str = "settings") -> Settings:
     for declared in DECLARATIONS:
         declared.check(getattr(settings, declared.name), f"{source}: '{declared.where}'")
     return settings
+
+
+def for_directory(mapping: dict[str, str], path: str) -> str | None:
+    """The value `mapping` (directory -> value) gives the directory holding `path`."""
+    parent = Path(path).parent.resolve()
+    return next((v for d, v in mapping.items() if Path(d).resolve() == parent), None)
 
 
 def check_directories(settings: Settings) -> list[str]:

@@ -78,3 +78,29 @@ def wait_for_port(
             assert proc is None or proc.poll() is None, f"{what} exited with {proc.returncode}"
             assert time.monotonic() < deadline, f"{what} did not start in {timeout:.0f} s"
             time.sleep(0.1)
+
+
+def published_events(home: Path):
+    """Every row of `<home>/warehouse/events/`, as pyarrow reads the hive dataset."""
+    import pyarrow.dataset as ds
+
+    path = Path(home) / "warehouse" / "events"
+    if not path.is_dir():
+        return ds.dataset([], schema=_events_schema()).to_table()
+    return ds.dataset(path, format="parquet", partitioning="hive").to_table()
+
+
+def _events_schema():
+    from logingest_dagster.engine.warehouse.events import SCHEMA
+
+    return SCHEMA
+
+
+def timeseries_sums(home: Path) -> dict[str, int]:
+    """Records per level over every partition of `<home>/warehouse/severity_timeseries/`."""
+    sums = empty_counts()
+    for path in sorted((Path(home) / "warehouse" / "severity_timeseries").glob("*/*.parquet")):
+        table = pq.read_table(path, columns=["level", "count"]).to_pydict()
+        for level, count in zip(table["level"], table["count"], strict=True):
+            sums[level] += count
+    return sums

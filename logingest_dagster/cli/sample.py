@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 LEVEL_MIX = [("INFO", 70), ("DEBUG", 12), ("WARN", 10), ("ERROR", 6), ("FATAL", 1), ("TRACE", 1)]
@@ -17,6 +18,9 @@ MESSAGES = [
     "disk usage at 81%",
 ]
 
+# Yesterday, so the sample's events sit inside the warehouse's retention whenever it is written.
+_DAY = datetime.fromtimestamp(datetime.now(UTC).timestamp() - 86400, UTC).strftime("%Y-%m-%d")
+
 
 def _levels(rng: random.Random, n: int) -> list[str]:
     names, weights = zip(*LEVEL_MIX, strict=True)
@@ -24,7 +28,7 @@ def _levels(rng: random.Random, n: int) -> list[str]:
 
 
 def _log4j(rng: random.Random, i: int, level: str) -> str:
-    line = f"2026-11-26 12:{i // 60 % 60:02d}:{i % 60:02d},{i % 1000:03d} {level:<5} [main] com.acme.App - {rng.choice(MESSAGES)}\n"
+    line = f"{_DAY} 12:{i // 60 % 60:02d}:{i % 60:02d},{i % 1000:03d} {level:<5} [main] com.acme.App - {rng.choice(MESSAGES)}\n"
     if level == "ERROR":
         line += (
             "java.lang.IllegalStateException: boom\n"
@@ -38,7 +42,7 @@ def _log4j(rng: random.Random, i: int, level: str) -> str:
 
 def _json(rng: random.Random, i: int, level: str) -> str:
     record = {
-        "ts": f"2026-11-26T12:00:{i % 60:02d}Z",
+        "ts": f"{_DAY}T12:00:{i % 60:02d}Z",
         "msg": rng.choice(MESSAGES),
         "level": level.lower(),
     }
@@ -47,7 +51,7 @@ def _json(rng: random.Random, i: int, level: str) -> str:
 
 def _python(rng: random.Random, i: int, level: str) -> str:
     name = {"WARN": "WARNING", "FATAL": "CRITICAL", "TRACE": "DEBUG"}.get(level, level)
-    line = f"2026-11-26 12:00:{i % 60:02d},123 - worker - {name} - {rng.choice(MESSAGES)}\n"
+    line = f"{_DAY} 12:00:{i % 60:02d},123 - worker - {name} - {rng.choice(MESSAGES)}\n"
     if level == "ERROR":
         line += (
             "Traceback (most recent call last):\n"
@@ -60,7 +64,7 @@ def _python(rng: random.Random, i: int, level: str) -> str:
 
 def _nginx(rng: random.Random, i: int, level: str) -> str:
     name = {"WARN": "warn", "FATAL": "crit", "TRACE": "debug"}.get(level, level.lower())
-    return f"2026/11/26 12:00:{i % 60:02d} [{name}] 1234#0: *{i} {rng.choice(MESSAGES)}\n"
+    return f"{_DAY.replace('-', '/')} 12:00:{i % 60:02d} [{name}] 1234#0: *{i} {rng.choice(MESSAGES)}\n"
 
 
 WRITERS: dict[str, Callable[[random.Random, int, str], str]] = {

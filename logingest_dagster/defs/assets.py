@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from dagster import AssetSpec
+import pyarrow as pa
+from dagster import AssetSpec, TableColumn, TableSchema
 
-from logingest_dagster.engine.state import EVENTS_KEPT
 from logingest_dagster.engine.warehouse import (
-    ERROR_EVENTS,
     FILE_STATS,
     SEVERITY_HISTORY,
     SEVERITY_TOTALS,
 )
+from logingest_dagster.engine.warehouse import events as events_dataset
+from logingest_dagster.engine.warehouse import timeseries as timeseries_dataset
 
 GROUP = "logingest"
+
+
+def table_schema(schema: pa.Schema) -> TableSchema:
+    """A Parquet schema as the UI shows it (the asset's Columns)."""
+    return TableSchema(columns=[TableColumn(f.name, str(f.type)) for f in schema])
+
 
 severity_totals = AssetSpec(
     "severity_totals",
@@ -40,15 +47,26 @@ severity_history = AssetSpec(
     kinds={"parquet"},
 )
 
-error_events = AssetSpec(
-    "error_events",
+events = AssetSpec(
+    "events",
     group_name=GROUP,
     description=(
-        f"warehouse/{ERROR_EVENTS}: the first line of each ERROR and FATAL record, the newest "
-        f"{EVENTS_KEPT:,}: `committed_at`, `run_id`, `path`, `file`, `offset`, `level`, `line`, "
-        "`logged_at` (the time written at the start of the line, UTC; null without a dated time)."
+        "warehouse/events/date=YYYY-MM-DD/: one row per record at or above events.min_level "
+        "(default WARN), by the time it was logged; appended per run. See README 'For analysts'."
     ),
     kinds={"parquet"},
+    metadata={"dagster/column_schema": table_schema(events_dataset.SCHEMA)},
 )
 
-ASSETS = [severity_totals, file_stats, severity_history, error_events]
+severity_timeseries = AssetSpec(
+    "severity_timeseries",
+    group_name=GROUP,
+    description=(
+        "warehouse/severity_timeseries/date=YYYY-MM-DD/: records per minute x path x level, by "
+        "the time logged (the commit's where a record has none, `time_source`); appended per run."
+    ),
+    kinds={"parquet"},
+    metadata={"dagster/column_schema": table_schema(timeseries_dataset.SCHEMA)},
+)
+
+ASSETS = [severity_totals, file_stats, severity_history, events, severity_timeseries]

@@ -50,6 +50,7 @@ def evaluations(home: str | os.PathLike[str]) -> list[AssetCheckEvaluation]:
             **_reported(run_check(check, home)),
         )
         for check in CHECKS
+        if check.after_each_run
     ]
 
 

@@ -104,11 +104,12 @@ def publish_results(
 ) -> dict:
     """Commit offsets with the counts they produced, then derive the Parquet outputs from state."""
     from logingest_dagster.defs.checks import evaluations
+    from logingest_dagster.defs.published import appended_metadata
 
     settings = logingest.settings()
     with open_store(logingest.home, settings.state_url) as store:
         committed = pipeline.commit(store, context.run_id, plan, [p for g in results for p in g])
-        published = pipeline.publish(store, logingest.home)
+        published = pipeline.publish(store, logingest.home, settings.retention_days)
     commit, totals = committed.commit, published.totals
     summary = committed.figures | {"totals": dict(totals)}
     if commit.already_committed:
@@ -143,10 +144,7 @@ def publish_results(
             "files_skipped": summary["files_skipped"],
         },
         "severity_history": {},
-        "error_events": {
-            "events_this_run": commit.events,
-            "events_not_kept_this_run": commit.events_dropped,
-        },
+        **appended_metadata(published.appended),
     }
     for name, path in published.paths.items():
         metadata = {"path": MetadataValue.path(str(path)), "row_count": published.rows[name]}

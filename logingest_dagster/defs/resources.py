@@ -22,6 +22,7 @@ from logingest_dagster.settings import (
     DECLARATIONS,
     Declaration,
     Settings,
+    for_directory,
     home_from_env,
     refuse_stored_password,
     settings_from_env,
@@ -39,9 +40,10 @@ def resource_values(settings: Settings, home: str) -> dict[str, Any]:
     values = {d.name: getattr(settings, d.name) for d in RESOURCE_SETTINGS}
     values["home"] = str(Path(home).resolve())
     values["log_dirs"] = [str(Path(d).resolve()) for d in settings.log_dirs]
-    values["level_patterns"] = {
-        str(Path(d).resolve()): p for d, p in settings.level_patterns.items()
-    }
+    for by_directory in ("level_patterns", "services", "timezones"):
+        values[by_directory] = {
+            str(Path(d).resolve()): v for d, v in getattr(settings, by_directory).items()
+        }
     return values
 
 
@@ -64,6 +66,20 @@ class _LogIngestResourceBase(ConfigurableResource):
         default_factory=partial(location_default, "home"), description=HOME_DESCRIPTION
     )
 
+    events_min_level: str = Field(
+        "WARN", description="events.min_level: records of this level and above are events."
+    )
+    services: dict[str, str] = Field(
+        default_factory=dict, description="Directory -> service label; default: the file's stem."
+    )
+    timezone: str = Field("UTC", description="Zone of times written without one (IANA name).")
+    timezones: dict[str, str] = Field(
+        default_factory=dict, description="Directory -> zone, overriding `timezone`."
+    )
+    retention_days: int = Field(
+        30, description="events/ and severity_timeseries/ keep this many days (whole days)."
+    )
+
     def settings(self) -> Settings:
         return validate(
             Settings(**{d.name: getattr(self, d.name) for d in RESOURCE_SETTINGS}),
@@ -80,6 +96,10 @@ class _LogIngestResourceBase(ConfigurableResource):
             level_pattern=pattern,
             multiline_start_pattern=self.multiline_start_pattern,
             max_events=EVENTS_PER_READ,
+            min_level=self.events_min_level,
+            timezone=for_directory(self.timezones, path) or self.timezone,
+            service=for_directory(self.services, path),
+            minute_counts=True,
         )
 
 

@@ -141,11 +141,12 @@ def commit(
     return Committed(summary, figures)
 
 
-def publish(store: OffsetStore, home: str | os.PathLike[str]) -> Published:
-    """Derive the Parquet outputs from committed state (each file written atomically)."""
+def publish(store: OffsetStore, home: str | os.PathLike[str], retention_days: int) -> Published:
+    """Derive the Parquet outputs from committed state (each file written atomically): the
+    summaries rewritten, the growing datasets appended, days older than `retention_days` gone."""
     from logingest_dagster.engine.warehouse import publish as write_warehouse
 
-    return write_warehouse(home, store)
+    return write_warehouse(home, store, retention_days)
 
 
 def sum_counts(results: Sequence[ScanResult]) -> dict[str, int]:

@@ -14,13 +14,20 @@ from logingest_dagster.environment import CELERY_BROKER_ENV
 # Update deliberately: each change here renames something users see or their scripts call.
 EXPECTED = {
     "jobs": {"ingest_logs", "check_warehouse"},
-    "assets": {"severity_totals", "file_stats", "severity_history", "error_events"},
+    "assets": {
+        "severity_totals",
+        "file_stats",
+        "severity_history",
+        "events",
+        "severity_timeseries",
+    },
     "checks": {
         "severity_totals:one_row_per_level",
         "file_stats:sums_to_severity_totals",
         "file_stats:records_within_lines",
         "severity_history:sums_to_severity_totals",
-        "error_events:only_error_and_fatal",
+        "events:within_caps",
+        "severity_timeseries:sums_to_committed",
     },
     "sensors": {"log_dirs_changed"},
     "schedules": {"ingest_logs_catchup"},
@@ -37,6 +44,11 @@ EXPECTED = {
             "multiline_start_pattern",
             "state_url",
             "symlinks",
+            "events_min_level",
+            "services",
+            "timezone",
+            "timezones",
+            "retention_days",
         }
     },
 }

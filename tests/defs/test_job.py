@@ -14,7 +14,7 @@ from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.orphaned_runs import HOST_TAG, PROCESS_TAG, process_tags
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
 from logingest_dagster.settings import Settings
-from tests.helpers import expected_totals, parquet_totals
+from tests.helpers import expected_totals, parquet_totals, published_events, timeseries_sums
 
 
 def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):
@@ -32,13 +32,20 @@ def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):
     materialized = {
         e.asset_key.path[0] for e in result.get_asset_materialization_events() if e.asset_key
     }
-    assert materialized == {"severity_totals", "file_stats", "severity_history", "error_events"}
+    assert materialized == {
+        "severity_totals",
+        "file_stats",
+        "severity_history",
+        "events",
+        "severity_timeseries",
+    }
     warehouse = tmp_path / "home" / "warehouse"
-    events = pq.read_table(warehouse / "error_events.parquet")
-    assert len(events) == summary["totals"]["ERROR"] + summary["totals"]["FATAL"] > 0
-    # Every sample format writes a dated time at the start of its lines.
-    assert events["logged_at"].null_count == 0
-    assert {t.year for t in events["logged_at"].to_pylist()} == {2026}
+    events = published_events(tmp_path / "home")
+    totals = summary["totals"]
+    assert len(events) == totals["WARN"] + totals["ERROR"] + totals["FATAL"] > 0
+    # Every sample format writes its time in its lines.
+    assert set(events["time_source"].to_pylist()) == {"logged"}
+    assert timeseries_sums(tmp_path / "home") == totals
     [history] = pq.read_table(warehouse / "severity_history.parquet").to_pylist()
     assert (history["run_id"], history["kind"], history["files"]) == (result.run_id, "run", 4)
 

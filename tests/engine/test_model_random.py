@@ -36,6 +36,7 @@ from lifecycle_driver import (
 
 from logingest_dagster.engine import pipeline
 from logingest_dagster.engine.state import open_store
+from tests.helpers import published_events, timeseries_sums
 
 GRACE = 1e9  # partial lines wait for their newline
 KILL_POINTS = [
@@ -240,5 +241,8 @@ def test_random_lifecycle_counts_every_line_once(tmp_path, seed):
     with open_store(model.home) as store:
         assert sum(row["lines"] for row in store.file_stats()) == model.writer.written, history
         expected = model.writer.totals()
-        stored = sum(len(read["offset"]) for read in store.error_events())
-        assert stored == expected["ERROR"] + expected["FATAL"], history
+        pipeline.publish(store, model.home, retention_days=0)
+    events = published_events(model.home)
+    assert len(events) == expected["WARN"] + expected["ERROR"] + expected["FATAL"], history
+    assert len(set(events["event_id"].to_pylist())) == len(events), history
+    assert timeseries_sums(model.home) == expected, history

@@ -54,7 +54,7 @@ def test_a_scans_error_events_carry_the_time_their_lines_give(tmp_path):
         "2026-11-26 12:00:02,000 FATAL giving up\n"
     )
     result = scan_range(str(path), options=ScanOptions(max_events=10))
-    assert [(e.level, e.logged_at) for e in result.events] == [
+    assert [(e.level, e.time / 1e6) for e in result.events] == [
         ("ERROR", utc(2026, 11, 26, 12, 0, 1, 500000)),
         ("FATAL", utc(2026, 11, 26, 12, 0, 2)),
     ]

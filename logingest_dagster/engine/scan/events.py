@@ -1,9 +1,12 @@
-"""Error events: the first line of every ERROR and FATAL record, with where it is in its file.
+"""Events: every record at or above a minimum level, whole (stack trace included), with its time.
 
-Taken from the levels the scan has already worked out for a block (no second look at the text),
-so the cost is one comparison over the block's line codes plus a copy of each event's line. A read
-keeps at most `ScanOptions.max_events` of them and counts the rest as dropped, so one file full of
-errors cannot make a step's result (or the store) arbitrarily large.
+Taken from the levels the scan has already worked out for a block (no second look at the text to
+classify), so the cost is one comparison over the block's line codes plus, per event, a copy of
+its record and a parse of its first line (`timestamps`, `event_fields`). A record runs from its
+first line to the next record's first line, across blocks; it is kept up to `RECORD_BYTES`, and
+flagged `truncated` beyond. A read keeps at most `ScanOptions.max_events` events and counts the
+rest as dropped (reported with the run, and failed as an asset check), so one file full of errors
+cannot make a step's result (or the store) arbitrarily large.
 """
 
 from __future__ import annotations
@@ -11,37 +14,118 @@ from __future__ import annotations
 import numpy as np
 
 from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.engine.scan.event_fields import describe
+from logingest_dagster.engine.scan.formats import LogFormat
 from logingest_dagster.engine.scan.lines import LineBlock
-from logingest_dagster.engine.scan.result import ErrorEvents
+from logingest_dagster.engine.scan.record_times import RecordTimes
+from logingest_dagster.engine.scan.result import RECORD_BYTES, Event, Events
 
-EVENT_LEVELS = ("ERROR", "FATAL")
-_ERROR, _FATAL = (LEVELS.index(level) for level in EVENT_LEVELS)
-# An event keeps this much of its line: enough for a message and an exception's name.
-LINE_BYTES = 2048
+# Levels that can be events, most severe last: UNKNOWN (no level) is never above a minimum.
+RANKED = LEVELS[: LEVELS.index("UNKNOWN")]
+# The first line's bytes looked at for the logger and message (the record keeps everything).
+LINE_BYTES = 4096
+
+
+def level_codes_from(min_level: str) -> tuple[int, int]:
+    """The range of level codes [low, high] at or above `min_level`."""
+    if min_level not in RANKED:
+        raise ValueError(f"unknown level {min_level!r}; one of {', '.join(RANKED)}")
+    return RANKED.index(min_level), len(RANKED) - 1
 
 
 class EventCollector:
-    """The error events of one read, in file order, at most `limit`."""
+    """The events of one read, in file order, at most `limit`."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(
+        self,
+        limit: int,
+        fmt: LogFormat,
+        times: RecordTimes,
+        min_level: str = "WARN",
+    ) -> None:
         self.limit = limit
-        self.events = ErrorEvents()
+        self.fmt = fmt
+        self.times = times
+        self.low, self.high = level_codes_from(min_level)
+        self.events = Events()
+        self._open = False  # the last event's record may go on in the next block
+        self._seen_record = False
 
     def take(
-        self, block: LineBlock, record: np.ndarray | None, codes: np.ndarray, base: int
+        self,
+        block: LineBlock,
+        record: np.ndarray | None,
+        codes: np.ndarray,
+        base: int,
+        first_line: int,
     ) -> None:
         """`record`/`codes` as `RecordCounter` classified `block`; `base`: the file offset of
-        the block's first byte."""
-        is_event = (codes == _ERROR) | (codes == _FATAL)
+        the block's first byte; `first_line`: how many lines of the read precede the block."""
+        n = len(codes)
+        starts_at = np.flatnonzero(record) if record is not None else None
+        first_record = 0  # the index of the block's first record line, n: none
+        if starts_at is not None:
+            first_record = int(starts_at[0]) if len(starts_at) else n
+        data = block.data
+        lead_end = int(block.starts[first_record]) if first_record < n else int(block.ends[-1])
+        if first_record:  # continuation lines before the block's first record
+            lead = bytes(data[:lead_end])
+            if self._open:
+                self.events.continue_last(lead)
+            elif not self._seen_record:
+                self.events.head = lead[:RECORD_BYTES]
+        if first_record < n:
+            self._seen_record = True
+            self._open = False
+        is_event = (codes >= self.low) & (codes <= self.high)
         if record is not None:
             is_event &= record  # a continuation line is never an event of its own
         found = np.flatnonzero(is_event)
         if not len(found):
+            self.events.open_at_end = self._open
             return
         room = max(0, self.limit - len(self.events))
         self.events.dropped += max(0, len(found) - room)
-        data, add = block.data, self.events.add
-        for i in found[:room].tolist():
-            start, end = int(block.starts[i]), int(block.ends[i])
-            line = bytes(data[start : min(end, start + LINE_BYTES)]).rstrip(b"\r\n")
-            add(base + start, LEVELS[codes[i]], line.decode("utf-8", "replace"))
+        found = found[:room]
+        if not len(found):
+            self.events.open_at_end = self._open = False
+            return
+        # Where each event's record ends: the next record's first line, or the block's end.
+        if starts_at is None:
+            ends = block.ends[found]
+        else:
+            following = np.searchsorted(starts_at, found, side="right")
+            has_next = following < len(starts_at)
+            ends = np.where(
+                has_next,
+                block.starts[starts_at[np.minimum(following, len(starts_at) - 1)]],
+                block.ends[-1],
+            )
+        if self.times.reader is None:  # no minute counts chose a family: choose from the events
+            self.times.choose(
+                [bytes(data[block.starts[i] : block.ends[i]]) for i in found[:200].tolist()]
+            )
+        add = self.events.add
+        for i, end in zip(found.tolist(), ends.tolist(), strict=True):
+            start = int(block.starts[i])
+            line_end = int(block.ends[i])
+            line = bytes(data[start : min(line_end, start + LINE_BYTES)]).rstrip(b"\r\n")
+            text = line.decode("utf-8", "replace")
+            logger, message = describe(self.fmt, text)
+            stop = min(end, start + RECORD_BYTES)
+            add(
+                Event(
+                    offset=base + start,
+                    line_number=first_line + i + 1,
+                    level=LEVELS[codes[i]],
+                    time=self.times.exact(text),
+                    logger=logger,
+                    message=message,
+                    record=bytes(data[start:stop]),
+                    truncated=end > stop,
+                )
+            )
+        last_event = int(found[-1])
+        last_record = n - 1 if starts_at is None else int(starts_at[-1])
+        self._open = last_event == last_record
+        self.events.open_at_end = self._open

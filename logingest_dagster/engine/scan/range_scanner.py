@@ -26,8 +26,10 @@ from logingest_dagster.engine.scan.events import EventCollector
 from logingest_dagster.engine.scan.formats import PLAIN, LogFormat, custom_format, detect_format
 from logingest_dagster.engine.scan.holes import end_of_hole
 from logingest_dagster.engine.scan.lines import newline_positions
+from logingest_dagster.engine.scan.minute_counts import MinuteCounter
+from logingest_dagster.engine.scan.record_times import RecordTimes
 from logingest_dagster.engine.scan.records import LineBlock, RecordCounter, record_mask
-from logingest_dagster.engine.scan.result import ErrorEvents, ScanOptions, ScanResult
+from logingest_dagster.engine.scan.result import Events, ScanOptions, ScanResult
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +107,7 @@ class RangeScanner:
 
     def run(self) -> ScanResult:
         try:
-            self._check_regular_file()
+            mtime = self._check_regular_file()
             with self._open() as f:
                 initial = memoryview(b"")
                 # A NUL run where the range begins is a hole (holes.py): read from after it.
@@ -131,11 +133,16 @@ class RangeScanner:
                     self.result.format_settled = not self.options.level_pattern
                     f.seek(begin)
                 self.result.format = fmt.name
-                limit = self.options.max_events
+                options = self.options
+                times = RecordTimes(options.timezone, reference=mtime)
+                self.result.service = options.service
                 self._counter = RecordCounter(
                     fmt,
-                    self.options.multiline_start_pattern,
-                    EventCollector(limit) if limit else None,
+                    options.multiline_start_pattern,
+                    EventCollector(options.max_events, fmt, times, options.min_level)
+                    if options.max_events
+                    else None,
+                    MinuteCounter(times) if options.minute_counts else None,
                 )
                 if self.before:
                     self._counter.prime(_block_of(self.before))
@@ -151,13 +158,15 @@ class RangeScanner:
             raise
         return self.result
 
-    def _check_regular_file(self) -> None:
+    def _check_regular_file(self) -> float:
+        """The file's modification time, once it is known to be a regular file."""
         st = os.stat(self.path)
         if stat.S_ISDIR(st.st_mode):
             raise IsADirectoryError(21, "Is a directory", self.path)
         if not stat.S_ISREG(st.st_mode):
             # A FIFO named `x.log` would block the open forever.
             raise OSError(f"not a regular file (mode {stat.filemode(st.st_mode)})")
+        return st.st_mtime
 
     def _open(self) -> BinaryIO:
         if self.compressed:
@@ -241,6 +250,9 @@ class RangeScanner:
     def _count_long(self, prefix: bytes, offset: int) -> None:
         self.result.long_lines += 1
         self._count(memoryview(prefix + b"\n"), offset)
+        collector = self._counter.events if self._counter is not None else None
+        if collector is not None and collector.events.offsets[-1:] == [offset]:
+            collector.events.truncated[-1] = True  # its record is the line's first bytes only
 
     def _publish(self) -> None:
         if self._counter is not None:
@@ -248,6 +260,8 @@ class RangeScanner:
             self.result.counts = self._counter.counts()
             if self._counter.events is not None:
                 self.result.events = self._counter.events.events
+            if self._counter.minutes is not None:
+                self.result.minute_counts = self._counter.minutes.counts
 
     def _fail(self, reason: str) -> None:
         log.warning("skipping %s: %s", self.path, reason)
@@ -256,7 +270,8 @@ class RangeScanner:
         self.result.lines = 0
         self.result.long_lines = 0
         self.result.counts = empty_counts()
-        self.result.events = ErrorEvents()
+        self.result.events = Events()
+        self.result.minute_counts = {}
 
 
 class _LineLevelScanner(RangeScanner):

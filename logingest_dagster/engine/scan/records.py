@@ -33,6 +33,7 @@ from logingest_dagster.engine.scan.formats import (
     py_regex,
 )
 from logingest_dagster.engine.scan.lines import LineBlock
+from logingest_dagster.engine.scan.minute_counts import MinuteCounter
 
 UNKNOWN_CODE = LEVELS.index("UNKNOWN")
 CODE_CONTINUED = len(LEVELS)
@@ -72,10 +73,12 @@ class RecordCounter:
         fmt: LogFormat,
         multiline_start_pattern: str | None = None,
         events: EventCollector | None = None,
+        minutes: MinuteCounter | None = None,
     ) -> None:
         self.fmt = fmt
         self.multiline_start = multiline_start_pattern
         self.events = events
+        self.minutes = minutes
         self.lines = 0
         self._counts = np.zeros(len(LEVELS), dtype=np.int64)
         self._token_codes: dict[bytes, int] = {}
@@ -97,14 +100,27 @@ class RecordCounter:
             return
         self.lines += n
         record, codes = self._classify(block)
+        if self.minutes is not None:  # first: it chooses the file's time family
+            self._count_minutes(block, record, codes)
         if self.events is not None:
-            self.events.take(block, record, codes, base)
+            self.events.take(block, record, codes, base, self.lines - n)
         if record is None:  # every line a record
             self._counts += np.bincount(codes, minlength=CODE_NONE + 1)[: len(LEVELS)]
             self._counts[UNKNOWN_CODE] += int(np.count_nonzero(codes == CODE_NONE))
             return
         levels = np.where(codes[record] >= CODE_CONTINUED, UNKNOWN_CODE, codes[record])
         self._counts += np.bincount(levels, minlength=len(LEVELS))
+
+    def _count_minutes(
+        self, block: LineBlock, record: np.ndarray | None, codes: np.ndarray
+    ) -> None:
+        assert self.minutes is not None
+        if record is None:
+            lines, levels = block.lines, codes
+        else:
+            idx = np.flatnonzero(record)
+            lines, levels = _take(block.lines, idx), codes[idx]
+        self.minutes.take(lines, np.where(levels >= CODE_CONTINUED, UNKNOWN_CODE, levels))
 
     def prime(self, block: LineBlock) -> None:
         """Take the continuation state of `block`'s last line without counting anything: the

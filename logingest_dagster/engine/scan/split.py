@@ -111,9 +111,12 @@ def merge_results(
             return failed
         if not merged.format:  # every piece is scanned with the same format
             merged.format, merged.format_settled = result.format, result.format_settled
+        merged.events.extend(result.events, lines_before=merged.lines)
         merged.lines += result.lines
         merged.long_lines += result.long_lines
-        merged.events.extend(result.events)
+        merged.service = result.service
+        for key, n in result.minute_counts.items():
+            merged.minute_counts[key] = merged.minute_counts.get(key, 0) + n
         for level, n in result.counts.items():
             counts[level] += n
         merged.end = result.end

@@ -1,47 +1,288 @@
-"""When an error event was logged: the date and time written near the start of its line.
+"""When a record was logged: the date and time written in its first line.
 
-Only full dates with a year are read, as most formats write them: `2026-11-26 12:00:00,123`
-(log4j, logback, Python), `2026-11-26T12:00:00.123Z` (JSON lines, logfmt `time=`, RFC 3339),
-`2026/11/26 12:00:00` (nginx), `2026-11-26 12:00:00.123 UTC` (Postgres). Formats without a year
-(syslog's `Nov 26 12:00:00`, klog, logcat, HDFS's `081109 203615`) give None rather than a guess.
+A file writes its times one way, so each file gets one *family* (`FAMILIES`), chosen from its first
+record lines (`choose_family`); a read then finds every record's time with one RE2 pattern over the
+whole block of lines (`TimeReader.minutes`), parsing in Python only the distinct minutes a block
+holds (a few per block), and an event's exact time from its own line (`TimeReader.exact`).
 
-A time with a UTC offset (`Z`, `+01:00`, `-0700`, ` UTC`, ` GMT`) is converted to UTC; a time
-without one is taken as UTC already (the zone of the machine that wrote it is not known here).
+Families: ISO 8601 / RFC 3339 and its log4j/Python (`,123`), nginx (`2026/11/26`) and Postgres
+(` UTC`) spellings; Apache/ctime (`Sun Dec 04 04:47:44 2005`); Apache access logs
+(`26/Nov/2026:12:00:00 +0000`); Redis (`26 Nov 2026 12:00:00.123`); epoch seconds, milliseconds,
+microseconds or nanoseconds in JSON (`"time"`, `"ts"`, `"@timestamp"`, `"timestamp"`) and logfmt
+(`ts=`, `time=`); HDFS (`081109 203615`, a two-digit year); and formats written without a year:
+syslog (`Nov 26 12:00:00`), klog (`I1126 12:00:00.123456`), logcat (`11-26 12:00:00.123`). Their
+year is the file's modification year, or the one before where that would put the time more than a
+day after the file was last written: never in the future.
+
+A time with a zone (`Z`, `+01:00`, `-0700`, ` UTC`, ` GMT`) is converted to UTC; one without is
+taken in the reader's `timezone` (a per-directory setting, UTC by default).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import cache
+from zoneinfo import ZoneInfo
 
-# Where the time is looked for: the head of the line, past a JSON key or two or a logfmt pair.
+import numpy as np
+import pyarrow as pa
+from pyarrow import _compute
+
+# Where a time is looked for: the head of the line, past a JSON key or two or a logfmt pair.
 HEAD_CHARS = 160
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MON = "(?P<b>" + "|".join(MONTHS) + ")"
+_HMS = r"(?P<H>\d\d):(?P<M>\d\d):(?P<S>\d\d)"
+_FRACTION = r"(?:[.,](?P<f>\d{1,9}))?"
+_ZONE = r"(?P<z>Z|[+-]\d\d:?\d\d| UTC| GMT| Z| [+-]\d\d:?\d\d)?"
+_NOT_DIGIT_AFTER = r"(?:[^\d:]|$)"  # RE2 has no look-ahead: consume one byte (or the end)
 
-_DATE_TIME = re.compile(
-    r"(?<!\d)(\d{4})([-/])(\d\d)\2(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?"
-    r"(?:(Z|[+-]\d\d:?\d\d)| (UTC|GMT|Z|[+-]\d\d:?\d\d))?(?![\d:])"
+
+@dataclass(frozen=True)
+class TimeFamily:
+    """A way of writing times: an RE2 pattern with named groups for the parts written.
+
+    Groups: `Y` (year), `y` (two-digit year), `m` (month number) or `b` (month name), `d`, `H`,
+    `M`, `S`, `f` (fraction), `z` (zone), or `e` (an epoch number) with `f`."""
+
+    name: str
+    pattern: str
+    # The groups that fix a record's minute (the rest, seconds and fraction, are added to it).
+    key_groups: tuple[str, ...]
+
+    @property
+    def epoch(self) -> bool:
+        return self.key_groups == ("e",)
+
+
+FAMILIES: tuple[TimeFamily, ...] = (
+    TimeFamily(
+        "iso",
+        r"(?:^|[^\d])(?P<Y>\d{4})[-/](?P<m>\d\d)[-/](?P<d>\d\d)[T ]"
+        + _HMS
+        + _FRACTION
+        + _ZONE
+        + _NOT_DIGIT_AFTER,
+        ("Y", "m", "d", "H", "M", "z"),
+    ),
+    TimeFamily(
+        "ctime",
+        r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) "
+        + _MON
+        + r" +(?P<d>\d{1,2}) "
+        + _HMS
+        + _FRACTION
+        + r" (?P<Y>\d{4})",
+        ("Y", "b", "d", "H", "M"),
+    ),
+    TimeFamily(
+        "access",
+        r"\[(?P<d>\d\d)/" + _MON + r"/(?P<Y>\d{4}):" + _HMS + r"(?P<z> [+-]\d{4})?\]",
+        ("Y", "b", "d", "H", "M", "z"),
+    ),
+    TimeFamily(
+        "redis",
+        r"(?P<d>\d{1,2}) " + _MON + r" (?P<Y>\d{4}) " + _HMS + _FRACTION,
+        ("Y", "b", "d", "H", "M"),
+    ),
+    TimeFamily(
+        "epoch",
+        r'(?:"(?:time|ts|@timestamp|timestamp|t)"\s*:\s*"?|(?:^|\s)(?:ts|time|timestamp)=)'
+        r"(?P<e>\d{10}|\d{13}|\d{16}|\d{19})(?:\.(?P<f>\d{1,9}))?(?:[^\d]|$)",
+        ("e",),
+    ),
+    TimeFamily(
+        "hdfs",
+        r"^(?P<y>\d\d)(?P<m>\d\d)(?P<d>\d\d) (?P<H>\d\d)(?P<M>\d\d)(?P<S>\d\d) ",
+        ("y", "m", "d", "H", "M"),
+    ),
+    TimeFamily(
+        "syslog",
+        _MON + r" +(?P<d>\d{1,2}) " + _HMS + _FRACTION + r" ",
+        ("b", "d", "H", "M"),
+    ),
+    TimeFamily(
+        "klog",
+        r"^[IWEF](?P<m>\d\d)(?P<d>\d\d) " + _HMS + _FRACTION + r" ",
+        ("m", "d", "H", "M"),
+    ),
+    TimeFamily(
+        "logcat",
+        r"^(?P<m>\d\d)-(?P<d>\d\d) " + _HMS + _FRACTION + r"\s",
+        ("m", "d", "H", "M"),
+    ),
 )
+FAMILY_NAMED = {family.name: family for family in FAMILIES}
+
+
+def choose_family(lines: list[bytes]) -> TimeFamily | None:
+    """The family that finds a time in the most of `lines` (record lines of a file's start);
+    None when none finds any. On a tie the earlier family wins (`ctime` before `syslog`)."""
+    best, best_hits = None, 0
+    for family in FAMILIES:
+        search = _py(family.pattern).search
+        hits = sum(search(line[:HEAD_CHARS]) is not None for line in lines)
+        if hits > best_hits:
+            best, best_hits = family, hits
+    return best
+
+
+class TimeReader:
+    """The times of one file's records, in one family and time zone."""
+
+    def __init__(
+        self, family: TimeFamily, timezone: str = "UTC", reference: float | None = None
+    ) -> None:
+        """`reference`: the file's modification time, the bound for year-less times."""
+        self.family = family
+        self.zone: tzinfo = UTC if timezone in ("", "UTC") else ZoneInfo(timezone)
+        self.reference = reference
+        self._search = _py(family.pattern).search
+        self._minute_of_key: dict[bytes, int] = {}  # minute key -> epoch seconds, or -1
+
+    def minutes(self, lines: pa.Array) -> np.ndarray:
+        """Each line's minute (epoch seconds, a multiple of 60), -1 where it has no time."""
+        n = len(lines)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        options = _compute.ExtractRegexOptions(self.family.pattern)
+        found = _call("extract_regex", lines, options=options)
+        if found.null_count == n:
+            return np.full(n, -1, dtype=np.int64)
+        if self.family.epoch:
+            return self._epoch_minutes(found)
+        fields = [_field(found, name) for name in self.family.key_groups]
+        keys = _call(
+            "binary_join_element_wise",
+            *fields,
+            pa.scalar(b"|", pa.large_binary()),
+            options=_compute.JoinOptions("replace", b""),
+        )
+        encoded = _call("dictionary_encode", keys, options=_ENCODE_NULLS)
+        lut = np.array(
+            [self._minute_of(key) for key in encoded.dictionary.to_pylist()] + [-1],
+            dtype=np.int64,
+        )
+        return lut[_np_ints(encoded.indices.fill_null(len(lut) - 1))]
+
+    def exact(self, line: str) -> int | None:
+        """Microseconds since the epoch (UTC) of `line`'s time, or None."""
+        m = self._search(line[:HEAD_CHARS].encode("utf-8", "replace"))
+        if m is None:
+            return None
+        parts = {k: (v.decode() if v is not None else None) for k, v in m.groupdict().items()}
+        fraction = (parts.get("f") or "")[:6].ljust(6, "0")
+        if self.family.epoch:
+            digits = parts["e"]
+            scale = 10 ** (len(digits) - 10)
+            whole = int(digits)
+            micros = whole * 1_000_000 // scale
+            return micros + (int(fraction) if scale == 1 else 0)
+        key = "|".join(parts.get(g) or "" for g in self.family.key_groups).encode()
+        minute = self._minute_of(key)
+        if minute < 0:
+            return None
+        return (minute + int(parts["S"])) * 1_000_000 + int(fraction)
+
+    def _epoch_minutes(self, found: pa.StructArray) -> np.ndarray:
+        digits = _field(found, "e")
+        length = _np_ints(_call("binary_length", digits).fill_null(0)).astype(np.int64)
+        text = _call("cast", digits, options=_TO_STRING).fill_null("0")
+        values = _np_ints(_call("cast", text, options=_TO_INT64))
+        seconds = values // (10 ** np.maximum(length - 10, 0))
+        seconds[length == 0] = -1
+        return np.where(seconds >= 0, seconds - seconds % 60, -1)
+
+    def _minute_of(self, key: bytes | None) -> int:
+        if not key:
+            return -1
+        minute = self._minute_of_key.get(key)
+        if minute is None:
+            minute = self._parse_minute(key.decode("ascii", "replace").split("|"))
+            if len(self._minute_of_key) > 1 << 16:
+                self._minute_of_key.clear()
+            self._minute_of_key[key] = minute
+        return minute
+
+    def _parse_minute(self, parts: list[str]) -> int:
+        named = dict(zip(self.family.key_groups, parts, strict=True))
+        try:
+            month = int(named["m"]) if "m" in named else MONTHS.index(named["b"]) + 1
+            day, hour, minute = int(named["d"]), int(named["H"]), int(named["M"])
+            if "Y" in named:
+                year = int(named["Y"])
+            elif "y" in named:
+                year = 2000 + int(named["y"])
+            else:
+                return self._yearless(month, day, hour, minute)
+            when = datetime(year, month, day, hour, minute, tzinfo=self.zone)
+        except (ValueError, KeyError):  # month 13, day 31 of a 30-day month: not a time
+            return -1
+        zone = named.get("z", "")
+        if zone.strip():
+            when = when.replace(tzinfo=UTC) - _offset(zone.strip())
+        return int(when.timestamp())
+
+    def _yearless(self, month: int, day: int, hour: int, minute: int) -> int:
+        if self.reference is None:
+            return -1
+        bound = self.reference + 86_400
+        year = datetime.fromtimestamp(self.reference, UTC).year
+        for candidate in (year, year - 1):
+            try:
+                when = datetime(candidate, month, day, hour, minute, tzinfo=self.zone).timestamp()
+            except ValueError:  # Feb 29 of a year that has none
+                continue
+            if when <= bound:
+                return int(when)
+        return -1
 
 
 def leading_timestamp(line: str) -> float | None:
-    """Seconds since the epoch (UTC) of the first date-time in the head of `line`, or None."""
-    m = _DATE_TIME.search(line, 0, HEAD_CHARS)
-    if m is None:
-        return None
-    year, _, month, day, hour, minute, second, fraction, zone, spaced_zone = m.groups()
-    try:
-        when = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second),
-            int((fraction or "")[:6].ljust(6, "0")), tzinfo=UTC,
-        )  # fmt: skip
-    except ValueError:  # month 13, second 61: not a time
-        return None
-    return (when - _offset(zone or spaced_zone)).timestamp()
+    """Seconds since the epoch (UTC) of a dated time (one with a year) at the head of `line`."""
+    for family in FAMILIES[:4]:
+        micros = _utc_reader(family).exact(line)
+        if micros is not None:
+            return micros / 1e6
+    return None
 
 
-def _offset(zone: str | None) -> timedelta:
-    if zone is None or zone in ("Z", "UTC", "GMT"):
+@cache
+def _utc_reader(family: TimeFamily) -> TimeReader:
+    return TimeReader(family)
+
+
+def _offset(zone: str) -> timedelta:
+    if zone in ("Z", "UTC", "GMT"):
         return timedelta(0)
     digits = zone[1:].replace(":", "")
     offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
     return offset if zone[0] == "+" else -offset
+
+
+@cache
+def _py(pattern: str) -> re.Pattern[bytes]:
+    return re.compile(pattern.encode())
+
+
+def _call(name: str, *args, options=None):
+    return _compute.call_function(name, list(args), options)
+
+
+def _field(found: pa.StructArray, name: str) -> pa.Array:
+    return _call("struct_field", found, options=_compute.StructFieldOptions([name]))
+
+
+def _np_ints(array: pa.Array) -> np.ndarray:
+    """A null-free integer array as numpy (`to_numpy` can import pandas)."""
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    dtype = np.dtype(array.type.to_pandas_dtype())
+    data = np.frombuffer(array.buffers()[1], dtype=dtype)
+    return data[array.offset : array.offset + len(array)]
+
+
+_ENCODE_NULLS = _compute.DictionaryEncodeOptions("encode")
+_TO_INT64 = _compute.CastOptions.safe(pa.int64())
+_TO_STRING = _compute.CastOptions.unsafe(pa.large_string())

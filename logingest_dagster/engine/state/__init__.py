@@ -1,12 +1,11 @@
 """The offset store: where each stream was read to and the counts that reading produced, changed
 only by one transaction per run (`commit`), behind a SQLAlchemy URL (SQLite or Postgres)."""
 
-from logingest_dagster.engine.state.commit import EVENTS_KEPT, CommitSummary
+from logingest_dagster.engine.state.commit import CommitSummary
 from logingest_dagster.engine.state.schema import SCHEMA_VERSION, SchemaTooNew
 from logingest_dagster.engine.state.store import OffsetStore, default_state_url, open_store
 
 __all__ = [
-    "EVENTS_KEPT",
     "SCHEMA_VERSION",
     "CommitSummary",
     "OffsetStore",

@@ -20,11 +20,12 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.engine.plan import Expectation, Forget, ReadTask
-from logingest_dagster.engine.scan import ErrorEvents, ScanResult
+from logingest_dagster.engine.scan import Events, ScanResult
 from logingest_dagster.engine.state.schema import (
     commits,
-    error_events,
     offsets,
+    pending_events,
+    pending_minutes,
     stream_stats,
     to_db_int,
 )
@@ -32,8 +33,6 @@ from logingest_dagster.engine.state.schema import (
 log = logging.getLogger(__name__)
 
 IN_CHUNK = 500  # paths per IN (...) clause: far below any database's bound-parameter limit
-# Error events kept in the store (and so in error_events.parquet): the newest reads' events.
-EVENTS_KEPT = 100_000
 
 
 @dataclass(frozen=True)
@@ -47,8 +46,8 @@ class CommitSummary:
     conflicts: int = 0  # tasks dropped: their stream changed since planning (another run won)
     incomplete: int = 0  # tasks dropped: a member of their unit did not complete
     forgotten: int = 0  # offset rows dropped (files gone; their statistics stay)
-    events: int = 0  # error events stored
-    events_dropped: int = 0  # error events beyond the scans' limit, counted but not kept
+    events: int = 0  # events stored, to be published
+    events_dropped: int = 0  # events beyond the scans' limit, counted but not kept
 
 
 def commit_results(
@@ -97,6 +96,7 @@ def commit_results(
             lines=summary.lines,
             bytes=summary.bytes,
             conflicts=conflicts,
+            events_dropped=summary.events_dropped,
             **totals,
         )
     )
@@ -183,6 +183,7 @@ def _apply(conn: sa.Connection, commit_id: int, now: float, members: list[_Membe
     rows: dict[str, dict | None] = {}  # path -> new offset row, or None: drop it
     deltas: dict[str, dict[str, int]] = {}
     events: list[dict] = []
+    minutes: list[dict] = []
     for member in members:
         item, result = member.item, member.result
         if isinstance(item, Forget):
@@ -199,47 +200,67 @@ def _apply(conn: sa.Connection, commit_id: int, now: float, members: list[_Membe
         add_counts(applied.counts, result.counts)
         if item.follow:
             rows[item.row_key] = _offset_row(item, result, commit_id, now)
+        service = result.service or _stem(item.stream)
         if len(result.events):
-            events.append(_events_row(item, result.events, commit_id))
+            events.append(_events_row(item, result.events, service, commit_id))
             applied.events += len(result.events)
         applied.events_dropped += result.events.dropped
+        if result.minute_counts:
+            minutes.append(_minutes_row(item, result.minute_counts, service, commit_id))
     applied.forgotten = sum(row is None for row in rows.values())
     _replace_offsets(conn, rows)
     _add_stats(conn, deltas)
-    _add_events(conn, events)
+    if events:
+        conn.execute(sa.insert(pending_events), events)
+    if minutes:
+        conn.execute(sa.insert(pending_minutes), minutes)
     return applied
 
 
-def _events_row(task: ReadTask, events: ErrorEvents, commit_id: int) -> dict:
+def _events_row(task: ReadTask, events: Events, service: str, commit_id: int) -> dict:
     encoded = {
         "offset": events.offsets,
+        "line_number": events.line_numbers,
         "level": events.levels,
-        "line": events.lines,
-        "logged_at": events.logged_at,
+        "time": events.times,
+        "logger": events.loggers,
+        "message": events.messages,
+        "record": [r.decode("utf-8", "replace") for r in events.records],
+        "truncated": events.truncated,
     }
     return {
         "commit_id": commit_id,
         "path": task.stream,
         "file": task.path,
+        "service": service,
+        "fingerprint": task.identity.fingerprint.digest,
+        "start": task.start,
         "count": len(events),
         "events": json.dumps(encoded, ensure_ascii=False),
     }
 
 
-def _add_events(conn: sa.Connection, rows: list[dict]) -> None:
-    """Store a commit's events, then drop the oldest reads' beyond EVENTS_KEPT events."""
-    if not rows:
-        return
-    conn.execute(sa.insert(error_events), rows)
-    # Each row with the events of it and every newer row: the first past the limit and all older
-    # ones go (a window function, so the rows are not fetched one by one).
-    newer_and_own = sa.func.sum(error_events.c.count).over(order_by=error_events.c.id.desc())
-    running = sa.select(error_events.c.id, newer_and_own.label("kept")).subquery()
-    cut = conn.execute(
-        sa.select(sa.func.max(running.c.id)).where(running.c.kept > EVENTS_KEPT)
-    ).scalar()
-    if cut is not None:
-        conn.execute(sa.delete(error_events).where(error_events.c.id <= cut))
+def _minutes_row(
+    task: ReadTask, counts: dict[tuple[int, str], int], service: str, commit_id: int
+) -> dict:
+    keys = sorted(counts)
+    encoded = {
+        "minute": [minute for minute, _ in keys],
+        "level": [level for _, level in keys],
+        "count": [counts[key] for key in keys],
+    }
+    return {
+        "commit_id": commit_id,
+        "path": task.stream,
+        "service": service,
+        "counts": json.dumps(encoded),
+    }
+
+
+def _stem(stream: str) -> str:
+    """The default service of a stream: its file name without `.log` (`/var/log/api.log`: api)."""
+    name = stream.rsplit("/", 1)[-1]
+    return name[:-4] if name.endswith(".log") else name
 
 
 def _offset_row(task: ReadTask, result: ScanResult, commit_id: int, now: float) -> dict:

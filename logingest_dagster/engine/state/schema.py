@@ -10,6 +10,9 @@ never from the current ones below, which later versions change.
 - 3: `offsets.drains_into`: a row for a rotated file still being written, whose counts go to that
   stream (see `read_plan.draining_key`).
 - 4: `error_events`: the error events of each read, committed with its counts.
+- 5: `pending_events` and `pending_minutes` replace `error_events`: each read's events and
+  per-minute counts, kept from its commit until the warehouse's part files hold them;
+  `commits.events_dropped`; `expired`, what retention deleted.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 
@@ -72,39 +75,73 @@ stream_stats = sa.Table(
     *_level_columns(),
 )
 
+
+def _commit_columns_v1() -> list[sa.Column]:
+    """`commits` as version 1 made it; later versions add columns by migration."""
+    return [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run_id", sa.String, nullable=False, unique=True),
+        sa.Column("committed_at", sa.Float, nullable=False),
+        sa.Column("files", sa.Integer, nullable=False, default=0),
+        sa.Column("lines", sa.BigInteger, nullable=False, default=0),
+        sa.Column("bytes", sa.BigInteger, nullable=False, default=0),
+        sa.Column("conflicts", sa.Integer, nullable=False, default=0),
+        *_level_columns(),
+    ]
+
+
 # One row per committed run: what it added. History outputs are built from this.
 commits = sa.Table(
     "commits",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("run_id", sa.String, nullable=False, unique=True),
-    sa.Column("committed_at", sa.Float, nullable=False),
-    sa.Column("files", sa.Integer, nullable=False, default=0),
-    sa.Column("lines", sa.BigInteger, nullable=False, default=0),
-    sa.Column("bytes", sa.BigInteger, nullable=False, default=0),
-    sa.Column("conflicts", sa.Integer, nullable=False, default=0),
-    *_level_columns(),
+    *_commit_columns_v1(),
+    sa.Column("events_dropped", sa.BigInteger, nullable=False, default=0),  # version 5
     sqlite_autoincrement=True,  # ids are never reused, so a seq can never come back
 )
 
+# One row per read with events, inserted in the transaction that commits the read's counts and
+# deleted once the warehouse's part files for that commit are written (`warehouse/publish.py`): a
+# run killed between the two leaves them here for the next run to publish. A row per read, not
+# per event: 25,000 events insert as a few rows, not 25,000.
+pending_events = sa.Table(
+    "pending_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("commit_id", sa.Integer, nullable=False, index=True),  # commits.id
+    sa.Column("path", sa.String, nullable=False),  # the stream
+    sa.Column("file", sa.String, nullable=False),  # the file read (a rotated name, a .gz)
+    sa.Column("service", sa.String, nullable=False),
+    sa.Column("fingerprint", sa.String, nullable=False),  # the file's: with an offset, the id
+    sa.Column("start", sa.BigInteger, nullable=False),  # where the read started
+    sa.Column("count", sa.Integer, nullable=False),
+    # JSON: {"offset": [...], "line_number": [...], "level": [...], ...} (`Events` columns).
+    sa.Column("events", sa.Text, nullable=False),
+    sqlite_autoincrement=True,
+)
 
-def _error_event_columns_v4() -> list[sa.Column]:
-    return [
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # in commit order
-        sa.Column("commit_id", sa.Integer, nullable=False),  # commits.id
-        sa.Column("path", sa.String, nullable=False),  # the stream
-        sa.Column("file", sa.String, nullable=False),  # the file read (a rotated name, a .gz)
-        sa.Column("count", sa.Integer, nullable=False),  # events in `events`
-        # JSON {"offset": [...], "level": [...], "line": [...]}: the events in file order.
-        sa.Column("events", sa.Text, nullable=False),
-    ]
+# Each read's records per minute and level, kept like `pending_events`.
+pending_minutes = sa.Table(
+    "pending_minutes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("commit_id", sa.Integer, nullable=False, index=True),
+    sa.Column("path", sa.String, nullable=False),
+    sa.Column("service", sa.String, nullable=False),
+    # JSON: {"minute": [...], "level": [...], "count": [...]}; minute -1: no time in the text.
+    sa.Column("counts", sa.Text, nullable=False),
+    sqlite_autoincrement=True,
+)
 
-
-# One row per read with error events (ERROR and FATAL records' first lines), inserted in the
-# transaction that commits the read's counts, so an event is kept exactly when its record is
-# counted. A row per read, not per event: 25,000 events insert as 500 rows, not 25,000.
-error_events = sa.Table(
-    "error_events", metadata, *_error_event_columns_v4(), sqlite_autoincrement=True
+# What retention deleted: one row per dataset partition, with its rows and (for the time series)
+# its records per level, so the published files plus these add up to what was committed.
+expired = sa.Table(
+    "expired",
+    metadata,
+    sa.Column("dataset", sa.String, primary_key=True),
+    sa.Column("date", sa.String, primary_key=True),
+    sa.Column("expired_at", sa.Float, nullable=False),
+    sa.Column("rows", sa.BigInteger, nullable=False),
+    *_level_columns(),
 )
 
 # A single row every writer updates first: serializes commits on any database (on SQLite the
@@ -129,7 +166,10 @@ def from_db_int(value: int) -> int:
 def _migrate_to_1(conn: sa.Connection) -> None:
     # stream_stats, commits and write_lock are still as version 1 made them.
     sa.Table("offsets", sa.MetaData(), *_offset_columns_v1()).create(conn)
-    metadata.create_all(conn, tables=[stream_stats, commits, write_lock])
+    metadata.create_all(conn, tables=[stream_stats, write_lock])
+    sa.Table("commits", sa.MetaData(), *_commit_columns_v1(), sqlite_autoincrement=True).create(
+        conn
+    )
     conn.execute(sa.insert(write_lock).values(id=1, writes=0))
 
 
@@ -141,6 +181,18 @@ def _migrate_to_3(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE offsets ADD COLUMN drains_into VARCHAR"))
 
 
+def _error_event_columns_v4() -> list[sa.Column]:
+    """`error_events` as version 4 made it (dropped by version 5)."""
+    return [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("commit_id", sa.Integer, nullable=False),
+        sa.Column("path", sa.String, nullable=False),
+        sa.Column("file", sa.String, nullable=False),
+        sa.Column("count", sa.Integer, nullable=False),
+        sa.Column("events", sa.Text, nullable=False),
+    ]
+
+
 def _migrate_to_4(conn: sa.Connection) -> None:
     table = sa.Table(
         "error_events", sa.MetaData(), *_error_event_columns_v4(), sqlite_autoincrement=True
@@ -148,11 +200,19 @@ def _migrate_to_4(conn: sa.Connection) -> None:
     table.create(conn)
 
 
+def _migrate_to_5(conn: sa.Connection) -> None:
+    # Stored error events were already published to error_events.parquet, which events/ replaces.
+    conn.execute(sa.text("DROP TABLE error_events"))
+    conn.execute(sa.text("ALTER TABLE commits ADD COLUMN events_dropped BIGINT NOT NULL DEFAULT 0"))
+    metadata.create_all(conn, tables=[pending_events, pending_minutes, expired])
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
     4: _migrate_to_4,
+    5: _migrate_to_5,
 }
 
 

@@ -11,7 +11,6 @@ transaction starts with BEGIN IMMEDIATE, so two writers queue instead of failing
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import uuid
@@ -37,10 +36,12 @@ from logingest_dagster.engine.state.schema import (
     SCHEMA_VERSION,
     commits,
     current_version,
-    error_events,
+    expired,
     from_db_int,
     migrate,
     offsets,
+    pending_events,
+    pending_minutes,
     stream_stats,
     write_lock,
 )
@@ -150,33 +151,80 @@ class OffsetStore:
                 for row in rows
             ]
 
-    def error_events(self) -> list[dict]:
-        """The stored error events, a dict per read, oldest first: run_id, committed_at, path
-        (the stream), file (the file read), and `offset`, `level`, `line`: lists, in file order."""
-        query = (
-            sa.select(commits.c.run_id, commits.c.committed_at, error_events)
-            .join(commits, commits.c.id == error_events.c.commit_id)
-            .order_by(error_events.c.id)
-        )
-        with self._reading() as conn:
-            rows = conn.execute(query).mappings().all()
-        return [
-            {key: row[key] for key in ("run_id", "committed_at", "path", "file")}
-            | json.loads(row["events"])
-            for row in rows
-        ]
+    # -- what is still to be published ----------------------------------------------------
 
-    def error_events_version(self) -> tuple[int, int, int]:
-        """(newest row id, rows, events): changes whenever the stored events do (a commit adds
-        some, a reset or the limit drops some)."""
-        query = sa.select(
-            sa.func.coalesce(sa.func.max(error_events.c.id), 0),
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(error_events.c.count), 0),
-        )
+    @contextmanager
+    def pending_publication(self) -> Iterator[list[dict]]:
+        """The committed events and minute counts not yet in the warehouse, a dict per commit
+        (commit_id, run_id, committed_at, events_dropped, events: rows, minutes: rows), within a
+        write transaction: they are deleted when the block ends normally, kept if it raises.
+
+        The write lock also serializes publishers, so no two write the same commit's parts."""
+        with self._writing() as conn:
+            by_commit: dict[int, dict] = {}
+            for table, key in ((pending_events, "events"), (pending_minutes, "minutes")):
+                query = (
+                    sa.select(
+                        commits.c.run_id, commits.c.committed_at, commits.c.events_dropped, table
+                    )
+                    .join(commits, commits.c.id == table.c.commit_id)
+                    .order_by(table.c.id)
+                )
+                for row in conn.execute(query).mappings():
+                    entry = by_commit.setdefault(
+                        row["commit_id"],
+                        {
+                            "commit_id": row["commit_id"],
+                            "run_id": row["run_id"],
+                            "committed_at": row["committed_at"],
+                            "events_dropped": row["events_dropped"],
+                            "events": [],
+                            "minutes": [],
+                        },
+                    )
+                    entry[key].append(dict(row))
+            yield [by_commit[c] for c in sorted(by_commit)]
+            ids = sorted(by_commit)
+            for table in (pending_events, pending_minutes):
+                for chunk in range(0, len(ids), 500):
+                    conn.execute(
+                        sa.delete(table).where(table.c.commit_id.in_(ids[chunk : chunk + 500]))
+                    )
+
+    @contextmanager
+    def publishing_lock(self) -> Iterator[set[int]]:
+        """Hold the write lock (no commit publishes meanwhile); yields the commits whose parts
+        may still be (re)written: those with pending rows."""
+        with self._writing() as conn:
+            ids = set()
+            for table in (pending_events, pending_minutes):
+                ids.update(conn.execute(sa.select(table.c.commit_id).distinct()).scalars())
+            yield ids
+
+    def record_expired(self, dataset: str, date: str, rows: int, counts: dict[str, int]) -> None:
+        """Add what retention is about to delete of `dataset`'s partition `date`."""
+        with self._writing() as conn:
+            key = (expired.c.dataset == dataset) & (expired.c.date == date)
+            prior = conn.execute(sa.select(expired).where(key)).mappings().first()
+            values = {
+                "expired_at": time.time(),
+                "rows": rows + (prior["rows"] if prior else 0),
+                **{
+                    lv.lower(): counts.get(lv, 0) + (prior[lv.lower()] if prior else 0)
+                    for lv in LEVELS
+                },
+            }
+            if prior is None:
+                conn.execute(sa.insert(expired).values(dataset=dataset, date=date, **values))
+            else:
+                conn.execute(sa.update(expired).where(key).values(**values))
+
+    def expired(self) -> list[dict]:
+        """Every partition retention deleted: dataset, date, expired_at, rows, a count per level
+        (lower case)."""
         with self._reading() as conn:
-            newest, rows, events = conn.execute(query.select_from(error_events)).one()
-        return int(newest), int(rows), int(events)
+            rows = conn.execute(sa.select(expired)).mappings().all()
+        return sorted((dict(row) for row in rows), key=lambda r: (r["dataset"], r["date"]))
 
     # -- operator commands ----------------------------------------------------------------
 
@@ -208,20 +256,22 @@ class OffsetStore:
     def reset(self, paths: Sequence[str] | None = None) -> int:
         """Forget streams (all of them by default) so their files are read again from 0.
 
-        Their counts and error events are forgotten too, so reading them again counts them once,
+        Their counts and unpublished events are forgotten too, so reading them again counts them once,
         not twice; the commit log records the reset with negative counts so that it still sums to
         the totals.
         Returns how many streams were forgotten.
         """
         with self._writing() as conn:
             if paths is None:
-                where_offsets, where_stats, where_events = sa.true(), sa.true(), sa.true()
+                where_offsets, where_stats = sa.true(), sa.true()
+                where_events = where_minutes = sa.true()
             else:
                 chosen = sorted({os.path.abspath(p) for p in paths})
                 # A stream's draining rows (its rotated files) go with it.
                 where_offsets = offsets.c.path.in_(chosen) | offsets.c.drains_into.in_(chosen)
                 where_stats = stream_stats.c.path.in_(chosen)
-                where_events = error_events.c.path.in_(chosen)
+                where_events = pending_events.c.path.in_(chosen)
+                where_minutes = pending_minutes.c.path.in_(chosen)
             streams = sa.select(offsets.c.path).where(
                 where_offsets, offsets.c.drains_into.is_(None)
             )
@@ -230,7 +280,9 @@ class OffsetStore:
             forgotten.update(row["path"] for row in removed)
             conn.execute(sa.delete(offsets).where(where_offsets))
             conn.execute(sa.delete(stream_stats).where(where_stats))
-            conn.execute(sa.delete(error_events).where(where_events))  # read again, once
+            # Not yet published: they are read again, once.
+            conn.execute(sa.delete(pending_events).where(where_events))
+            conn.execute(sa.delete(pending_minutes).where(where_minutes))
             if removed:
                 conn.execute(
                     sa.insert(commits).values(

@@ -3,7 +3,6 @@ atomically, and the invariants they must keep with each other (`checks`)."""
 
 from logingest_dagster.engine.warehouse.checks import CHECKS, Outcome, WarehouseCheck, run_check
 from logingest_dagster.engine.warehouse.writers import (
-    ERROR_EVENTS,
     FILE_STATS,
     SEVERITY_HISTORY,
     SEVERITY_TOTALS,
@@ -14,7 +13,6 @@ from logingest_dagster.engine.warehouse.writers import (
 
 __all__ = [
     "CHECKS",
-    "ERROR_EVENTS",
     "FILE_STATS",
     "SEVERITY_HISTORY",
     "SEVERITY_TOTALS",

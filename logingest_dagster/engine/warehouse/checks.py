@@ -7,6 +7,7 @@ Dagster layer runs them as asset checks (`defs/checks.py`): after every run, and
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,9 +18,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.scan.events import EVENT_LEVELS
+from logingest_dagster.engine.warehouse import events, timeseries
+from logingest_dagster.engine.warehouse.appended import EXPIRED, PUBLISH_REPORT
 from logingest_dagster.engine.warehouse.writers import (
-    ERROR_EVENTS,
     FILE_STATS,
     SEVERITY_HISTORY,
     SEVERITY_TOTALS,
@@ -42,6 +43,8 @@ class WarehouseCheck:
     name: str
     description: str
     run: Callable[[Path], Outcome]  # given the warehouse directory
+    # Reported after every run; False: reads a whole growing dataset, so on demand only.
+    after_each_run: bool = True
 
 
 def _read(path: Path, columns: list[str] | None = None) -> pa.Table:
@@ -124,17 +127,48 @@ def history_sums_to_totals(out: Path) -> Outcome:
     return Outcome(True, "per-level sums equal severity_totals", {"commits": table.num_rows})
 
 
-def only_error_and_fatal(out: Path) -> Outcome:
-    """Events are ERROR and FATAL records, at most one per record counted."""
-    levels = _read(out / ERROR_EVENTS, ["level"])["level"]
-    other = sorted(set(levels.to_pylist()) - set(EVENT_LEVELS), key=str)
-    if other:
-        return Outcome(False, f"events of other levels: {', '.join(map(str, other))}")
-    totals = _totals(out)
-    counted = sum(totals[level] for level in EVENT_LEVELS)
-    if len(levels) > counted:
-        return Outcome(False, f"{len(levels):,} events but {counted:,} ERROR and FATAL records")
-    return Outcome(True, "ERROR and FATAL only, no more than counted", {"events": len(levels)})
+def events_within_caps(out: Path) -> Outcome:
+    """No event was left out by the per-read limit in the last publish."""
+    report = json.loads((out / PUBLISH_REPORT).read_text())
+    dropped, limit = report["events_dropped"], report["events_per_read_limit"]
+    metadata = {"events_dropped": dropped, "events_per_read_limit": limit}
+    if dropped:
+        return Outcome(
+            False,
+            f"{dropped:,} events not kept: a read had more than {limit:,} (commits "
+            f"{report['commits']}); their records are counted, not in events/",
+            metadata,
+        )
+    return Outcome(
+        True, "every event of the last publish kept", metadata | {"events": report["events"]}
+    )
+
+
+def timeseries_sums_to_committed(out: Path) -> Outcome:
+    """Every record committed by a run is in one row of the time series, or was expired."""
+    dataset = out / timeseries.NAME
+    sums = dict.fromkeys(LEVELS, 0)
+    if dataset.is_dir():
+        for path in sorted(dataset.glob("date=*/*.parquet")):
+            table = _read(path, ["level", "count"])
+            for level, count in zip(
+                table["level"].to_pylist(), _ints(table["count"]).tolist(), strict=True
+            ):
+                sums[level] += count
+    if (out / EXPIRED).exists():
+        gone = _read(out / EXPIRED)
+        for i, name in enumerate(gone["dataset"].to_pylist()):
+            if name == timeseries.NAME:
+                for level in LEVELS:
+                    sums[level] += gone[level.lower()][i].as_py()
+    history = _read(out / SEVERITY_HISTORY, ["kind", *COLUMNS])
+    runs = history.filter(np.array([k == "run" for k in history["kind"].to_pylist()], bool))
+    wrong = _differences(sums, _column_sums(runs))
+    if wrong:
+        return Outcome(False, "per-level sums differ from what the runs committed", wrong)
+    return Outcome(
+        True, "per-level sums equal what the runs committed", {"records": sum(sums.values())}
+    )
 
 
 CHECKS: tuple[WarehouseCheck, ...] = (
@@ -163,10 +197,18 @@ CHECKS: tuple[WarehouseCheck, ...] = (
         history_sums_to_totals,
     ),
     WarehouseCheck(
-        "error_events",
-        "only_error_and_fatal",
-        "Only ERROR and FATAL events, no more of them than ERROR and FATAL records.",
-        only_error_and_fatal,
+        events.NAME,
+        "within_caps",
+        "No event was left out by the per-read limit in the last publish.",
+        events_within_caps,
+    ),
+    WarehouseCheck(
+        timeseries.NAME,
+        "sums_to_committed",
+        "Each level's counts, with what retention expired, sum to what the runs committed "
+        "(severity_history's run rows; resets are not subtracted from the time series).",
+        timeseries_sums_to_committed,
+        after_each_run=False,
     ),
 )
 

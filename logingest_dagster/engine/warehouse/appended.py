@@ -1,0 +1,166 @@
+"""Publishing the datasets that grow: events and severity_timeseries, appended per commit.
+
+1. Under the store's write lock, every commit not yet published (this run's, and any a killed
+   run left) gets its part files; its pending rows are deleted in the same transaction, so each
+   commit is published once, and a crash before that commit just writes the same files again.
+2. Closed days with several files are compacted (`partitions.compact_closed_days`).
+3. Days older than the retention are deleted whole, their rows and level counts first recorded
+   in the store (`expired`) and published as `expired.parquet`, so nothing leaves unrecorded.
+
+The cost follows what the commits added, not what the warehouse holds: listing the day
+directories is the only work that grows with history (a directory per day kept).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.engine.scan.result import EVENTS_PER_READ
+from logingest_dagster.engine.warehouse import events, timeseries
+from logingest_dagster.engine.warehouse.arrays import int64s, strings
+from logingest_dagster.engine.warehouse.files import write_parquet_atomic
+from logingest_dagster.engine.warehouse.partitions import (
+    compact_closed_days,
+    delete_day,
+    expired_days,
+    parquet_files,
+    write_commit_parts,
+)
+
+EXPIRED = "expired.parquet"
+PUBLISH_REPORT = "publish_report.json"
+DEFAULT_RETENTION_DAYS = 30
+# (dataset, the column its part files are sorted and split by)
+DATASETS = ((events.NAME, "time"), (timeseries.NAME, "minute"))
+
+EXPIRED_SCHEMA = pa.schema(
+    [
+        ("dataset", pa.string()),
+        ("date", pa.string()),
+        ("expired_at", pa.timestamp("us", tz="UTC")),
+        ("rows", pa.int64()),
+    ]
+    + [(level.lower(), pa.int64()) for level in LEVELS]
+)
+
+
+class PendingState(Protocol):
+    """What this module needs of `state.OffsetStore`."""
+
+    def pending_publication(self): ...
+    def publishing_lock(self): ...
+    def record_expired(self, dataset: str, date: str, rows: int, counts: dict) -> None: ...
+    def expired(self) -> list[dict]: ...
+
+
+@dataclass
+class AppendReport:
+    commits: list[int] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)
+    events: int = 0
+    event_files: int = 0
+    timeseries_rows: int = 0
+    timeseries_files: int = 0
+    # Events the scans did not keep (`EVENTS_PER_READ` per read): a cap hit, failed as a check.
+    events_dropped: int = 0
+    events_per_read_limit: int = EVENTS_PER_READ
+    days_compacted: dict[str, int] = field(default_factory=dict)
+    days_expired: dict[str, int] = field(default_factory=dict)
+    rows_expired: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def publish_appended(
+    warehouse: Path,
+    state: PendingState,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
+    now: float | None = None,
+) -> AppendReport:
+    started = time.perf_counter()
+    now = time.time() if now is None else now
+    report = AppendReport()
+    with state.pending_publication() as pending:
+        for commit in pending:
+            cid = commit["commit_id"]
+            report.commits.append(cid)
+            report.run_ids.append(commit["run_id"])
+            report.events_dropped += commit["events_dropped"]
+            table = events.table(commit)
+            report.events += table.num_rows
+            report.event_files += write_commit_parts(warehouse / events.NAME, table, "time", cid)
+            table = timeseries.table(commit)
+            report.timeseries_rows += table.num_rows
+            report.timeseries_files += write_commit_parts(
+                warehouse / timeseries.NAME, table, "minute", cid
+            )
+    today = datetime.fromtimestamp(now, UTC).date()
+    with state.publishing_lock() as still_pending:
+        for name, column in DATASETS:
+            done = compact_closed_days(warehouse, warehouse / name, column, still_pending, today)
+            report.days_compacted[name] = done.days
+    for name, _ in DATASETS:
+        old = expired_days(warehouse / name, today, retention_days)
+        report.days_expired[name] = len(old)
+        report.rows_expired[name] = 0
+        for day_name, day in sorted(old.items()):
+            rows, counts = _tally(day, name)
+            state.record_expired(name, day_name, rows, counts)
+            delete_day(warehouse, day)
+            report.rows_expired[name] += rows
+    if any(report.days_expired.values()) or not (warehouse / EXPIRED).exists():
+        write_parquet_atomic(expired_table(state.expired()), warehouse / EXPIRED)
+    report.seconds = time.perf_counter() - started
+    _write_report(warehouse / PUBLISH_REPORT, report)
+    return report
+
+
+def expired_table(rows: list[dict]) -> pa.Table:
+    columns = {
+        "dataset": strings([r["dataset"] for r in rows]),
+        "date": strings([r["date"] for r in rows]),
+        "expired_at": int64s(
+            [round(r["expired_at"] * 1e6) for r in rows], EXPIRED_SCHEMA.field("expired_at").type
+        ),
+        "rows": int64s([r["rows"] for r in rows]),
+    }
+    for level in LEVELS:
+        columns[level.lower()] = int64s([r[level.lower()] for r in rows])
+    return pa.table(columns, schema=EXPIRED_SCHEMA)
+
+
+def _tally(day: Path, dataset: str) -> tuple[int, dict[str, int]]:
+    """A partition's rows and records per level (events: one per row; time series: `count`)."""
+    rows, counts = 0, dict.fromkeys(LEVELS, 0)
+    for path in parquet_files(day):
+        columns = ["level", "count"] if dataset == timeseries.NAME else ["level"]
+        table = pq.ParquetFile(path).read(columns=columns)
+        rows += table.num_rows
+        levels = table["level"].combine_chunks()
+        codes = np.asarray(levels.indices) if hasattr(levels, "indices") else None
+        names = levels.dictionary.to_pylist() if codes is not None else None
+        weights = (
+            np.asarray(table["count"].combine_chunks())
+            if dataset == timeseries.NAME
+            else np.ones(table.num_rows, dtype=np.int64)
+        )
+        if codes is None:
+            continue
+        for code, total in enumerate(np.bincount(codes, weights, minlength=len(names)).tolist()):
+            counts[names[code]] += int(total)
+    return rows, counts
+
+
+def _write_report(path: Path, report: AppendReport) -> None:
+    tmp = path.with_name("." + path.name + ".tmp")
+    tmp.write_text(json.dumps(asdict(report), indent=1))
+    tmp.replace(path)

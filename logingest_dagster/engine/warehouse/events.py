@@ -1,0 +1,88 @@
+"""`warehouse/events/`: one row per record at or above the minimum level, with its own time.
+
+Built from a commit's pending events (`OffsetStore.pending_publication`); `partitions` writes one
+part file per commit and day. `event_id` is stable across re-reads of the same bytes: a hash of
+the file's fingerprint (its identity, kept across renames and rotation) and the record's offset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pyarrow as pa
+
+from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.engine.warehouse.arrays import bools, dictionary, int64s, strings
+
+NAME = "events"
+UTC_MICROS = pa.timestamp("us", tz="UTC")
+LEVEL_TYPE = pa.dictionary(pa.int32(), pa.string())
+
+SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),  # 16 hex digits: the file's fingerprint and the offset
+        ("time", UTC_MICROS),  # as logged; the commit's time where the record gives none
+        ("time_source", pa.string()),  # "logged" or "ingested"
+        ("level", LEVEL_TYPE),  # WARN, ERROR, FATAL (and lower with events.min_level)
+        ("path", pa.string()),  # the stream, as in file_stats
+        ("file", pa.string()),  # the file read: the path, or a rotated name of it
+        ("offset", pa.int64()),  # of the record's first line in that file
+        ("line_number", pa.int64()),  # of that line, where the read started at the file's start
+        ("service", pa.string()),  # the directory's label from settings, else the file's stem
+        ("logger", pa.string()),  # where the format has one
+        ("message", pa.string()),  # the first line without its time and level header
+        ("record", pa.string()),  # the whole record, stack trace included, at most 16 KB
+        ("truncated", pa.bool_()),  # the record was longer than that
+        ("run_id", pa.string()),  # the Dagster run that committed it
+        ("committed_at", UTC_MICROS),
+    ]
+)
+
+
+def event_id(fingerprint: str, offset: int) -> str:
+    return hashlib.blake2b(f"{fingerprint}:{offset}".encode(), digest_size=8).hexdigest()
+
+
+def table(commit: dict) -> pa.Table:
+    """The events of one pending commit (`OffsetStore.pending_publication`), in file order."""
+    committed_us = round(commit["committed_at"] * 1e6)
+    columns: dict[str, list] = {name: [] for name in SCHEMA.names}
+    for read in commit["events"]:
+        events = json.loads(read["events"])
+        n = len(events["offset"])
+        columns["event_id"] += [event_id(read["fingerprint"], o) for o in events["offset"]]
+        times = events["time"]
+        columns["time"] += [committed_us if t is None else t for t in times]
+        columns["time_source"] += ["ingested" if t is None else "logged" for t in times]
+        columns["level"] += events["level"]
+        columns["offset"] += events["offset"]
+        known = read["start"] == 0
+        columns["line_number"] += events["line_number"] if known else [None] * n
+        columns["logger"] += events["logger"]
+        columns["message"] += events["message"]
+        columns["record"] += [r.rstrip("\r\n") for r in events["record"]]
+        columns["truncated"] += events["truncated"]
+        for name in ("path", "file", "service"):
+            columns[name] += [read[name]] * n
+    n = len(columns["event_id"])
+    columns["run_id"] = [commit["run_id"]] * n
+    columns["committed_at"] = [committed_us] * n
+    arrays = []
+    for name in SCHEMA.names:
+        kind = SCHEMA.field(name).type
+        if name == "level":
+            arrays.append(levels_array(columns[name]))
+        elif kind == pa.string():
+            arrays.append(strings(columns[name]))
+        elif kind == pa.bool_():
+            arrays.append(bools(columns[name]))
+        else:
+            arrays.append(int64s(columns[name], kind))
+    return pa.Table.from_arrays(arrays, schema=SCHEMA)
+
+
+def levels_array(levels: list[str]) -> pa.Array:
+    """Dictionary-encoded over the canonical levels, so every file has the same dictionary."""
+    index = {level: i for i, level in enumerate(LEVELS)}
+    return dictionary([index[level] for level in levels], LEVELS)

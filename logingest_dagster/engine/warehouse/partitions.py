@@ -1,0 +1,129 @@
+"""Hive partitions (`<dataset>/date=YYYY-MM-DD/`): append a commit's parts, compact closed days,
+delete expired days.
+
+A commit's rows for a day go to `part-<commit id>.parquet`: writing a commit again (a publisher
+killed before it marked the commit published) rewrites the same files with the same rows, so
+publishing is idempotent. Compaction merges a closed day's files into one
+`compacted-<newest commit id>.parquet`, leaving out parts of commits still pending (they may be
+rewritten), and swaps the whole day directory in one rename.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from logingest_dagster.engine.warehouse.arrays import int64s
+from logingest_dagster.engine.warehouse.files import (
+    exchange_dirs,
+    remove_dir,
+    staging_dir,
+    write_parquet_atomic,
+)
+
+_DAY_US = 86_400_000_000
+_PART = re.compile(r"^part-(\d+)\.parquet$")
+_DATE_DIR = re.compile(r"^date=(\d{4}-\d\d-\d\d)$")
+
+
+def write_commit_parts(dataset: Path, table: pa.Table, time_column: str, commit_id: int) -> int:
+    """Write `table`'s rows into one part per day of `time_column`; returns the files written."""
+    if table.num_rows == 0:
+        return 0
+    column = table[time_column].combine_chunks()
+    micros = np.frombuffer(column.buffers()[1], np.int64)[
+        column.offset : column.offset + len(column)
+    ]
+    days = micros // _DAY_US
+    order = np.argsort(micros, kind="stable")
+    table, days = table.take(int64s(order.tolist())), days[order]
+    written = 0
+    for day in np.unique(days).tolist():
+        rows = np.flatnonzero(days == day)
+        part = table.slice(int(rows[0]), len(rows))  # sorted by time: one day is one run
+        write_parquet_atomic(part, dataset / f"date={_iso(day)}" / f"part-{commit_id:012d}.parquet")
+        written += 1
+    return written
+
+
+def day_dirs(dataset: Path) -> dict[str, Path]:
+    """date -> its partition directory."""
+    if not dataset.is_dir():
+        return {}
+    found = {}
+    with os.scandir(dataset) as entries:
+        for entry in entries:
+            m = _DATE_DIR.match(entry.name)
+            if m and entry.is_dir():
+                found[m.group(1)] = Path(entry.path)
+    return found
+
+
+def parquet_files(day: Path) -> list[Path]:
+    with os.scandir(day) as entries:
+        return sorted(Path(e.path) for e in entries if e.name.endswith(".parquet"))
+
+
+@dataclass
+class Compacted:
+    days: int = 0
+    files_before: int = 0
+
+
+def compact_closed_days(
+    warehouse: Path, dataset: Path, sort_column: str, pending: set[int], today: date
+) -> Compacted:
+    """Merge the files of every day before `today` that has more than one (the caller holds the
+    publishing lock, so `pending` is current and no part is written meanwhile)."""
+    done = Compacted()
+    for day_name, day in sorted(day_dirs(dataset).items()):
+        if day_name >= today.isoformat():
+            continue
+        files = parquet_files(day)
+        merge = [f for f in files if _commit_of(f) not in pending]
+        if len(merge) < 2:
+            continue
+        tables = [pq.ParquetFile(f).read() for f in merge]
+        merged = pa.concat_tables(tables).sort_by(sort_column)
+        newest = max(_commit_of(f) or 0 for f in merge)
+        new_day = staging_dir(warehouse) / day.name
+        new_day.mkdir()
+        write_parquet_atomic(merged, new_day / f"compacted-{newest:012d}.parquet")
+        for kept in set(files) - set(merge):
+            os.link(kept, new_day / kept.name)
+        exchange_dirs(new_day, day)
+        remove_dir(new_day.parent)  # now holding the replaced day
+        done.days += 1
+        done.files_before += len(merge)
+    return done
+
+
+def expired_days(dataset: Path, today: date, retention_days: int) -> dict[str, Path]:
+    """The partitions older than `retention_days` (0: keep everything)."""
+    if retention_days <= 0:
+        return {}
+    cutoff = (today - timedelta(days=retention_days)).isoformat()
+    return {d: p for d, p in day_dirs(dataset).items() if d < cutoff}
+
+
+def delete_day(warehouse: Path, day: Path) -> None:
+    """Move the partition out of the dataset in one rename, then delete it."""
+    aside = staging_dir(warehouse)
+    os.rename(day, aside / day.name)
+    remove_dir(aside)
+
+
+def _commit_of(path: Path) -> int | None:
+    m = _PART.match(path.name)
+    return int(m.group(1)) if m else None
+
+
+def _iso(day: int) -> str:
+    return datetime.fromtimestamp(day * 86_400, UTC).date().isoformat()
