@@ -88,7 +88,7 @@ def ingest(
     index_of = {(t.path, t.start): i for i, t in enumerate(tasks)}
     requests = [
         ScanRequest(
-            t.path, t.start, t.stop, final=t.final, compressed=t.compressed, format=t.format
+            t.path, t.start, t.stop, final=t.final, compressed=t.compressed, format_key=t.format_key
         )
         for t in tasks
     ]

@@ -36,7 +36,9 @@ def _run(home, logs, options: ScanOptions | None = None, **split: int):
     with open_store(home) as store:
         plan = plan_reads(store, discover([str(logs)], 2).entries, now=time.time() + 3600)
         requests = [
-            ScanRequest(t.path, t.start, t.stop, final=t.final, format=t.format, options=options)
+            ScanRequest(
+                t.path, t.start, t.stop, final=t.final, format_key=t.format_key, options=options
+            )
             for t in plan.tasks
         ]
         results = {(r.path, r.start): r for r in BatchScan(requests, workers=2, **split)}
@@ -58,7 +60,7 @@ def app(logs):
     path = logs / "app.log"
     path.write_text(_lines(200))
     _, _, rows = _run(logs.parent / "home", logs)
-    assert rows[str(path)].format == STORED
+    assert rows[str(path)].format_key == STORED
     return path
 
 
@@ -70,11 +72,11 @@ def test_a_grown_file_is_read_on_without_detecting_it_again(app, logs, monkeypat
     _append(app, 10, "ERROR")
     monkeypatch.setattr(scan_module, "sniff", _refuse)
     plan, done, rows = _run(logs.parent / "home", logs)
-    assert [t.format for t in plan.tasks] == [STORED]
+    assert [t.format_key for t in plan.tasks] == [STORED]
     [(_, result)] = done
     assert result.error is None
     assert result.counts["ERROR"] == 10
-    assert rows[str(app)].format == STORED
+    assert rows[str(app)].format_key == STORED
 
 
 def test_a_file_scanned_in_pieces_keeps_its_format_and_is_not_detected_again(logs, monkeypatch):
@@ -83,25 +85,25 @@ def test_a_file_scanned_in_pieces_keeps_its_format_and_is_not_detected_again(log
     split = {"split_bytes": 64 << 10, "split_piece": 32 << 10}
     _, [(_, first)], rows = _run(logs.parent / "home", logs, **split)
     assert first.lines == 3000
-    assert rows[str(app)].format == STORED
+    assert rows[str(app)].format_key == STORED
 
     _append(app, 2000, "WARN")  # enough to be split again
     monkeypatch.setattr(scan_module, "sniff", _refuse)
     _, [(_, result)], rows = _run(logs.parent / "home", logs, **split)
     assert result.error is None
     assert result.counts["WARN"] == 2000
-    assert rows[str(app)].format == STORED
+    assert rows[str(app)].format_key == STORED
 
 
 def test_a_file_shorter_than_the_sample_is_detected_again_until_it_is_not(logs):
     app = logs / "app.log"
     app.write_text("starting up\n" + _lines(3))  # too few lines to settle on a format
     _, _, rows = _run(logs.parent / "home", logs)
-    assert rows[str(app)].format is None
+    assert rows[str(app)].format_key is None
 
     _append(app, SNIFF_LINES, "INFO")
     _, _, rows = _run(logs.parent / "home", logs)
-    assert rows[str(app)].format == STORED
+    assert rows[str(app)].format_key == STORED
 
 
 def test_a_level_pattern_overrides_a_stored_format(app, logs):
@@ -111,7 +113,7 @@ def test_a_level_pattern_overrides_a_stored_format(app, logs):
     _, [(_, result)], rows = _run(logs.parent / "home", logs, override)
     assert result.format == "custom"
     assert result.counts["UNKNOWN"] == 5
-    assert rows[str(app)].format is None  # an override is never stored as the file's format
+    assert rows[str(app)].format_key is None  # an override is never stored as the file's format
 
 
 def test_a_format_stored_by_another_detection_version_is_detected_again(app, logs):
@@ -120,7 +122,7 @@ def test_a_format_stored_by_another_detection_version_is_detected_again(app, log
     _append(app, 5, "WARN")
     _, [(_, result)], rows = _run(logs.parent / "home", logs)
     assert result.counts["WARN"] == 5
-    assert rows[str(app)].format == STORED
+    assert rows[str(app)].format_key == STORED
 
 
 def test_a_version_1_store_is_migrated_and_keeps_its_offsets(logs):
@@ -144,7 +146,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_offsets(logs):
     with open_store(logs.parent / "home") as store:
         rows = store.checkpoints()
     assert rows[str(app)].offset == app.stat().st_size
-    assert rows[str(app)].format is None
+    assert rows[str(app)].format_key is None
     assert rows[str(app)].drains_into is None  # version 3: a stream row, not a draining one
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]

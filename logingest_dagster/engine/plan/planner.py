@@ -143,14 +143,14 @@ class _Planner:
             self._task(
                 entry, source.offset, TaskKind.RENAMED, stream=entry.path, identity=identity,
                 expects=((source.path, source.seq), own), priority=source.committed_at,
-                fmt=source.format,
+                fmt=source.format_key,
             )  # fmt: skip
         elif entry.path in self.copies:
             source = self.copies[entry.path]
             self._task(
                 entry, source.offset, TaskKind.COPIED, stream=entry.path, identity=identity,
                 expects=((source.path, source.seq), own), priority=source.committed_at,
-                fmt=source.format,
+                fmt=source.format_key,
             )  # fmt: skip
         else:
             kind = TaskKind.NEW if row is None else TaskKind.REPLACED
@@ -185,7 +185,7 @@ class _Planner:
             if row.offset < f.size and quiet:
                 self._task(
                     f, row.offset, TaskKind.PARTIAL_LINE, stream=stream, identity=row.identity,
-                    expects=own, priority=row.committed_at, final=True, fmt=row.format, row=key,
+                    expects=own, priority=row.committed_at, final=True, fmt=row.format_key, row=key,
                 )  # fmt: skip
             elif counts_as_unchanged:
                 self.unchanged += 1
@@ -201,7 +201,7 @@ class _Planner:
                 return
             self._task(
                 f, row.offset, kind, stream=stream, identity=identity, expects=own,
-                priority=row.committed_at, final=quiet, fmt=row.format, row=key,
+                priority=row.committed_at, final=quiet, fmt=row.format_key, row=key,
             )  # fmt: skip
             return
         # Truncated in place (or the inode was reused): from 0, and a copytruncate copy may hold
@@ -245,7 +245,7 @@ class _Planner:
             self._continue(row, found.sibling, TaskKind.ROTATED_TAIL, counts_as_unchanged=False)
             return
         if found.start_over:
-            row = replace(row, offset=0, format=None)  # rewritten before it was renamed
+            row = replace(row, offset=0, format_key=None)  # rewritten before it was renamed
         if found.same_file and not self._done_rotating(found.sibling):
             # The row follows the new file; the writer may not have reopened its log yet.
             self._start_draining(row, found)
@@ -273,7 +273,7 @@ class _Planner:
         self._task(
             found.sibling, row.offset, TaskKind.ROTATED_TAIL, stream=row.path,
             identity=found.identity, expects=((row.path, row.seq), (key, None)),
-            priority=row.committed_at, fmt=row.format, row=key,
+            priority=row.committed_at, fmt=row.format_key, row=key,
         )  # fmt: skip
 
     def _plan_draining(self, row: Checkpoint) -> None:
@@ -311,7 +311,7 @@ class _Planner:
         self._task(
             sibling, row.offset, kind, stream=_stream_of(row), identity=found.identity,
             expects=((row.path, row.seq),), priority=row.committed_at, final=True,
-            compressed=sibling.compressed, follow=False, fmt=row.format,
+            compressed=sibling.compressed, follow=False, fmt=row.format_key,
         )  # fmt: skip
 
     # -- drafting and assembling ------------------------------------------------------------
@@ -349,7 +349,7 @@ class _Planner:
             size=f.size,
             mtime=f.mtime,
             expects=expects,
-            format=fmt,
+            format_key=fmt,
             row=row,
         )
         self.drafts.append(_Draft(task, priority))

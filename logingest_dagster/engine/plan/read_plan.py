@@ -32,7 +32,7 @@ class Checkpoint:
     mtime: float
     seq: int  # id of the commit that wrote the row: the compare-and-set token
     committed_at: float
-    format: str | None = None  # the file's settled format (`ScanResult.stored_format`), if known
+    format_key: str | None = None  # the file's settled format (`ScanResult.format_key`), if known
     # Set on a draining row: a rotated file the writer may still append to, read on from `offset`
     # until it goes quiet, its counts going to this stream (`path` is then `draining_key(...)`).
     drains_into: str | None = None
@@ -79,7 +79,7 @@ class ReadTask:
     unit_size: int = 1
     # The stored format of the file read, when it is the file a row already tracked (read on
     # from its offset); None for a file read from its start, which is detected afresh.
-    format: str | None = None
+    format_key: str | None = None
     # With `follow`: the row that follows this file when it is not `stream`'s own but a draining
     # row (`draining_key`); the counts still go to `stream`.
     row: str | None = None

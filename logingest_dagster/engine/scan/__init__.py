@@ -20,9 +20,9 @@ _PUBLIC = {
     "EVENTS_PER_READ": "logingest_dagster.engine.scan.result",
     "ScanOptions": "logingest_dagster.engine.scan.result",
     "ScanResult": "logingest_dagster.engine.scan.result",
-    "stored_format_name": "logingest_dagster.engine.scan.result",
+    "format_name_from_key": "logingest_dagster.engine.scan.result",
     "LogFormat": "logingest_dagster.engine.scan.formats",
-    "format_stored": "logingest_dagster.engine.scan.formats",
+    "format_from_key": "logingest_dagster.engine.scan.formats",
 }
 
 __all__ = sorted(_PUBLIC)

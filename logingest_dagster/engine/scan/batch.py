@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from logingest_dagster.engine.scan.formats import LogFormat, format_stored
+from logingest_dagster.engine.scan.formats import LogFormat, format_from_key
 from logingest_dagster.engine.scan.range_scanner import RangeScanner, ScanOptions, ScanResult
 from logingest_dagster.engine.scan.split import Piece, merge_results, split_range
 
@@ -39,9 +39,9 @@ class ScanRequest:
     final: bool = True
     compressed: bool = False
     options: ScanOptions | None = None
-    # The file's format as stored from an earlier read (`ScanResult.stored_format`): the scan then
+    # The file's format as stored from an earlier read (`ScanResult.format_key`): the scan then
     # neither reads the file's head nor detects, unless a level pattern overrides formats.
-    format: str | None = None
+    format_key: str | None = None
 
 
 # A range this large is cut into pieces scanned on several threads at once, so that one big file
@@ -299,7 +299,7 @@ def _known_format(request: ScanRequest, options: ScanOptions | None) -> LogForma
     """The request's stored format, unless a level pattern overrides formats (then: detect)."""
     if options and options.level_pattern:
         return None
-    return format_stored(request.format)
+    return format_from_key(request.format_key)
 
 
 def scan_files(

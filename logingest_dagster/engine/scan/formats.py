@@ -57,7 +57,7 @@ from logingest_dagster.engine.scan.level_fields import (
     LevelFinder,
 )
 from logingest_dagster.engine.scan.memory import SYSTEM_POOL
-from logingest_dagster.engine.scan.result import stored_format_name
+from logingest_dagster.engine.scan.result import format_name_from_key
 
 TokenMapper = Callable[[str], "str | None"]
 
@@ -357,10 +357,10 @@ def custom_format(pattern: str) -> LogFormat:
     return LogFormat(CUSTOM, anchored, _any)
 
 
-def format_stored(stored: str | None) -> LogFormat | None:
-    """The format an offset row stores (`ScanResult.stored_format`), or None: nothing stored,
+def format_from_key(stored: str | None) -> LogFormat | None:
+    """The format an offset row stores (`ScanResult.format_key`), or None: nothing stored,
     another DETECTION_VERSION, or a name this version does not know (detect again)."""
-    name = stored_format_name(stored)
+    name = format_name_from_key(stored)
     try:
         return None if name is None else format_named(name)
     except KeyError:

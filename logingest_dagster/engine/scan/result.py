@@ -175,14 +175,15 @@ class ScanResult:
         return sum(self.counts.values())
 
     @property
-    def stored_format(self) -> str | None:
-        """What the offset store keeps of `format` (read back by `stored_format_name`): only a
-        settled one, so an early guess from a file's first few lines is not kept."""
+    def format_key(self) -> str | None:
+        """The format key the offset store keeps, `<DETECTION_VERSION>/<format name>` (read back by
+        `format_name_from_key`): only of a settled format, so an early guess from a file's first
+        few lines is not kept."""
         return f"{DETECTION_VERSION}/{self.format}" if self.format_settled and self.format else None
 
 
-def stored_format_name(stored: str | None) -> str | None:
-    """The format name in a `ScanResult.stored_format`, or None: nothing stored, or stored under
+def format_name_from_key(stored: str | None) -> str | None:
+    """The format name in a `ScanResult.format_key`, or None: nothing stored, or stored under
     another DETECTION_VERSION (the file is detected again)."""
     version, _, name = (stored or "").partition("/")
     return name if version == str(DETECTION_VERSION) and name else None

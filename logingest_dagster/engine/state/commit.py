@@ -276,7 +276,7 @@ def _offset_row(task: ReadTask, result: ScanResult, commit_id: int, now: float) 
         "mtime": task.mtime,
         "seq": commit_id,
         "committed_at": now,
-        "format": result.stored_format,
+        "format": result.format_key,
     }
 
 

@@ -56,7 +56,7 @@ offsets = sa.Table(
     "offsets",
     metadata,
     *_offset_columns_v1(),
-    sa.Column("format", sa.String, nullable=True),  # version 2: ScanResult.stored_format
+    sa.Column("format", sa.String, nullable=True),  # version 2: ScanResult.format_key
     sa.Column("drains_into", sa.String, nullable=True),  # version 3: Checkpoint.drains_into
 )
 

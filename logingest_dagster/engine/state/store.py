@@ -30,7 +30,7 @@ from logingest_dagster.engine.plan import (
     ReadTask,
     TaskKind,
 )
-from logingest_dagster.engine.scan import ScanResult, stored_format_name
+from logingest_dagster.engine.scan import ScanResult, format_name_from_key
 from logingest_dagster.engine.state.commit import CommitSummary, commit_results
 from logingest_dagster.engine.state.schema import (
     SCHEMA_VERSION,
@@ -324,7 +324,7 @@ def _tracked_row(row: Checkpoint, status: str, size: int, unread: int) -> dict:
         "size": size,
         "unread": unread,
         "status": status,
-        "format": stored_format_name(row.format),
+        "format": format_name_from_key(row.format_key),
         "committed_at": row.committed_at,
     }
 
@@ -343,7 +343,7 @@ def _checkpoint(row: sa.Row) -> Checkpoint:
         mtime=row.mtime,
         seq=row.seq,
         committed_at=row.committed_at,
-        format=row.format,
+        format_key=row.format,
         drains_into=row.drains_into,
     )
 
