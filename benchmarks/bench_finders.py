@@ -33,7 +33,7 @@ def _scan_seconds(path: str, compiled: bool) -> tuple[float, str | None, dict[st
 
 
 def measure(s: h.Settings) -> dict:
-    if not level_fields.available():
+    if not level_fields.is_available():
         raise h.BenchError("the compiled level finders are not built (make setup builds them)")
     d = s.corpus("mixed")
     h.log(f"finders {d.name}: each file on one thread, compiled and RE2")

@@ -315,7 +315,7 @@ def logingest() -> str:
     compile every module from source at each start instead: ~7 ms of `scan`'s ~110 ms start-up.
     """
     compileall.compile_dir(REPO / "logingest_dagster", quiet=1)
-    if not level_fields.available():
+    if not level_fields.is_available():
         log("warning: the engine's compiled level finders are not built (make setup builds them);")
         log("         levels are found with RE2, several times slower")
     candidates = [Path(sys.executable).parent / "logingest", REPO / ".venv" / "bin" / "logingest"]

@@ -65,7 +65,7 @@ def level_words() -> tuple[str, ...]:
     return tuple(_WORDS)
 
 
-def continued_word(word: str) -> bool:
+def is_continued_word(word: str) -> bool:
     """A word in the level's place that marks a continuation line (Postgres `DETAIL:`)."""
     return word.upper() in _CONTINUED_WORDS
 

@@ -46,5 +46,5 @@ from logingest_dagster.engine.scan import level_fields
 from logingest_dagster.startup import alembic_cache
 
 alembic_cache.install()
-level_fields.available()  # loads the compiled library once, not in every step
+level_fields.is_available()  # loads the compiled library once, not in every step
 startup.resume_collection()  # step processes start with all of this frozen

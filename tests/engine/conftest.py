@@ -9,7 +9,7 @@ def token_engine(request, monkeypatch):
     (a large one), or, for the formats it knows, the compiled `level_fields` (any block). A test that
     asks for this fixture counts its samples all three ways."""
     if request.param == "compiled":
-        if not level_fields.available():
+        if not level_fields.is_available():
             pytest.skip("level_fields is not built (make setup builds it)")
         return request.param
     monkeypatch.setattr(level_fields, "tokens", lambda *args: None)

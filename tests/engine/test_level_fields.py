@@ -16,7 +16,7 @@ from logingest_dagster.engine.scan.lines import newline_positions
 from logingest_dagster.engine.scan.records import bools
 
 needs_library = pytest.mark.skipif(
-    not level_fields.available(), reason="level_fields is not built (make setup builds it)"
+    not level_fields.is_available(), reason="level_fields is not built (make setup builds it)"
 )
 
 # Pieces chosen to hit every branch of the column pattern: brackets open and closed with spaces
@@ -234,7 +234,7 @@ def test_only_formats_with_a_compiled_twin_name_a_finder():
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler: levels are found with RE2")
 def test_the_library_is_built_where_a_c_compiler_is():
     # `make setup` compiles it; a checkout that skipped that would scan several times slower.
-    assert level_fields.available(), f"{level_fields.LIBRARY} missing or stale: run make setup"
+    assert level_fields.is_available(), f"{level_fields.LIBRARY} missing or stale: run make setup"
 
 
 def test_a_missing_library_means_re2(tmp_path):
@@ -266,6 +266,6 @@ def test_without_the_library_the_scan_counts_the_same(tmp_path, monkeypatch):
     before = scan_range(str(path))
     monkeypatch.setattr(level_fields, "_level_tokens", None)  # as if it had not loaded
     monkeypatch.setattr(level_fields, "_loaded", True)
-    assert not level_fields.available()
+    assert not level_fields.is_available()
     after = scan_range(str(path))
     assert (after.format, after.counts, after.lines) == (before.format, before.counts, before.lines)

@@ -23,7 +23,7 @@ def test_the_build_reads_the_declaration_python_uses():
     assert finders == [(finder.name, finder.value) for finder in level_fields.Finder]
 
 
-@pytest.mark.skipif(not level_fields.available(), reason="level_fields is not built")
+@pytest.mark.skipif(not level_fields.is_available(), reason="level_fields is not built")
 def test_the_library_reports_the_abi_and_finders_python_declares():
     library = ctypes.CDLL(str(level_fields.LIBRARY))
     library.level_fields_finders.restype = ctypes.c_char_p
@@ -32,7 +32,7 @@ def test_the_library_reports_the_abi_and_finders_python_declares():
     assert level_fields.finders_declaration().startswith("COLUMN=0,JSON=1,")
 
 
-@pytest.mark.skipif(not level_fields.available(), reason="level_fields is not built")
+@pytest.mark.skipif(not level_fields.is_available(), reason="level_fields is not built")
 def test_a_library_built_for_other_finders_is_not_loaded(monkeypatch, caplog):
     monkeypatch.setattr(level_fields, "finders_declaration", lambda: "COLUMN=0,JSON=1")
     assert level_fields.load(level_fields.LIBRARY, level_fields.SOURCE) is None

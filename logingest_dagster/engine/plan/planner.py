@@ -177,7 +177,7 @@ class _Planner:
         self, row: Checkpoint, f: StatLike, kind: TaskKind, *, counts_as_unchanged: bool
     ) -> None:
         """Plan the next read of the file `row` tracks, found (same inode) at `f.path`."""
-        quiet = self._quiet(f)
+        quiet = self._is_quiet(f)
         own = ((row.path, row.seq),)
         stream, key = _stream_of(row), row.path if row.drains_into else None
         if f.size == row.size and f.mtime == row.mtime:
@@ -226,7 +226,7 @@ class _Planner:
             # There, but not discovered this run (its directory is no longer configured, or it
             # could not be stat-ed): not ours to judge now.
             return
-        if not self.siblings.directory_listable(row.path):
+        if not self.siblings.is_directory_listable(row.path):
             self.notes.append(f"{row.path}: its directory cannot be listed; state kept as is")
             return
         found = self.siblings.find(row)
@@ -246,7 +246,7 @@ class _Planner:
             return
         if found.start_over:
             row = replace(row, offset=0, format_key=None)  # rewritten before it was renamed
-        if found.same_file and not self._done_rotating(found.sibling):
+        if found.same_file and not self._is_done_rotating(found.sibling):
             # The row follows the new file; the writer may not have reopened its log yet.
             self._start_draining(row, found)
             return
@@ -256,11 +256,11 @@ class _Planner:
 
     # -- rotated files still being written ---------------------------------------------------
 
-    def _quiet(self, f: StatLike) -> bool:
+    def _is_quiet(self, f: StatLike) -> bool:
         """Quiet long enough for a last line with no newline to be taken as whole."""
         return self.now - f.mtime >= self.grace
 
-    def _done_rotating(self, f: StatLike) -> bool:
+    def _is_done_rotating(self, f: StatLike) -> bool:
         """A rotated file quiet long enough that its writer has surely reopened its log."""
         return self.now - f.mtime >= self.rotate_wait
 
@@ -282,7 +282,7 @@ class _Planner:
         if row.path in self.claimed:  # renamed to a `.log` name: that stream reads on from here
             self._forget(row)
             return
-        if not self.siblings.directory_listable(row.drains_into):
+        if not self.siblings.is_directory_listable(row.drains_into):
             return  # not ours to judge now
         found = self.siblings.find(replace(row, path=row.drains_into))
         if found is None:
@@ -295,7 +295,7 @@ class _Planner:
         elif not found.same_file:  # compressed or copied since: read the rest once
             self._tail(row, found, TaskKind.DRAINING)
             self._forget(row)
-        elif found.sibling.size == row.offset and self._done_rotating(found.sibling):
+        elif found.sibling.size == row.offset and self._is_done_rotating(found.sibling):
             self._forget(row)  # everything read, and the writer has moved on
         else:
             self._continue(row, found.sibling, TaskKind.DRAINING, counts_as_unchanged=False)
@@ -335,7 +335,7 @@ class _Planner:
         """`fmt`: the stored format, for a read that goes on in a file a row already tracks;
         `row`: the draining row this read advances (`ReadTask.row`)."""
         if final is None:
-            final = self._quiet(f)
+            final = self._is_quiet(f)
         task = ReadTask(
             path=f.path,
             start=start,

@@ -57,7 +57,7 @@ class SiblingFinder:
     def __init__(self) -> None:
         self._names: dict[str, list[str] | None] = {}
 
-    def directory_listable(self, path: str) -> bool:
+    def is_directory_listable(self, path: str) -> bool:
         return self._listing(os.path.dirname(path)) is not None
 
     def find(self, row: Checkpoint, *, exclude_inode: bool = False) -> Whereabouts | None:

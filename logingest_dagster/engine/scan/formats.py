@@ -41,7 +41,7 @@ from pyarrow import _compute
 from logingest_dagster.engine.levels import (
     CONTINUED,
     LETTERS,
-    continued_word,
+    is_continued_word,
     level_of_number,
     level_of_word,
 )
@@ -99,7 +99,7 @@ def _field_word(token: str) -> str | None:
         level = level_of_word(part)
         if level is not None:
             return level
-    if token.endswith(":") and continued_word(parts[0]):
+    if token.endswith(":") and is_continued_word(parts[0]):
         return CONTINUED
     return None
 

@@ -74,7 +74,7 @@ _loaded = False
 _level_tokens: Any = None  # the C function, once loaded
 
 
-def available() -> bool:
+def is_available() -> bool:
     """Whether the compiled library is built and loads."""
     return _function() is not None
 
