@@ -1,8 +1,8 @@
 """`ingest_logs_celery`: the same job with its steps on Celery workers, for more than one machine.
 
 Installed with the `celery` extra (dagster-celery, dagster-postgres, redis), and in the code
-location only where `LOGINGEST_CELERY_BROKER` is set: importing Celery costs ~0.1 s, which every
-other process that loads the definitions (the forkserver of each `logingest run`) would pay. The graph is the
+location only where `LOGINGEST_CELERY_BROKER` is set: importing Celery is slow, and every other
+process that loads the definitions (the forkserver of each `logingest run`) would pay for it. The graph is the
 ingest job's own (`jobs.ingest_graph`); only the executor differs. Dagster's celery executor runs
 dynamic map/collect (dagster-dask's does not: it reports success with the mapped steps skipped),
 so discovery fans out to ingestion steps on any worker, and the publish step collects them.

@@ -165,8 +165,7 @@ def _group_count(context: OpExecutionContext) -> int:
 
     The bound is the run's `execution.config.multiprocess.max_concurrent` (the seed's
     worker_count). Each group's step already scans on every core with threads, so steps beyond
-    the core count would only add process start-up (measured: 5 groups on 2 cores run slower
-    than 2).
+    the core count would only add process start-up.
     """
     from logingest_dagster.engine.scan import default_workers
 

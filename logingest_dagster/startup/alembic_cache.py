@@ -2,8 +2,8 @@
 
 Each storage Dagster opens (runs, event log index, schedules, and every run's own event database)
 asks alembic for the schema's head revision, and alembic answers by building a new
-`ScriptDirectory` that imports all ~150 of Dagster's migration scripts again: about 30 ms a time,
-four to seven times in each short-lived process (the CLI run and every step process). Those
+`ScriptDirectory` that imports all of Dagster's migration scripts again, several times in each
+short-lived process (the CLI run and every step process). Those
 scripts belong to the installed, pinned Dagster and cannot change while a process runs, so one
 `ScriptDirectory` per location is kept and reused.
 

@@ -2,8 +2,8 @@
 
 Importing Dagster, SQLAlchemy, alembic, numpy and pyarrow creates about a million objects that live
 as long as the process, and the collector, set off by those allocations, walked them again and
-again: 0.1 s of the 0.6 s that `logingest run` spends importing, and 0.25 s of the forkserver's
-0.9 s preload (measured with and without). So collection is paused while a process loads, then
+again: a real share of every start-up (figures: benchmarks/README.md). So collection is paused
+while a process loads, then
 resumed with everything loaded so far frozen: later collections skip those objects, and forked
 step processes do not copy the pages a collection would have touched.
 

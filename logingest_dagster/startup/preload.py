@@ -1,10 +1,9 @@
 """Modules the forkserver imports once, so every step process starts with them loaded.
 
 A step process rebuilds the job and a Dagster instance from its ref; the instance's SQLite storages
-pull in SQLAlchemy dialects and alembic lazily, about 400 modules, and running a step imports ~50
-more (the IO manager's paths through upath and fsspec, the secrets loader, found by diffing
-`sys.modules` around a step: 25 ms a step). Imported here, in the forkserver, a step pays for a
-fork instead (measured: `benchmarks/`, run vs scan).
+pull in SQLAlchemy dialects and alembic lazily, and running a step imports more (the IO manager's
+paths through upath and fsspec, the secrets loader: found by diffing `sys.modules` around a step).
+Imported here, in the forkserver, a step pays for a fork instead (figures: benchmarks/README.md).
 """
 
 # Imported for their side effect, after pausing the collector:

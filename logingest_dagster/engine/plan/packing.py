@@ -1,7 +1,7 @@
 """Packing read tasks into byte-balanced groups, so a run over thousands of files has few steps.
 
-A Dagster step costs 0.4-1 s here (process start, imports, events); a 100 KB file takes about a
-millisecond to scan. Beyond a fan-out limit, one step per file would spend the run starting steps.
+A Dagster step costs far more (process start, imports, events) than scanning a small file takes:
+one step per file would spend the run starting steps (figures: benchmarks/README.md).
 """
 
 from __future__ import annotations

@@ -2,9 +2,8 @@
 
 Threads, not processes: the scan spends its time in pyarrow compute (RE2), numpy and `readinto`,
 all of which release the GIL, so two threads keep two cores busy with no start-up cost, no
-pickling and shared compiled state. (Measured on the mixed loghub-like corpus: threads scale
-about as well as a process pool and finish small batches far sooner; see the report in the
-engine's commit history and `benchmarks/`.)
+pickling and shared compiled state: they scale about as well as a process pool and finish
+small batches far sooner (benchmarks/README.md).
 
 Used by `logingest scan` and by the Dagster ingestion step of a packed group of files.
 """

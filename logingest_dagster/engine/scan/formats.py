@@ -34,8 +34,7 @@ from typing import Any
 import pyarrow as pa
 
 # The compute kernels, called by name: importing `pyarrow.compute` (a Python wrapper made for each
-# of several hundred kernels) costs ~20 ms more, against ~110 ms for all of `logingest scan`'s
-# start-up.
+# of several hundred kernels) would add a sixth to `logingest scan`'s start-up.
 from pyarrow import _compute
 
 from logingest_dagster.engine.levels import (
@@ -386,8 +385,7 @@ def format_named(name: str) -> LogFormat:
 #
 # Detection scores candidates on a small sample (the first lines of the file) with Python's `re`,
 # whose compiled patterns are cached across files. A pyarrow call compiles its RE2 pattern every time
-# (20-400 microseconds each, whatever the sample's size), which made detecting a format cost more
-# than scanning a 1 MB file. Both engines use leftmost-first (Perl) matching; the tests check that
+# whatever the sample's size, which made detecting a format cost more than scanning a 1 MB file. Both engines use leftmost-first (Perl) matching; the tests check that
 # scoring through pyarrow (`detect_format_exhaustive`) picks the same format.
 
 # A column's level field once split out of the line (the Python twin of `_COLUMN_TOKEN`).
@@ -396,8 +394,8 @@ _FIELD_START = frozenset(b"[(<|:" + bytes(range(65, 91)) + bytes(range(97, 123))
 _FIELD_CACHE: dict[bytes, int] = {}
 _FIELD_CACHE_MAX = 1 << 16
 # Sample lines on which every column is scored before the others are scored column by column.
-# Fewer is quicker (8 instead of 24: detection 0.29 -> 0.27 ms a file on `many`) and changes no
-# choice: the rest of the sample is scored exactly for every column that could still win.
+# Fewer is quicker and changes no choice: the rest of the sample is scored exactly for every
+# column that could still win.
 _COLUMN_HEAD = 8
 
 _UPPER = bytes(range(65, 91))

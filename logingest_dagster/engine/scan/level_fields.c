@@ -3,10 +3,10 @@
  * JSON lines, logfmt, and the fixed-syntax klog, syslog PRI, logcat, Ruby Logger and Python
  * default formats.
  *
- * RE2 through pyarrow spends 100-230 ns a line extracting a level group, most of a scan's time
+ * RE2 through pyarrow pays a fixed cost per line extracting a level group, most of a scan's time
  * on such files. Each pattern below is one that never needs to backtrack (each part's first byte
- * decides it), so a forward walk over the line finds the token RE2 extracts: 14 ns a line for a
- * column format on HDFS lines; per format, benchmarks/bench_finders.py.
+ * decides it), so a forward walk over the line finds the token RE2 extracts, several times faster
+ * (per format: benchmarks/bench_finders.py and benchmarks/README.md).
  * formats.py has the patterns; the tests compare both on every format, byte for byte.
  *
  * Byte semantics as RE2 runs them on binary lines (Latin-1): \s is [\t\n\f\r ] (no \v), \w and

@@ -1,10 +1,9 @@
 """Line framing: where the newlines of a buffer are, and the block of whole lines over it.
 
-`np.flatnonzero` over one flag per byte walks all of them: with the comparison, 0.8-1.1 ms a 4 MB
-chunk of the benchmark corpus, about a tenth of the scan's CPU samples (`perf record`). Log lines
-are long, so most 8-byte words of flags are zero: the words holding a newline are found first,
-over an eighth as many elements, then the newline inside each one (0.5-0.7 ms on the same
-chunks). Short lines (a newline in most words) take the plain walk.
+`np.flatnonzero` over one flag per byte walks all of them, a visible share of a scan's CPU. Log
+lines are long, so most 8-byte words of flags are zero: the words holding a newline are found
+first, over an eighth as many elements, then the newline inside each one. Short lines (a newline
+in most words) take the plain walk. Figures: benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -16,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-# The word path wins until about this share of the 8-byte words hold a newline (lines averaging
-# ~10 bytes), measured on random line lengths from 4 to 128 bytes on average.
+# The word path wins until about this share of the 8-byte words hold a newline (very short
+# lines): beyond it, the plain walk is quicker.
 _MOST_WORDS = 2 / 3
 _LITTLE_ENDIAN = sys.byteorder == "little"
 

@@ -3,17 +3,16 @@
 Every chunk allocates and frees a few MB of Arrow arrays, so the allocator decides how much of a
 scan's time goes to the kernel zeroing fresh pages, and whether memory stays flat on a long file.
 
-- pyarrow's default pool (mimalloc) kept taking fresh transparent huge pages for those arrays:
-  12% of a scan's CPU time went to the kernel zeroing them (perf, mixed corpus). glibc's malloc
-  (`SYSTEM_POOL`) reuses the memory just freed.
+- pyarrow's default pool (mimalloc) kept taking fresh transparent huge pages for those arrays,
+  and the kernel spent a share of the scan zeroing them. glibc's malloc (`SYSTEM_POOL`) reuses the
+  memory just freed.
 - glibc raises its mmap threshold each time a large block is freed, after which blocks of a few
-  MB come from the heap and fragment it: peak RSS rose through a 2 GB file (87 -> 102 MB). A
-  fixed threshold keeps it flat (97 MB for 200 MB and 2 GB files alike, `bench_memory.py`).
+  MB come from the heap and fragment it: peak RSS rose through a long file. A fixed threshold
+  keeps it flat (`bench_memory.py`: a 200 MB and a 2 GB file peak alike).
 - With the threshold fixed, glibc gives the top of the heap back to the kernel as soon as 128 KB
-  of it is free, and the next chunk faults those pages in again (19,000-66,000 page faults for a
-  2 GB file). Keeping up to TRIM_THRESHOLD_BYTES there: ~18,500 faults, peak RSS 95 against
-  94 MB, and in one process, two threads, `mixed` scanned in a median 103 against 116 ms and
-  `medium` in 80 against 88 ms (10 and 6 runs each, the two settings interleaved).
+  of it is free, and the next chunk faults those pages in again. Keeping up to
+  TRIM_THRESHOLD_BYTES there costs almost no memory and makes scans faster.
+Figures for each: benchmarks/README.md.
 """
 
 from __future__ import annotations

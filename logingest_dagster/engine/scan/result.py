@@ -61,7 +61,7 @@ class Event(NamedTuple):
 @dataclass
 class Events:
     """A read's events in file order, kept column by column: a result crosses from its ingestion
-    step to the publish step pickled, and lists pickle ~10x faster than as many objects."""
+    step to the publish step pickled, and lists pickle far faster than as many objects."""
 
     offsets: list[int] = field(default_factory=list)
     line_numbers: list[int] = field(default_factory=list)
