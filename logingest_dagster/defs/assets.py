@@ -1,54 +1,40 @@
-"""The Parquet outputs as assets in the asset graph; `ingest_logs` records their materializations."""
+"""The warehouse outputs as one graph-backed multi-asset: Materialize runs the ingest graph.
+
+Discovery fans out one ingestion step per file (or packed group), publishing collects them and
+commits; each output in `outputs.OUTPUTS` is an asset of the graph, downstream of the log
+directories. Any subset can be materialized: every step runs (the commit is all or nothing), and
+only the selected outputs are recorded.
+"""
 
 from __future__ import annotations
 
-from dagster import AssetSpec
+from dagster import AssetKey, AssetsDefinition, GraphIn, GraphOut, graph
 
-from logingest_dagster.engine.state import EVENTS_KEPT
-from logingest_dagster.engine.warehouse import (
-    ERROR_EVENTS,
-    FILE_STATS,
-    SEVERITY_HISTORY,
-    SEVERITY_TOTALS,
+from logingest_dagster.defs.directories import LOG_DIRECTORIES, log_directories
+from logingest_dagster.defs.ops import discover_log_files, ingest_log_files, publish_results
+from logingest_dagster.defs.outputs import GROUP, OUTPUT_NAMES, OUTPUTS
+
+
+@graph(
+    ins={"log_directories": GraphIn()},
+    out={name: GraphOut() for name in OUTPUT_NAMES},
 )
+def ingest_graph(log_directories):
+    """Discovery fans out one ingestion step per file (or packed group); publish collects."""
+    tasks, plan = discover_log_files(log_directories)
+    results = tasks.map(ingest_log_files)
+    return publish_results(plan, results.collect())._asdict()
 
-GROUP = "logingest"
 
-severity_totals = AssetSpec(
-    "severity_totals",
+warehouse_assets = AssetsDefinition.from_graph(
+    ingest_graph,
+    keys_by_input_name={"log_directories": LOG_DIRECTORIES},
+    keys_by_output_name={name: AssetKey(name) for name in OUTPUT_NAMES},
     group_name=GROUP,
-    description=f"warehouse/{SEVERITY_TOTALS}: `level` (string), `count` (int64), 8 canonical levels.",
-    kinds={"parquet"},
+    descriptions_by_output_name={output.name: output.description for output in OUTPUTS},
+    tags_by_output_name={name: {"dagster/kind/parquet": ""} for name in OUTPUT_NAMES},
+    can_subset=True,
 )
 
-file_stats = AssetSpec(
-    "file_stats",
-    group_name=GROUP,
-    description=(
-        f"warehouse/{FILE_STATS}: one row per file: `path`, `lines`, `bytes`, an int64 column per level."
-    ),
-    kinds={"parquet"},
-)
-
-severity_history = AssetSpec(
-    "severity_history",
-    group_name=GROUP,
-    description=(
-        f"warehouse/{SEVERITY_HISTORY}: one row per committed run (and reset): `run_id`, `kind`, "
-        "`committed_at`, `files`, `lines`, `bytes`, an int64 column per level; sums to the totals."
-    ),
-    kinds={"parquet"},
-)
-
-error_events = AssetSpec(
-    "error_events",
-    group_name=GROUP,
-    description=(
-        f"warehouse/{ERROR_EVENTS}: the first line of each ERROR and FATAL record, the newest "
-        f"{EVENTS_KEPT:,}: `committed_at`, `run_id`, `path`, `file`, `offset`, `level`, `line`, "
-        "`logged_at` (the time written at the start of the line, UTC; null without a dated time)."
-    ),
-    kinds={"parquet"},
-)
-
-ASSETS = [severity_totals, file_stats, severity_history, error_events]
+WAREHOUSE_KEYS = [AssetKey(name) for name in OUTPUT_NAMES]
+ASSETS = [log_directories, warehouse_assets]

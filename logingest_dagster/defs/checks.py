@@ -20,6 +20,7 @@ from dagster import (
     define_asset_job,
 )
 
+from logingest_dagster.defs.directories import configured_directories_exist
 from logingest_dagster.defs.resources import LogIngestResource
 from logingest_dagster.engine.warehouse import CHECKS, Outcome, WarehouseCheck, run_check
 
@@ -32,7 +33,7 @@ def _definition(check: WarehouseCheck) -> AssetChecksDefinition:
     return warehouse_check
 
 
-ASSET_CHECKS = [_definition(check) for check in CHECKS]
+ASSET_CHECKS = [_definition(check) for check in CHECKS] + [configured_directories_exist]
 
 check_warehouse = define_asset_job(
     "check_warehouse",

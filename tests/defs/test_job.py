@@ -14,7 +14,7 @@ from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.orphaned_runs import HOST_TAG, PROCESS_TAG, process_tags
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
 from logingest_dagster.settings import Settings
-from tests.helpers import expected_totals, parquet_totals
+from tests.helpers import expected_totals, op_of, parquet_totals, run_summary_of
 
 
 def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):
@@ -23,7 +23,7 @@ def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):
     job = build_ingest_job(1, resource=resource_from_settings(settings, str(tmp_path / "home")))
     result = job.execute_in_process()
     assert result.success
-    summary = result.output_for_node("publish_results")
+    summary = run_summary_of(result)
     assert summary["files_read"] == len(files)
     assert summary["totals"] == expected_totals(files)
     assert parquet_totals(tmp_path / "home") == expected_totals(files)
@@ -49,8 +49,8 @@ def test_second_run_reads_nothing_new(tmp_path):
         Settings(log_dirs=[str(tmp_path / "logs")]), str(tmp_path / "h")
     )
     job = build_ingest_job(1, resource=resource)
-    first = job.execute_in_process().output_for_node("publish_results")
-    second = job.execute_in_process().output_for_node("publish_results")
+    first = run_summary_of(job.execute_in_process())
+    second = run_summary_of(job.execute_in_process())
     assert first["files_read"] == 4 and first["bytes_read"] > 0
     assert (second["files_read"], second["files_unchanged"], second["bytes_read"]) == (0, 4, 0)
     assert second["totals"] == first["totals"]
@@ -65,11 +65,13 @@ def test_fan_out_beyond_the_limit_packs_files_into_groups(tmp_path):
     job = build_ingest_job(1, resource=resource_from_settings(settings, str(tmp_path / "h")))
     result = job.execute_in_process()
     ingest_steps = {
-        e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_SUCCESS
-    } - {"discover_log_files", "publish_results"}
+        e.step_key
+        for e in result.all_events
+        if e.event_type == DagsterEventType.STEP_SUCCESS and op_of(e.step_key) == "ingest_log_files"
+    }
     # No executor config: as many groups as the multiprocess default, one per core.
     assert len(ingest_steps) == min(os.cpu_count() or 1, 12)
-    assert result.output_for_node("publish_results")["totals"]["INFO"] == sum(range(1, 13))
+    assert run_summary_of(result)["totals"]["INFO"] == sum(range(1, 13))
 
 
 def test_multiprocess_run_honours_max_concurrent_from_run_config(tmp_path):
@@ -85,12 +87,12 @@ def test_multiprocess_run_honours_max_concurrent_from_run_config(tmp_path):
             run_config=run_config_for(settings, home, worker_count=2),
         ) as result:
             assert result.success
-            assert result.output_for_node("publish_results")["totals"] == expected_totals(files)
+            assert run_summary_of(result)["totals"] == expected_totals(files)
         events = instance.all_logs(result.run_id)
     running, peak = 0, 0
     for record in sorted(events, key=lambda r: r.timestamp):
         event = record.dagster_event
-        if event is None or not (event.step_key or "").startswith("ingest_log_files"):
+        if event is None or op_of(event.step_key or "") != "ingest_log_files":
             continue
         if event.event_type == DagsterEventType.STEP_START:
             running += 1

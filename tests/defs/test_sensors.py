@@ -7,7 +7,7 @@ import os
 import pytest
 from dagster import DagsterRunStatus, build_sensor_context, job, op
 
-from logingest_dagster.definitions import ingest_logs, log_dirs_changed
+from logingest_dagster.definitions import defs, log_dirs_changed
 from logingest_dagster.defs.resources import resource_from_settings
 from logingest_dagster.defs.runs_in_flight import RUNNING, WAITING
 from logingest_dagster.defs.sensors import (
@@ -21,7 +21,7 @@ from logingest_dagster.settings import Settings, SettingsError
 from tests.helpers import dead_cli_process_tags
 
 LINE = "2026-11-26 12:00:00,000 INFO [main] com.acme.App - started\n"
-JOB = ingest_logs
+JOB = defs.resolve_job_def("ingest_logs")
 SENSOR = log_dirs_changed
 
 

@@ -1,0 +1,61 @@
+"""The warehouse outputs the ingest graph materializes: adding an output is one entry in OUTPUTS.
+
+Each entry becomes an output of the publishing step and an asset of the graph-backed multi-asset
+(`defs/assets.py`); the engine's `publish` writes the file under the same name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from logingest_dagster.engine.state import EVENTS_KEPT
+from logingest_dagster.engine.warehouse import (
+    ERROR_EVENTS,
+    FILE_STATS,
+    SEVERITY_HISTORY,
+    SEVERITY_TOTALS,
+)
+
+GROUP = "logingest"
+
+
+def read_anything(figures: dict) -> bool:
+    return figures["files_read"] > 0 or figures.get("files_forgotten", 0) > 0
+
+
+@dataclass(frozen=True)
+class WarehouseOutput:
+    name: str  # the asset key, the step output and the key of `Published.paths`
+    description: str
+    # Whether a run with these figures (`pipeline.commit`) changed the output: a run that
+    # changed nothing records no materialization, so "last materialized" means new data.
+    changed: Callable[[dict], bool] = read_anything
+
+
+OUTPUTS = [
+    WarehouseOutput(
+        "severity_totals",
+        f"warehouse/{SEVERITY_TOTALS}: `level` (string), `count` (int64), 8 canonical levels.",
+        changed=lambda figures: figures["records_read"] > 0,
+    ),
+    WarehouseOutput(
+        "file_stats",
+        f"warehouse/{FILE_STATS}: one row per file: `path`, `lines`, `bytes`, an int64 column "
+        "per level.",
+    ),
+    WarehouseOutput(
+        "severity_history",
+        f"warehouse/{SEVERITY_HISTORY}: one row per committed run (and reset): `run_id`, `kind`, "
+        "`committed_at`, `files`, `lines`, `bytes`, an int64 column per level; sums to the totals.",
+    ),
+    WarehouseOutput(
+        "error_events",
+        f"warehouse/{ERROR_EVENTS}: the first line of each ERROR and FATAL record, the newest "
+        f"{EVENTS_KEPT:,}: `committed_at`, `run_id`, `path`, `file`, `offset`, `level`, `line`, "
+        "`logged_at` (the time written at the start of the line, UTC; null without a dated time).",
+        changed=lambda figures: figures["events_stored"] > 0 or figures["events_not_kept"] > 0,
+    ),
+]
+
+OUTPUT_NAMES = [output.name for output in OUTPUTS]
