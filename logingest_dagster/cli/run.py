@@ -120,9 +120,8 @@ def run_ingest(
                 run_config=run_config_for(settings, home, worker_count),
                 tags={"logingest/cli": token, **process_tags()},
             ) as result:
-                outcome["summary"] = (
-                    run_summary(instance, result.run_id) if result.success else None
-                )
+                # Present whenever the run committed, even if it was cancelled afterwards.
+                outcome["summary"] = run_summary(instance, result.run_id)
                 outcome["run_id"], outcome["status"] = result.run_id, result.dagster_run.status
         except BaseException as exc:  # surfaced in the main thread below
             outcome["error"] = exc

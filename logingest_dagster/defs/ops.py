@@ -119,11 +119,13 @@ def publish_results(
     settings = logingest.settings()
     with open_store(logingest.home, settings.state_url) as store:
         committed = pipeline.commit(store, context.run_id, plan, [p for g in results for p in g])
-        # Recorded at once, so that a run cancelled from here on says it committed.
+        summary = committed.figures | {"totals": store.totals()}
+        # Recorded the moment the commit returns, before publishing: a run cancelled from here
+        # on says it committed (its tag, and the summary `logingest run` prints).
         context.instance.add_run_tags(context.run_id, {COMMITTED_TAG: "true"})
+        context.log_event(run_observation(plan.fingerprint, summary))
         published = pipeline.publish(store, logingest.home)
     commit, totals = committed.commit, published.totals
-    summary = committed.figures | {"totals": dict(totals)}
     if commit.already_committed:
         context.log.info("this run had already committed; outputs rebuilt from state")
     if summary["files_conflicted"]:
@@ -131,7 +133,6 @@ def publish_results(
             f"{summary['files_conflicted']} results dropped: their files changed since planning "
             "(another run committed them); they are read again next run"
         )
-    context.log_event(run_observation(plan.fingerprint, summary))
     # The figures are metadata; tags only flag, filterably, a run whose input had problems.
     problems = {k: str(summary[k]) for k in PROBLEM_FIGURES if summary[k]}
     if problems:
