@@ -9,11 +9,8 @@ from dagster import AssetSelection, Definitions, JobDefinition, define_asset_job
 
 from logingest_dagster.defs.assets import ASSETS, WAREHOUSE_KEYS
 from logingest_dagster.defs.executor import preloading_executor, start_method
+from logingest_dagster.defs.job_tag import JOB_NAME, JOB_TAG
 
-JOB_NAME = "ingest_logs"
-# Every ingest run carries it (CLI, UI, sensor, schedule, the Celery job): dagster.yaml's run
-# queue admits one such run at a time, and the sensor and schedule wait for one in flight.
-JOB_TAG = "logingest/job"
 # The warehouse outputs; their checks are reported by the publishing step, not as steps of
 # their own (each would be a process and a dozen events more a run).
 WAREHOUSE = AssetSelection.assets(*WAREHOUSE_KEYS).without_checks()

@@ -21,6 +21,7 @@ from dagster import (
 )
 
 from logingest_dagster.defs.directories import directories_evaluation
+from logingest_dagster.defs.job_tag import JOB_NAME, JOB_TAG
 from logingest_dagster.defs.orphaned_runs import PROCESS_TAG, run_worker_tags
 from logingest_dagster.defs.outputs import OUTPUTS
 from logingest_dagster.defs.resources import LogIngestResource
@@ -44,9 +45,12 @@ from logingest_dagster.engine.state import open_store
 )
 def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource):
     """Scan the configured directories, compare with the offset store and plan what to read."""
+    added = {} if JOB_TAG in context.run.tags else {JOB_TAG: JOB_NAME}  # a Materialize run
     if PROCESS_TAG not in context.run.tags:  # a CLI run is tagged from its start
         # So that a sensor or schedule tick can end this run if its run worker dies.
-        context.instance.add_run_tags(context.run_id, run_worker_tags())
+        added |= run_worker_tags()
+    if added:
+        context.instance.add_run_tags(context.run_id, added)
     settings = logingest.settings()
     with open_store(logingest.home, settings.state_url) as store:
         found = pipeline.discover(settings, store)

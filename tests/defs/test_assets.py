@@ -10,6 +10,7 @@ from logingest_dagster.cli.sample import write_sample
 from logingest_dagster.definitions import defs
 from logingest_dagster.defs.assets import ASSETS
 from logingest_dagster.defs.directories import EXIST_CHECK, LOG_DIRECTORIES
+from logingest_dagster.defs.job_tag import JOB_TAG
 from logingest_dagster.defs.orphaned_runs import HOST_TAG, PROCESS_TAG
 from logingest_dagster.defs.outputs import OUTPUT_NAMES
 from logingest_dagster.defs.resources import resource_from_settings
@@ -107,8 +108,9 @@ def test_runs_carry_a_handful_of_tags_not_their_counts(instance, tmp_path):
     result = materialize_outputs(instance, tmp_path, [tmp_path / "logs"])
     tags = instance.get_run_by_id(result.run_id).tags
     ours = {t for t in tags if t.startswith("logingest/")}
-    # Which process runs it (orphaned runs) and that it committed; the counts are metadata.
-    assert ours == {HOST_TAG, PROCESS_TAG, COMMITTED_TAG}
+    # The run queue's tag (a Materialize run gets it as it starts), which process runs it
+    # (orphaned runs) and that it committed; the counts are metadata.
+    assert ours == {JOB_TAG, HOST_TAG, PROCESS_TAG, COMMITTED_TAG}
     assert len(tags) <= 6
 
 

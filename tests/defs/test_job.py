@@ -152,3 +152,21 @@ def test_cli_progress_is_read_from_the_runs_own_events(tmp_path, monkeypatch):
     assert status.value == "SUCCESS"
     assert (progress.steps_total, progress.steps_done, progress.files_done) == (4, 4, 4)
     assert progress.counts == summary["run_counts"] == expected_totals(files)
+
+
+def test_an_execution_block_with_only_max_concurrent_keeps_the_forkserver_preload():
+    from dagster._core.system_config.objects import ResolvedRunConfig
+
+    from logingest_dagster.definitions import defs
+    from logingest_dagster.startup.forkserver import preload_modules
+
+    job = defs.resolve_job_def("ingest_logs")
+    launchpad = {"execution": {"config": {"multiprocess": {"max_concurrent": 1}}}}
+    resolved = ResolvedRunConfig.build(job, launchpad).execution.execution_engine_config
+    assert resolved["multiprocess"]["max_concurrent"] == 1
+    assert resolved["multiprocess"]["start_method"] == {
+        "forkserver": {"preload_modules": preload_modules("logingest_dagster.definitions")}
+    }
+    # No execution block at all: the same default.
+    bare = ResolvedRunConfig.build(job, {}).execution.execution_engine_config
+    assert bare["multiprocess"]["start_method"] == resolved["multiprocess"]["start_method"]
