@@ -35,7 +35,8 @@ from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.settings import STATE_URL_ENV, Settings, state_url_from_env
 from logingest_dagster.startup import alembic_cache
 
-PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
+# The instance settings it starts from (in the package, so an installed wheel has them too).
+PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[1] / "instance.yaml"
 # Step keys of the graph-backed assets: `<graph>.<op>`, mapped steps with `[key]` after.
 DISCOVER_OP = "discover_log_files"
 INGEST_OP = "ingest_log_files"

@@ -20,7 +20,7 @@ ingest_logs = defs.resolve_job_def("ingest_logs")
 @pytest.fixture
 def instance(tmp_path):
     """A temporary instance with the project's dagster.yaml: its run queue holds what is submitted."""
-    settings = yaml.safe_load((REPO / "dagster.yaml").read_text())
+    settings = yaml.safe_load((REPO / "logingest_dagster" / "instance.yaml").read_text())
     (tmp_path / "dagster_home").mkdir()
     with instance_for_test(overrides=settings, temp_dir=str(tmp_path / "dagster_home")) as instance:
         yield instance

@@ -67,6 +67,8 @@ def test_materializing_all_then_nothing_new_records_no_new_materialization(insta
     unchanged = materialize_outputs(instance, tmp_path, [logs])
     assert unchanged.success and materialized(unchanged) == set()
     assert run_summary_of(unchanged)["files_read"] == 0
+    # Nor a new evaluation of their checks: only the directories' own.
+    assert {e.check_name for e in unchanged.get_asset_check_evaluations()} == {EXIST_CHECK}
 
     with (logs / "app.log").open("a") as f:
         f.write(LINE)  # an INFO line: no error event

@@ -31,7 +31,7 @@ from dagster_graphql import DagsterGraphQLClient
 from logingest_dagster.cli.sample import write_sample
 from logingest_dagster.defs.orphaned_runs import PROCESS_TAG
 from logingest_dagster.defs.sensors import INTERVAL_ENV, SENSOR_NAME
-from tests.helpers import REPO, free_port, parquet_totals, wait_for_port
+from tests.helpers import REPO, free_port, op_of, parquet_totals, wait_for_port
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent
@@ -93,7 +93,7 @@ def dagster_stack(tmp_path):
     """`dagster-webserver` and `dagster-daemon` on loopback, with the project's dagster.yaml."""
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    shutil.copy(REPO / "logingest_dagster" / "instance.yaml", dagster_home / "dagster.yaml")
     logs = tmp_path / "logs"
     write_sample(logs, lines_per_file=100)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGINGEST_", "DAGSTER_"))}
@@ -177,7 +177,7 @@ def wait_for_ingestion_to_start(dagster_home, run_id, timeout=60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         starts = instance.all_logs(run_id, of_type=DagsterEventType.STEP_START)
-        if any((r.dagster_event.step_key or "").startswith("ingest_log_files") for r in starts):
+        if any(op_of(r.dagster_event.step_key or "") == "ingest_log_files" for r in starts):
             return
         time.sleep(0.1)
     raise AssertionError("the ingestion step never started")
