@@ -1,6 +1,6 @@
 """Dagster run storage per run: this tree against an earlier commit, in one run of this script.
 
-Each side gets a fresh Dagster instance (the project's dagster.yaml, SQLite) and the sample logs;
+Each side gets a fresh Dagster instance (this tree's instance.yaml for both, SQLite) and the sample logs;
 a first `logingest run` reads them all, then RUNS more each find a few new lines in one file (what
 a sensor tick every 30 s starts). Reported: bytes the instance's directory grew by per run, and
 events stored per run, for the earlier commit and this tree, and their ratio.
@@ -49,15 +49,22 @@ def measure(package_root: Path | None, work: Path, runs: int) -> dict:
     logs, home = work / "logs", work / "home"
     cli = [sys.executable, "-c", "from logingest_dagster.cli import main; main()"]
     run = [*cli, "run", "--home", str(home), "--log-dir", str(logs), "--worker-count", "2"]
-    subprocess.run([*cli, "sample", "--home", str(work)], env=env, check=True, capture_output=True)
+    (work / "dagster_home").mkdir(parents=True, exist_ok=True)
+    # Both sides on the same instance settings (the earlier tree's CLI did not copy its own).
+    instance_yaml = (REPO / "logingest_dagster/instance.yaml").read_text()
+    (work / "dagster_home" / "dagster.yaml").write_text(instance_yaml)
+    # Run from `work`: `python -c` puts the current directory first on sys.path, which in the
+    # repository would load this tree's package over PYTHONPATH's.
+    quiet = {"env": env, "check": True, "capture_output": True, "cwd": work}
+    subprocess.run([*cli, "sample", "--home", str(work)], **quiet)
     (work / "sample").rename(logs)
-    subprocess.run(run, env=env, check=True, capture_output=True)
+    subprocess.run(run, **quiet)
     before = du(work / "dagster_home")
     target = sorted(logs.glob("*.log"))[0]
     for _ in range(runs):
         with target.open("a") as f:
             f.write(LINE * 10)
-        subprocess.run(run, env=env, check=True, capture_output=True)
+        subprocess.run(run, **quiet)
     grown = du(work / "dagster_home") - before
     from dagster import DagsterInstance
 

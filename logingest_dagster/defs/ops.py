@@ -143,7 +143,9 @@ def publish_results(
         context.instance.add_run_tags(
             context.run_id, {f"logingest/{k}": v for k, v in problems.items()}
         )
-    figures = {k: v for k, v in summary.items() if isinstance(v, int)}
+    # The run's headline figures; all of them are on the run's one observation (run_summary):
+    # repeated on every materialization, and on its step output, they would be stored 2N times.
+    figures = {k: summary[k] for k in MATERIALIZATION_FIGURES}
     recorded = []
     for output in OUTPUTS:
         if output.name not in context.selected_output_names:
@@ -171,6 +173,7 @@ def publish_results(
 
 
 PROBLEM_FIGURES = ("files_skipped", "directory_problems")
+MATERIALIZATION_FIGURES = ("files_read", "records_read", "bytes_read")
 
 
 def _materialized_before(context: OpExecutionContext, name: str) -> bool:

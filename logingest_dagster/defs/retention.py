@@ -7,6 +7,8 @@ older than `LOGINGEST_RUN_RETENTION_DAYS` (default 14) are deleted, events and a
 
 import datetime
 import os
+import shutil
+from pathlib import Path
 
 from dagster import (
     Config,
@@ -46,9 +48,12 @@ def delete_finished_runs(
     now = now or datetime.datetime.now(datetime.UTC)
     old = RunsFilter(statuses=FINISHED_STATUSES, updated_before=now - datetime.timedelta(days))
     deleted = 0
+    storage = Path(instance.storage_directory())
     while runs := instance.get_runs(old, limit=BATCH):
         for run in runs:
             instance.delete_run(run.run_id)
+            # The step outputs the IO manager pickled for the run: `delete_run` leaves them.
+            shutil.rmtree(storage / run.run_id, ignore_errors=True)
         deleted += len(runs)
     return deleted
 

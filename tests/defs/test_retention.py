@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import pytest
 from dagster import DagsterEventType, DagsterRunStatus, job, op
@@ -35,7 +36,10 @@ def test_finished_runs_older_than_the_retention_are_deleted_in_flight_ones_kept(
     now = datetime.datetime.now(datetime.UTC)
     assert delete_finished_runs(instance, 14, now=now) == 0  # all younger than 14 days
     later = now + datetime.timedelta(days=15)
+    outputs = Path(instance.storage_directory()) / done
+    outputs.mkdir(parents=True, exist_ok=True)  # as the IO manager leaves a run's step outputs
     assert delete_finished_runs(instance, 14, now=later) == 1
+    assert not outputs.exists()
     assert instance.get_run_by_id(done) is None
     assert instance.get_records_for_run(done, of_type=DagsterEventType.RUN_SUCCESS).records == []
     assert instance.get_run_by_id(started) is not None
