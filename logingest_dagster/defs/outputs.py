@@ -9,14 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from logingest_dagster.engine.state import EVENTS_KEPT
-from logingest_dagster.engine.warehouse import (
-    ERROR_EVENTS,
-    FILE_STATS,
-    SEVERITY_HISTORY,
-    SEVERITY_TOTALS,
-)
-
+# No engine import here: the warehouse and the store load numpy and pyarrow, which the process
+# that launches a run (it builds the job from these definitions) never needs.
 GROUP = "logingest"
 
 
@@ -36,23 +30,23 @@ class WarehouseOutput:
 OUTPUTS = [
     WarehouseOutput(
         "severity_totals",
-        f"warehouse/{SEVERITY_TOTALS}: `level` (string), `count` (int64), 8 canonical levels.",
+        "warehouse/severity_totals.parquet: `level` (string), `count` (int64), 8 canonical levels.",
         changed=lambda figures: figures["records_read"] > 0,
     ),
     WarehouseOutput(
         "file_stats",
-        f"warehouse/{FILE_STATS}: one row per file: `path`, `lines`, `bytes`, an int64 column "
+        "warehouse/file_stats.parquet: one row per file: `path`, `lines`, `bytes`, an int64 column "
         "per level.",
     ),
     WarehouseOutput(
         "severity_history",
-        f"warehouse/{SEVERITY_HISTORY}: one row per committed run (and reset): `run_id`, `kind`, "
+        "warehouse/severity_history.parquet: one row per committed run (and reset): `run_id`, `kind`, "
         "`committed_at`, `files`, `lines`, `bytes`, an int64 column per level; sums to the totals.",
     ),
     WarehouseOutput(
         "error_events",
-        f"warehouse/{ERROR_EVENTS}: the first line of each ERROR and FATAL record, the newest "
-        f"{EVENTS_KEPT:,}: `committed_at`, `run_id`, `path`, `file`, `offset`, `level`, `line`, "
+        "warehouse/error_events.parquet: the first line of each ERROR and FATAL record, the "
+        "newest the store keeps: `committed_at`, `run_id`, `path`, `file`, `offset`, `level`, `line`, "
         "`logged_at` (the time written at the start of the line, UTC; null without a dated time).",
         changed=lambda figures: figures["events_stored"] > 0 or figures["events_not_kept"] > 0,
     ),
