@@ -66,11 +66,19 @@ test: setup postgres redis
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
+# The webserver and the daemon that `dagster dev` would start, started directly: `dagster dev`
+# warns that it is superseded by `dg dev`, which needs the separate dagster-dg-cli and a dg project
+# layout. The instance's dagster.yaml is written once from the project's dagster.yaml (as
+# `logingest run` does), then left for the user to edit.
+DAGSTER_HOME_DIR := $(abspath data/dagster_home)
 dev: setup
 	$(BIN)/logingest sample --home data
-	mkdir -p data/dagster_home && cp dagster.yaml data/dagster_home/dagster.yaml
-	DAGSTER_HOME=$(abspath data/dagster_home) LOGINGEST_HOME=$(abspath data) \
-		$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+	mkdir -p $(DAGSTER_HOME_DIR)
+	test -f $(DAGSTER_HOME_DIR)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
+	export DAGSTER_HOME=$(DAGSTER_HOME_DIR) LOGINGEST_HOME=$(abspath data); \
+		$(BIN)/dagster-daemon run -w workspace.yaml & daemon=$$!; \
+		trap 'kill $$daemon; wait $$daemon' EXIT INT TERM; \
+		$(BIN)/dagster-webserver -h 127.0.0.1 -p 3000 -w workspace.yaml
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

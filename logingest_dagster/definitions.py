@@ -8,8 +8,10 @@ from dagster import Definitions
 
 from logingest_dagster.defs.assets import ASSETS
 from logingest_dagster.defs.checks import ASSET_CHECKS, check_warehouse
+from logingest_dagster.defs.executor import preloading_executor
 from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.resources import resource_from_env
+from logingest_dagster.defs.retention import build_retention_schedule, retention_days_from_env
 from logingest_dagster.defs.schedules import build_catchup_schedule, catchup_cron_from_env
 from logingest_dagster.defs.sensors import build_log_dirs_sensor, sensor_interval_from_env
 from logingest_dagster.environment import CELERY_BROKER_ENV
@@ -27,12 +29,16 @@ if os.environ.get(CELERY_BROKER_ENV):  # a scale-out deployment (defs/celery.py)
     jobs.append(automated)
 log_dirs_changed = build_log_dirs_sensor(automated, sensor_interval_from_env())
 ingest_logs_catchup = build_catchup_schedule(automated, catchup_cron_from_env())
+delete_old_runs = build_retention_schedule(retention_days_from_env())
 
 defs = Definitions(
     assets=ASSETS,
     asset_checks=ASSET_CHECKS,
     jobs=jobs,
     sensors=[log_dirs_changed],
-    schedules=[ingest_logs_catchup],
+    schedules=[ingest_logs_catchup, delete_old_runs],
     resources={"logingest": resource_from_env()},
+    # Also for the jobs Dagster builds itself (`dagster asset materialize`, a Materialize of a
+    # selection that is not a job): steps fork from the preloaded forkserver.
+    executor=preloading_executor(__name__),
 )

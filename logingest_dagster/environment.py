@@ -21,3 +21,5 @@ SENSOR_INTERVAL_ENV = "LOGINGEST_SENSOR_INTERVAL_SECONDS"
 # Set to 1 in a `logingest run` that is already the run's own process, so it does not fork again
 # into a session of its own (tests drive it that way).
 RUN_CHILD_ENV = "LOGINGEST_RUN_CHILD"
+# Finished Dagster runs older than this many days are deleted by a daily schedule (defs/retention.py).
+RUN_RETENTION_ENV = "LOGINGEST_RUN_RETENTION_DAYS"

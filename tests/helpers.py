@@ -104,3 +104,19 @@ def timeseries_sums(home: Path) -> dict[str, int]:
         for level, count in zip(table["level"], table["count"], strict=True):
             sums[level] += count
     return sums
+
+
+def run_summary_of(result) -> dict | None:
+    """The figures and totals a run recorded (`defs.run_summary`), from its result's events."""
+    from logingest_dagster.defs.run_summary import SUMMARY
+
+    for event in result.get_asset_observation_events():
+        observation = event.asset_observation_data.asset_observation
+        if SUMMARY in observation.metadata:
+            return observation.metadata[SUMMARY].value
+    return None
+
+
+def op_of(step_key: str) -> str:
+    """`ingest_graph.ingest_log_files[f0_app_log]` -> `ingest_log_files`."""
+    return step_key.partition("[")[0].rpartition(".")[2]

@@ -193,3 +193,14 @@ def test_a_bad_code_location_variable_does_not_break_a_cli_run(tmp_path, cli_env
     result = logingest("run", "--home", home, "--log-dir", logs, "--json", env=env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1])["status"] == "SUCCESS"
+
+
+def test_a_new_instance_gets_the_projects_dagster_yaml_where_dagster_reads_it(tmp_path, cli_env):
+    write_sample(tmp_path / "logs", lines_per_file=10)
+    done = logingest(
+        "run", "--home", str(tmp_path / "home"), "--log-dir", str(tmp_path / "logs"), env=cli_env
+    )
+    assert done.returncode == 0, done.stderr
+    written = (Path(cli_env["DAGSTER_HOME"]) / "dagster.yaml").read_text()
+    assert "QueuedRunCoordinator" in written and "NoOpComputeLogManager" in written
+    assert "No dagster instance configuration file" not in done.stderr

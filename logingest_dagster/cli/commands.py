@@ -145,8 +145,9 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
             )
         _exit_now(1 if status_.value != "CANCELED" else 130)
     _print_totals(summary["totals"], "all-time totals")
+    ended = status_.value if status_.value == "SUCCESS" else f"{status_.value} after its commit"
     err.print(
-        f"run {run_id} {status_.value}: {summary['records_read']:,} records in "
+        f"run {run_id} {ended}: {summary['records_read']:,} records in "
         f"{summary['files_read']} files read, "
         f"{summary['files_unchanged']} unchanged, {summary['files_skipped']} skipped, "
         f"{summary['bytes_read'] / 1e6:.1f} MB in {seconds:.1f}s"

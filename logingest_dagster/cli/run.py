@@ -30,13 +30,17 @@ from logingest_dagster import startup
 from logingest_dagster.defs.jobs import build_ingest_job, execution_config
 from logingest_dagster.defs.orphaned_runs import fail_orphaned_runs, process_tags
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
+from logingest_dagster.defs.run_summary import run_summary
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.environment import STATE_URL_ENV
 from logingest_dagster.settings import Settings, state_url_is_from_env
 from logingest_dagster.startup import alembic_cache
 
+# The instance settings a new instance starts from: the project's dagster.yaml.
 PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[2] / "dagster.yaml"
-INGEST_STEP = "ingest_log_files"
+# Step keys of the graph-backed assets: `<graph>.<op>`, mapped steps with `[key]` after.
+DISCOVER_OP = "discover_log_files"
+INGEST_OP = "ingest_log_files"
 
 
 @dataclass
@@ -118,9 +122,8 @@ def run_ingest(
                 run_config=run_config_for(settings, home, worker_count),
                 tags={"logingest/cli": token, **process_tags()},
             ) as result:
-                outcome["summary"] = (
-                    result.output_for_node("publish_results") if result.success else None
-                )
+                # Present whenever the run committed, even if it was cancelled afterwards.
+                outcome["summary"] = run_summary(instance, result.run_id)
                 outcome["run_id"], outcome["status"] = result.run_id, result.dagster_run.status
         except BaseException as exc:  # surfaced in the main thread below
             outcome["error"] = exc
@@ -202,9 +205,10 @@ def _poll(instance: DagsterInstance, run_id: str | None, progress: Progress) -> 
     for record in page.records:
         event = record.event_log_entry.dagster_event
         data = event.step_output_data
-        if event.step_key == "discover_log_files" and data.output_name == "tasks":
+        op_name = event.step_key.partition("[")[0].rpartition(".")[2]
+        if op_name == DISCOVER_OP and data.output_name == "tasks":
             progress.steps_total = (progress.steps_total or 0) + 1
-        elif event.step_key.startswith(INGEST_STEP):
+        elif op_name == INGEST_OP:
             meta = {k: v.value for k, v in data.metadata.items()}
             progress.steps_done += 1
             progress.files_done += int(meta.get("files", 0))

@@ -1,72 +1,40 @@
-"""The Parquet outputs as assets in the asset graph; `ingest_logs` records their materializations."""
+"""The warehouse outputs as one graph-backed multi-asset: Materialize runs the ingest graph.
+
+Discovery fans out one ingestion step per file (or packed group), publishing collects them and
+commits; each output in `outputs.OUTPUTS` is an asset of the graph, downstream of the log
+directories. Any subset can be materialized: every step runs (the commit is all or nothing), and
+only the selected outputs are recorded.
+"""
 
 from __future__ import annotations
 
-import pyarrow as pa
-from dagster import AssetSpec, TableColumn, TableSchema
+from dagster import AssetKey, AssetsDefinition, GraphIn, GraphOut, graph
 
-from logingest_dagster.engine.warehouse import (
-    FILE_STATS,
-    SEVERITY_HISTORY,
-    SEVERITY_TOTALS,
+from logingest_dagster.defs.directories import LOG_DIRECTORIES, log_directories
+from logingest_dagster.defs.ops import discover_log_files, ingest_log_files, publish_results
+from logingest_dagster.defs.outputs import GROUP, OUTPUT_NAMES, OUTPUTS
+
+
+@graph(
+    ins={"log_directories": GraphIn()},
+    out={name: GraphOut() for name in OUTPUT_NAMES},
 )
-from logingest_dagster.engine.warehouse import events as events_dataset
-from logingest_dagster.engine.warehouse import timeseries as timeseries_dataset
-
-GROUP = "logingest"
-
-
-def table_schema(schema: pa.Schema) -> TableSchema:
-    """A Parquet schema as the UI shows it (the asset's Columns)."""
-    return TableSchema(columns=[TableColumn(f.name, str(f.type)) for f in schema])
+def ingest_graph(log_directories):
+    """Discovery fans out one ingestion step per file (or packed group); publish collects."""
+    tasks, plan = discover_log_files(log_directories)
+    results = tasks.map(ingest_log_files)
+    return publish_results(plan, results.collect())._asdict()
 
 
-severity_totals = AssetSpec(
-    "severity_totals",
+warehouse_assets = AssetsDefinition.from_graph(
+    ingest_graph,
+    keys_by_input_name={"log_directories": LOG_DIRECTORIES},
+    keys_by_output_name={name: AssetKey(name) for name in OUTPUT_NAMES},
     group_name=GROUP,
-    description=f"warehouse/{SEVERITY_TOTALS}: `level` (string), `count` (int64), 8 canonical levels.",
-    kinds={"parquet"},
+    descriptions_by_output_name={output.name: output.description for output in OUTPUTS},
+    tags_by_output_name={name: {"dagster/kind/parquet": ""} for name in OUTPUT_NAMES},
+    can_subset=True,
 )
 
-file_stats = AssetSpec(
-    "file_stats",
-    group_name=GROUP,
-    description=(
-        f"warehouse/{FILE_STATS}: one row per file: `path`, `lines`, `bytes`, an int64 column per level."
-    ),
-    kinds={"parquet"},
-)
-
-severity_history = AssetSpec(
-    "severity_history",
-    group_name=GROUP,
-    description=(
-        f"warehouse/{SEVERITY_HISTORY}: one row per committed run (and reset): `run_id`, `kind`, "
-        "`committed_at`, `files`, `lines`, `bytes`, an int64 column per level; sums to the totals."
-    ),
-    kinds={"parquet"},
-)
-
-events = AssetSpec(
-    "events",
-    group_name=GROUP,
-    description=(
-        "warehouse/events/date=YYYY-MM-DD/: one row per record at or above events.min_level "
-        "(default WARN), by the time it was logged; appended per run. See README 'For analysts'."
-    ),
-    kinds={"parquet"},
-    metadata={"dagster/column_schema": table_schema(events_dataset.SCHEMA)},
-)
-
-severity_timeseries = AssetSpec(
-    "severity_timeseries",
-    group_name=GROUP,
-    description=(
-        "warehouse/severity_timeseries/date=YYYY-MM-DD/: records per minute x path x level, by "
-        "the time logged (the commit's where a record has none, `time_source`); appended per run."
-    ),
-    kinds={"parquet"},
-    metadata={"dagster/column_schema": table_schema(timeseries_dataset.SCHEMA)},
-)
-
-ASSETS = [severity_totals, file_stats, severity_history, events, severity_timeseries]
+WAREHOUSE_KEYS = [AssetKey(name) for name in OUTPUT_NAMES]
+ASSETS = [log_directories, warehouse_assets]

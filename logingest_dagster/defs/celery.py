@@ -1,9 +1,9 @@
 """`ingest_logs_celery`: the same job with its steps on Celery workers, for more than one machine.
 
 Installed with the `celery` extra (dagster-celery, dagster-postgres, redis), and in the code
-location only where `LOGINGEST_CELERY_BROKER` is set: importing Celery is slow, and every other
-process that loads the definitions (the forkserver of each `logingest run`) would pay for it. The graph is the
-ingest job's own (`jobs.ingest_graph`); only the executor differs. Dagster's celery executor runs
+location only where `LOGINGEST_CELERY_BROKER` is set: importing Celery is slow, and every
+other process that loads the definitions (the forkserver of each `logingest run`) would pay for it. It materializes
+the same assets as the ingest job (`assets.ingest_graph`); only the executor differs. Dagster's celery executor runs
 dynamic map/collect (dagster-dask's does not: it reports success with the mapped steps skipped),
 so discovery fans out to ingestion steps on any worker, and the publish step collects them.
 
@@ -26,7 +26,7 @@ import os
 
 from dagster_celery import celery_executor
 
-from logingest_dagster.defs.jobs import ingest_job
+from logingest_dagster.defs.jobs import ingest_job, resolve
 from logingest_dagster.defs.resources import LogIngestResource
 from logingest_dagster.environment import CELERY_BROKER_ENV
 
@@ -44,13 +44,13 @@ def celery_execution_config() -> dict | None:
 
 def build_celery_job(resource=None):
     """`resource` binds the settings outside the code location (None: from the Definitions)."""
-    return ingest_job(
+    job = ingest_job(
         CELERY_JOB_NAME,
         "ingest_logs with its steps on Celery workers (see the README's scale-out).",
         celery_execution_config(),
-        resource,
         executor_def=celery_executor,
     )
+    return job if resource is None else resolve(job, resource)
 
 
 def build_celery_job_at_launch():

@@ -8,6 +8,7 @@ every run, so each materialization shows whether the files it wrote agree with e
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 
 from dagster import (
     AssetCheckEvaluation,
@@ -20,6 +21,7 @@ from dagster import (
     define_asset_job,
 )
 
+from logingest_dagster.defs.directories import configured_directories_exist
 from logingest_dagster.defs.resources import LogIngestResource
 from logingest_dagster.engine.warehouse import CHECKS, Outcome, WarehouseCheck, run_check
 
@@ -32,7 +34,7 @@ def _definition(check: WarehouseCheck) -> AssetChecksDefinition:
     return warehouse_check
 
 
-ASSET_CHECKS = [_definition(check) for check in CHECKS]
+ASSET_CHECKS = [_definition(check) for check in CHECKS] + [configured_directories_exist]
 
 check_warehouse = define_asset_job(
     "check_warehouse",
@@ -41,8 +43,11 @@ check_warehouse = define_asset_job(
 )
 
 
-def evaluations(home: str | os.PathLike[str]) -> list[AssetCheckEvaluation]:
-    """Every check on the files just published under `home`, as events a step can log."""
+def evaluations(
+    home: str | os.PathLike[str], assets: Collection[str] | None = None
+) -> list[AssetCheckEvaluation]:
+    """Every check (of `assets` only, if given) on the files just published under `home`, as
+    events a step can log."""
     return [
         AssetCheckEvaluation(
             asset_key=AssetKey(check.asset),
@@ -50,7 +55,7 @@ def evaluations(home: str | os.PathLike[str]) -> list[AssetCheckEvaluation]:
             **_reported(run_check(check, home)),
         )
         for check in CHECKS
-        if check.after_each_run
+        if check.after_each_run and (assets is None or check.asset in assets)
     ]
 
 

@@ -1,18 +1,19 @@
-"""The `ingest_logs` job and the run config its launchpad starts from."""
+"""The `ingest_logs` job (an asset job over the warehouse outputs) and the run config its
+launchpad starts from."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dagster import graph
+from dagster import AssetSelection, Definitions, JobDefinition, define_asset_job
 
-from logingest_dagster.defs.ops import discover_log_files, ingest_log_files, publish_results
-from logingest_dagster.startup.forkserver import preload_modules
+from logingest_dagster.defs.assets import ASSETS, WAREHOUSE_KEYS
+from logingest_dagster.defs.executor import preloading_executor, start_method
+from logingest_dagster.defs.job_tag import JOB_NAME, JOB_TAG
 
-JOB_NAME = "ingest_logs"
-# Every ingest run carries it (CLI, UI, sensor, schedule, the Celery job): dagster.yaml's run
-# queue admits one such run at a time, and the sensor and schedule wait for one in flight.
-JOB_TAG = "logingest/job"
+# The warehouse outputs; their checks are reported by the publishing step, not as steps of
+# their own (each would be a process and a dozen events more a run).
+WAREHOUSE = AssetSelection.assets(*WAREHOUSE_KEYS).without_checks()
 
 
 def execution_config(worker_count: int, job_module: str | None = None) -> dict[str, Any]:
@@ -23,44 +24,46 @@ def execution_config(worker_count: int, job_module: str | None = None) -> dict[s
     Only the default executor's run config is honoured per run; `executor.configured(...)` would
     silently ignore a launchpad override.
     """
-    return {
-        "config": {
-            "multiprocess": {
-                "max_concurrent": worker_count,
-                "start_method": {"forkserver": {"preload_modules": preload_modules(job_module)}},
-            }
-        }
-    }
-
-
-@graph
-def ingest_graph():
-    """Discovery fans out one ingestion step per file (or packed group); publish collects."""
-    tasks, plan = discover_log_files()
-    results = tasks.map(ingest_log_files)
-    publish_results(plan, results.collect())
+    multiprocess = {"max_concurrent": worker_count, "start_method": start_method(job_module)}
+    return {"config": {"multiprocess": multiprocess}}
 
 
 def build_ingest_job(worker_count: int | None, resource=None, job_module: str | None = None):
     """The job, with `worker_count` in its default run config (None: no defaults, the caller
-    passes complete run config); `resource` binds the settings outside the code location;
-    `job_module` is the module that builds it, preloaded for its steps."""
-    return ingest_job(
+    passes complete run config); `job_module` is the module that builds it, preloaded for its
+    steps. Without `resource`, the job for a Definitions that binds the settings; with it, the
+    job resolved with those settings, ready to execute."""
+    job = ingest_job(
         JOB_NAME,
         "Discover new log data, count records per severity, publish Parquet.",
         None if worker_count is None else execution_config(worker_count, job_module),
-        resource,
+        executor_def=preloading_executor(job_module),
     )
+    return job if resource is None else resolve(job, resource)
 
 
-def ingest_job(name: str, description: str, execution, resource=None, executor_def=None):
-    """A job of `ingest_graph`: `execution` is its default run config's `execution` block (None:
-    none); every such job carries the `logingest/job` tag that the run queue limits."""
-    return ingest_graph.to_job(
-        name=name,
+def ingest_job(name: str, description: str, execution, executor_def=None):
+    """An asset job over the warehouse outputs: `execution` is its default run config's
+    `execution` block (None: none); every such job carries the `logingest/job` tag that the run
+    queue limits."""
+    return define_asset_job(
+        name,
+        selection=WAREHOUSE,
         description=description,
-        executor_def=executor_def,
-        resource_defs={"logingest": resource} if resource is not None else None,
         config=None if execution is None else {"execution": execution},
         tags={JOB_TAG: JOB_NAME},
+        executor_def=executor_def,
     )
+
+
+def resolve(job, resource):
+    """`job` bound to the assets and the `logingest` resource, outside the code location."""
+    definitions = Definitions(assets=ASSETS, jobs=[job], resources={"logingest": resource})
+    return definitions.resolve_job_def(job.name)
+
+
+def default_run_config(job) -> dict:
+    """The run config a job's launchpad starts from (an asset job's `config`, a resolved job's
+    `run_config`): what the sensor and schedule request, so their runs match a manual launch."""
+    config = job.run_config if isinstance(job, JobDefinition) else job.config
+    return dict(config or {})

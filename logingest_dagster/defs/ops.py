@@ -9,28 +9,34 @@ import re
 
 from dagster import (
     AssetKey,
-    AssetMaterialization,
     DynamicOut,
     DynamicOutput,
+    In,
     MetadataValue,
+    Nothing,
     OpExecutionContext,
     Out,
     Output,
     op,
 )
 
+from logingest_dagster.defs.directories import directories_evaluation
+from logingest_dagster.defs.job_tag import JOB_NAME, JOB_TAG
 from logingest_dagster.defs.orphaned_runs import PROCESS_TAG, run_worker_tags
+from logingest_dagster.defs.outputs import OUTPUTS
 from logingest_dagster.defs.resources import LogIngestResource
+from logingest_dagster.defs.run_summary import COMMITTED_TAG, run_observation
+from logingest_dagster.defs.table_schema import parquet_table_schema
 from logingest_dagster.engine import pipeline
 from logingest_dagster.engine.levels import LEVELS
 from logingest_dagster.engine.pipeline import RunPlan
 from logingest_dagster.engine.plan import ReadTask, plan_steps
 from logingest_dagster.engine.state import open_store
 
-RUN_TAG_PREFIX = "logingest/"
-
 
 @op(
+    # Nothing flows in: the input places the log directories upstream of the outputs (lineage).
+    ins={"log_directories": In(Nothing)},
     out={
         "tasks": DynamicOut(list, description="Read tasks: one file, or a byte-balanced group."),
         "plan": Out(RunPlan),
@@ -39,14 +45,18 @@ RUN_TAG_PREFIX = "logingest/"
 )
 def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource):
     """Scan the configured directories, compare with the offset store and plan what to read."""
+    added = {} if JOB_TAG in context.run.tags else {JOB_TAG: JOB_NAME}  # a Materialize run
     if PROCESS_TAG not in context.run.tags:  # a CLI run is tagged from its start
         # So that a sensor or schedule tick can end this run if its run worker dies.
-        context.instance.add_run_tags(context.run_id, run_worker_tags())
+        added |= run_worker_tags()
+    if added:
+        context.instance.add_run_tags(context.run_id, added)
     settings = logingest.settings()
     with open_store(logingest.home, settings.state_url) as store:
         found = pipeline.discover(settings, store)
     for warning in found.warnings:
         context.log.warning(warning)
+    context.log_event(directories_evaluation(settings.log_dirs))
     tasks, plan = found.tasks, found.plan
     groups = plan_steps(
         tasks,
@@ -58,11 +68,7 @@ def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource
         f"{plan.files_discovered} files discovered: {len(tasks)} to read in {len(groups)} "
         f"steps, {plan.files_unchanged} unchanged, {plan.files_deferred} deferred to the next run"
     )
-    yield Output(
-        plan,
-        output_name="plan",
-        metadata={"files_discovered": plan.files_discovered, "files_to_read": len(tasks)},
-    )
+    yield Output(plan, output_name="plan")
     for index, group in enumerate(groups):
         yield DynamicOutput(group, output_name="tasks", mapping_key=_mapping_key(index, group))
 
@@ -98,20 +104,35 @@ def ingest_log_files(
     return done
 
 
-@op(tags={"kind": "aggregation"})
+@op(
+    out={
+        output.name: Out(Nothing, is_required=False, description=output.description)
+        for output in OUTPUTS
+    },
+    tags={"kind": "aggregation"},
+)
 def publish_results(
     context: OpExecutionContext, logingest: LogIngestResource, plan: RunPlan, results: list
-) -> dict:
-    """Commit offsets with the counts they produced, then derive the Parquet outputs from state."""
+):
+    """Commit offsets with the counts they produced, then derive the Parquet outputs from state.
+
+    Materializes each selected output this run changed (or never materialized before), with its
+    row count, column schema and the run's figures; the figures and totals also go, once, on an
+    observation of the log directories whose data version is what discovery saw (`run_summary`).
+    """
     from logingest_dagster.defs.checks import evaluations
-    from logingest_dagster.defs.published import appended_metadata
+    from logingest_dagster.defs.published import appended_metadata, published_changes
 
     settings = logingest.settings()
     with open_store(logingest.home, settings.state_url) as store:
         committed = pipeline.commit(store, context.run_id, plan, [p for g in results for p in g])
+        summary = committed.figures | {"totals": store.totals()}
+        # Recorded the moment the commit returns, before publishing: a run cancelled from here
+        # on says it committed (its tag, and the summary `logingest run` prints).
+        context.instance.add_run_tags(context.run_id, {COMMITTED_TAG: "true"})
+        context.log_event(run_observation(plan.fingerprint, summary))
         published = pipeline.publish(store, logingest.home, settings.retention_days)
     commit, totals = committed.commit, published.totals
-    summary = committed.figures | {"totals": dict(totals)}
     if commit.already_committed:
         context.log.info("this run had already committed; outputs rebuilt from state")
     if summary["files_conflicted"]:
@@ -119,37 +140,34 @@ def publish_results(
             f"{summary['files_conflicted']} results dropped: their files changed since planning "
             "(another run committed them); they are read again next run"
         )
-    context.instance.add_run_tags(
-        context.run_id,
-        {
-            RUN_TAG_PREFIX + key: str(summary[key])
-            for key in (
-                "files_discovered",
-                "files_read",
-                "files_unchanged",
-                "files_skipped",
-                "files_deferred",
-                "files_conflicted",
-                "bytes_read",
-                "directory_problems",
-            )
-        },
-    )
-    this_run = {
-        "severity_totals": {level.lower(): int(totals.get(level, 0)) for level in LEVELS}
-        | {"records_this_run": summary["records_read"]},
-        "file_stats": {
-            "files_read_this_run": summary["files_read"],
-            "bytes_read_this_run": summary["bytes_read"],
-            "files_skipped": summary["files_skipped"],
-        },
-        "severity_history": {},
-        **appended_metadata(published.appended),
-    }
-    for name, path in published.paths.items():
-        metadata = {"path": MetadataValue.path(str(path)), "row_count": published.rows[name]}
-        yield AssetMaterialization(asset_key=AssetKey(name), metadata=metadata | this_run[name])
-    for evaluation in evaluations(logingest.home):
+    # The figures are metadata; tags only flag, filterably, a run whose input had problems.
+    problems = {k: str(summary[k]) for k in PROBLEM_FIGURES if summary[k]}
+    if problems:
+        context.instance.add_run_tags(
+            context.run_id, {f"logingest/{k}": v for k, v in problems.items()}
+        )
+    # The run's headline figures; all of them are on the run's one observation (run_summary):
+    # repeated on every materialization, and on its step output, they would be stored 2N times.
+    figures = {k: summary[k] for k in MATERIALIZATION_FIGURES}
+    appended = appended_metadata(published.appended)
+    changes = summary | published_changes(published.appended)
+    recorded = []
+    for output in OUTPUTS:
+        if output.name not in context.selected_output_names:
+            continue
+        if not output.changed(changes) and _materialized_before(context, output.name):
+            continue
+        path = published.paths[output.name]
+        metadata = {
+            "path": MetadataValue.path(str(path)),
+            "dagster/row_count": published.rows[output.name],
+            "dagster/column_schema": parquet_table_schema(path),
+        } | appended.get(output.name, {})
+        yield Output(None, output_name=output.name, metadata=metadata | figures)
+        recorded.append(output.name)
+    # Checked with each materialization; an output not recorded again keeps its last evaluation
+    # (and the check_warehouse job checks every file on demand).
+    for evaluation in evaluations(logingest.home, recorded):
         context.log_event(evaluation)
         if not evaluation.passed:
             context.log.error(
@@ -157,7 +175,14 @@ def publish_results(
                 f"failed: {evaluation.description}"
             )
     context.log.info(f"committed {summary['files_read']} files; totals {_fmt_counts(totals)}")
-    yield Output(summary, metadata={k: v for k, v in summary.items() if isinstance(v, int)})
+
+
+PROBLEM_FIGURES = ("files_skipped", "directory_problems")
+MATERIALIZATION_FIGURES = ("files_read", "records_read", "bytes_read")
+
+
+def _materialized_before(context: OpExecutionContext, name: str) -> bool:
+    return context.instance.get_latest_materialization_event(AssetKey(name)) is not None
 
 
 def _group_count(context: OpExecutionContext) -> int:

@@ -28,3 +28,16 @@ def appended_metadata(report: AppendReport) -> dict[str, dict]:
             "rows_expired": report.rows_expired.get("severity_timeseries", 0),
         },
     }
+
+
+def published_changes(report: AppendReport) -> dict[str, int]:
+    """What this publish changed in the appended datasets, for `outputs.WarehouseOutput.changed`:
+    a run may publish what an earlier run committed (killed before publishing)."""
+    return {
+        "events_published": report.events,
+        "events_days_changed": report.days_compacted.get("events", 0)
+        + report.days_expired.get("events", 0),
+        "timeseries_rows_published": report.timeseries_rows,
+        "timeseries_days_changed": report.days_compacted.get("severity_timeseries", 0)
+        + report.days_expired.get("severity_timeseries", 0),
+    }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dagster import DagsterInstance, DagsterLogManager, DagsterRun, DagsterRunStatus, RunsFilter
 
-from logingest_dagster.defs.jobs import JOB_NAME, JOB_TAG
+from logingest_dagster.defs.job_tag import JOB_NAME, JOB_TAG
 from logingest_dagster.defs.orphaned_runs import fail_orphaned_runs
 
 # Not started yet: its discovery happens after now, so it will see any change made before it.

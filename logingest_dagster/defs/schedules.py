@@ -21,7 +21,11 @@ from dagster import (
     SkipReason,
     schedule,
 )
+from dagster._core.definitions.unresolved_asset_job_definition import (  # the asset job's type
+    UnresolvedAssetJobDefinition,
+)
 
+from logingest_dagster.defs.jobs import default_run_config
 from logingest_dagster.defs.runs_in_flight import (
     WAITING,
     describe,
@@ -41,7 +45,7 @@ def catchup_cron_from_env() -> str:
 
 
 def build_catchup_schedule(
-    job: JobDefinition, cron_schedule: str = DEFAULT_CRON
+    job: JobDefinition | UnresolvedAssetJobDefinition, cron_schedule: str = DEFAULT_CRON
 ) -> ScheduleDefinition:
     """The schedule on `job`; its runs use the job's default run config, as the launchpad does."""
     try:
@@ -61,7 +65,7 @@ def build_catchup_schedule(
             waiting = run_in_flight(context.instance, WAITING)
             if waiting is not None:
                 return SkipReason(f"{describe(waiting)}; it reads everything this run would")
-            return RunRequest(run_config=job.run_config)
+            return RunRequest(run_config=default_run_config(job))
 
     except DagsterInvalidDefinitionError as exc:
         raise SettingsError(

@@ -2,10 +2,11 @@
 
 Each tick lists the `.log` files with the job's own discovery (stat only, no file is opened) and
 hashes every file's path, size, mtime, device and inode. The cursor keeps that hash and a count of
-changes, not the listing, so it stays under 100 bytes however many files there are.
+changes, not the listing, so it stays under 100 bytes however many files there are. A state the
+last committed run already saw (its observation of `log_directories`) requests nothing either,
+so turning the sensor on with nothing changed since the last run starts no run.
 """
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 
@@ -19,8 +20,13 @@ from dagster import (
     SkipReason,
     sensor,
 )
+from dagster._core.definitions.unresolved_asset_job_definition import (  # the asset job's type
+    UnresolvedAssetJobDefinition,
+)
 
+from logingest_dagster.defs.jobs import default_run_config
 from logingest_dagster.defs.resources import LogIngestResource
+from logingest_dagster.defs.run_summary import last_run_fingerprint
 from logingest_dagster.defs.runs_in_flight import (
     RUNNING,
     WAITING,
@@ -28,7 +34,7 @@ from logingest_dagster.defs.runs_in_flight import (
     end_orphaned_runs,
     run_in_flight,
 )
-from logingest_dagster.engine.discover import discover
+from logingest_dagster.engine.discover import discover, fingerprint
 from logingest_dagster.environment import SENSOR_INTERVAL_ENV as INTERVAL_ENV
 from logingest_dagster.settings import SettingsError
 
@@ -48,11 +54,7 @@ def fingerprint_dirs(
 ) -> DirFingerprint:
     """A hash of what discovery sees: any append, rewrite, rotation, new or deleted file moves it."""
     found = discover(log_dirs, max_workers, symlinks)
-    digest = hashlib.sha256()
-    for entry in found.entries:  # sorted by path, so the hash does not depend on listing order
-        stat = f"\0{entry.size}\0{entry.mtime!r}\0{entry.dev}\0{entry.inode}\n"
-        digest.update(os.fsencode(entry.path) + stat.encode())
-    return DirFingerprint(digest.hexdigest(), len(found.entries), list(found.problems))
+    return DirFingerprint(fingerprint(found.entries), len(found.entries), list(found.problems))
 
 
 def sensor_interval_from_env() -> int:
@@ -66,7 +68,8 @@ def sensor_interval_from_env() -> int:
 
 
 def build_log_dirs_sensor(
-    job: JobDefinition, minimum_interval_seconds: int = DEFAULT_INTERVAL_SECONDS
+    job: JobDefinition | UnresolvedAssetJobDefinition,
+    minimum_interval_seconds: int = DEFAULT_INTERVAL_SECONDS,
 ) -> SensorDefinition:
     """The sensor on `job`; its runs use the job's default run config, as the launchpad does."""
 
@@ -95,16 +98,21 @@ def build_log_dirs_sensor(
         for problem in current.problems:
             context.log.warning(problem)
         changes, previous = _parse_cursor(context.cursor)
-        if current.digest == previous:
+        if current.digest in (previous, last_run_fingerprint(context.instance)):
             seen = f"{current.files} .log files in {len(settings.log_dirs)} directories"
             problems = "".join(f"; {p}" for p in current.problems)
-            return SkipReason(f"no change since the last run request: {seen}{problems}")
+            return SensorResult(
+                skip_reason=f"no change since the last run request or run: {seen}{problems}",
+                cursor=f"{changes}:{current.digest}",
+            )
         changes += 1
         return SensorResult(
             # The change count keeps the key unique when a state comes back (a directory
             # unmounted and mounted again): Dagster never launches a run key twice.
             run_requests=[
-                RunRequest(run_key=f"{changes}-{current.digest[:16]}", run_config=job.run_config)
+                RunRequest(
+                    run_key=f"{changes}-{current.digest[:16]}", run_config=default_run_config(job)
+                )
             ],
             cursor=f"{changes}:{current.digest}",
         )

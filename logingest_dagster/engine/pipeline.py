@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from logingest_dagster.engine.discover import discover as list_log_files
+from logingest_dagster.engine.discover import fingerprint
 from logingest_dagster.engine.levels import add_counts, empty_counts
 from logingest_dagster.engine.plan import Forget, ReadTask, plan_reads
 from logingest_dagster.engine.state import CommitSummary, OffsetStore
@@ -39,6 +40,7 @@ class RunPlan:
     files_deferred: int
     forgotten: list[Forget] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    fingerprint: str = ""  # of the listing this plan was made from (`discover.fingerprint`)
 
 
 @dataclass
@@ -65,6 +67,7 @@ def discover(settings: Settings, store: OffsetStore, now: float | None = None) -
         files_deferred=plan.files_deferred,
         forgotten=list(plan.forgotten),
         problems=list(found.problems),
+        fingerprint=fingerprint(found.entries),
     )
     return Discovered(run_plan, list(plan.tasks), list(found.problems) + list(plan.notes))
 
@@ -137,6 +140,9 @@ def commit(
         "records_read": sum(summary.counts.values()),
         "run_counts": dict(summary.counts),
         "directory_problems": len(plan.problems),
+        "files_forgotten": summary.forgotten,
+        "events_stored": summary.events,
+        "events_not_kept": summary.events_dropped,
     }
     return Committed(summary, figures)
 

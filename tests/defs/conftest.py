@@ -11,8 +11,10 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
 
-from logingest_dagster.definitions import ingest_logs
+from logingest_dagster.definitions import defs
 from tests.helpers import REPO
+
+ingest_logs = defs.resolve_job_def("ingest_logs")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from dagster import DagsterInstance
 from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.resources import resource_from_settings
 from logingest_dagster.settings import Settings
+from tests.helpers import run_summary_of
 
 GOOD = b"2026-11-26 12:00:00,000 INFO [main] c.a.B - fine\n2026-11-26 12:00:01,000 ERROR [main] c.a.B - bad\n"
 
@@ -26,7 +27,7 @@ def test_broken_files_and_directories_are_skipped_and_counted(tmp_path):
     instance = DagsterInstance.ephemeral()
     result = job.execute_in_process(instance=instance)
     assert result.success
-    summary = result.output_for_node("publish_results")
+    summary = run_summary_of(result)
     assert summary["totals"]["INFO"] == 1
     assert summary["totals"]["ERROR"] == 1
     assert summary["totals"]["WARN"] == 1  # invalid UTF-8 is counted, not dropped
@@ -54,7 +55,7 @@ def test_a_file_name_that_is_not_utf8_is_skipped_with_a_warning_not_a_failed_run
     for _ in range(2):  # and the next run too: the name does not block later runs
         result = job.execute_in_process(instance=instance)
         assert result.success
-        summary = result.output_for_node("publish_results")
+        summary = run_summary_of(result)
         assert summary["totals"]["INFO"] == 1 and summary["totals"]["ERROR"] == 1
     log_text = "\n".join(r.user_message for r in instance.all_logs(result.run_id))
     assert "b\\xffd.log: name is not valid UTF-8, skipped" in log_text

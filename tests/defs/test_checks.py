@@ -8,6 +8,7 @@ from dagster import AssetKey, Definitions
 from logingest_dagster.cli.sample import write_sample
 from logingest_dagster.defs.assets import ASSETS
 from logingest_dagster.defs.checks import ASSET_CHECKS, check_warehouse
+from logingest_dagster.defs.directories import EXIST_CHECK, LOG_DIRECTORIES
 from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.resources import resource_from_settings
 from logingest_dagster.engine.warehouse import CHECKS
@@ -19,7 +20,8 @@ def test_a_run_reports_every_check_passed_on_what_it_published(tmp_path):
     resource = resource_from_settings(Settings(log_dirs=[str(tmp_path / "logs")]), str(tmp_path))
     result = build_ingest_job(1, resource=resource).execute_in_process()
     reported = {(e.asset_key, e.check_name): e.passed for e in result.get_asset_check_evaluations()}
-    assert reported == {(AssetKey(c.asset), c.name): True for c in CHECKS if c.after_each_run}
+    warehouse = {(AssetKey(c.asset), c.name): True for c in CHECKS if c.after_each_run}
+    assert reported == warehouse | {(LOG_DIRECTORIES, EXIST_CHECK): True}
 
 
 def test_the_check_job_reports_a_doctored_file_as_failed(tmp_path):
@@ -43,12 +45,14 @@ def test_the_check_job_reports_a_doctored_file_as_failed(tmp_path):
         if not e.passed
     }
     assert failed == {("file_stats", "sums_to_severity_totals")}
-    assert len(result.get_asset_check_evaluations()) == len(CHECKS)
+    assert len(result.get_asset_check_evaluations()) == len(CHECKS) + 1  # and the directories
 
 
 def test_the_code_location_defines_the_checks_and_their_job():
     from logingest_dagster.definitions import defs
 
     keys = defs.resolve_asset_graph().asset_check_keys
-    assert {(k.asset_key.path[0], k.name) for k in keys} == {(c.asset, c.name) for c in CHECKS}
+    assert {(k.asset_key.path[0], k.name) for k in keys} == {(c.asset, c.name) for c in CHECKS} | {
+        (LOG_DIRECTORIES.path[0], EXIST_CHECK)
+    }
     assert defs.resolve_job_def("check_warehouse") is not None

@@ -13,8 +13,9 @@ from logingest_dagster.environment import CELERY_BROKER_ENV
 
 # Update deliberately: each change here renames something users see or their scripts call.
 EXPECTED = {
-    "jobs": {"ingest_logs", "check_warehouse"},
+    "jobs": {"ingest_logs", "check_warehouse", "delete_old_runs"},
     "assets": {
+        "log_directories",
         "severity_totals",
         "file_stats",
         "severity_history",
@@ -28,9 +29,10 @@ EXPECTED = {
         "severity_history:sums_to_severity_totals",
         "events:within_caps",
         "severity_timeseries:sums_to_committed",
+        "log_directories:configured_directories_exist",
     },
     "sensors": {"log_dirs_changed"},
-    "schedules": {"ingest_logs_catchup"},
+    "schedules": {"ingest_logs_catchup", "delete_old_runs_daily"},
     "resources": {
         "logingest": {
             "home",

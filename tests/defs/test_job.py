@@ -14,7 +14,14 @@ from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.orphaned_runs import HOST_TAG, PROCESS_TAG, process_tags
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
 from logingest_dagster.settings import Settings
-from tests.helpers import expected_totals, parquet_totals, published_events, timeseries_sums
+from tests.helpers import (
+    expected_totals,
+    op_of,
+    parquet_totals,
+    published_events,
+    run_summary_of,
+    timeseries_sums,
+)
 
 
 def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):
@@ -23,7 +30,7 @@ def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):
     job = build_ingest_job(1, resource=resource_from_settings(settings, str(tmp_path / "home")))
     result = job.execute_in_process()
     assert result.success
-    summary = result.output_for_node("publish_results")
+    summary = run_summary_of(result)
     assert summary["files_read"] == len(files)
     assert summary["totals"] == expected_totals(files)
     assert parquet_totals(tmp_path / "home") == expected_totals(files)
@@ -56,8 +63,8 @@ def test_second_run_reads_nothing_new(tmp_path):
         Settings(log_dirs=[str(tmp_path / "logs")]), str(tmp_path / "h")
     )
     job = build_ingest_job(1, resource=resource)
-    first = job.execute_in_process().output_for_node("publish_results")
-    second = job.execute_in_process().output_for_node("publish_results")
+    first = run_summary_of(job.execute_in_process())
+    second = run_summary_of(job.execute_in_process())
     assert first["files_read"] == 4 and first["bytes_read"] > 0
     assert (second["files_read"], second["files_unchanged"], second["bytes_read"]) == (0, 4, 0)
     assert second["totals"] == first["totals"]
@@ -65,8 +72,10 @@ def test_second_run_reads_nothing_new(tmp_path):
 
 def _ingest_steps(result) -> set[str]:
     return {
-        e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_SUCCESS
-    } - {"discover_log_files", "publish_results"}
+        e.step_key
+        for e in result.all_events
+        if e.event_type == DagsterEventType.STEP_SUCCESS and op_of(e.step_key) == "ingest_log_files"
+    }
 
 
 def test_small_files_beyond_the_fan_out_limit_share_one_step(tmp_path):
@@ -79,7 +88,7 @@ def test_small_files_beyond_the_fan_out_limit_share_one_step(tmp_path):
     result = job.execute_in_process()
     # A few KB in all is worth less than one step's cost: one step, whatever max_concurrent is.
     assert len(_ingest_steps(result)) == 1
-    assert result.output_for_node("publish_results")["totals"]["INFO"] == sum(range(1, 13))
+    assert run_summary_of(result)["totals"]["INFO"] == sum(range(1, 13))
 
 
 def test_fan_out_limit_set_by_the_user_gives_each_file_a_step(tmp_path):
@@ -91,7 +100,7 @@ def test_fan_out_limit_set_by_the_user_gives_each_file_a_step(tmp_path):
     job = build_ingest_job(1, resource=resource_from_settings(settings, str(tmp_path / "h")))
     result = job.execute_in_process()
     assert len(_ingest_steps(result)) == 5
-    assert result.output_for_node("publish_results")["totals"]["INFO"] == sum(range(1, 6))
+    assert run_summary_of(result)["totals"]["INFO"] == sum(range(1, 6))
 
 
 def test_multiprocess_run_honours_max_concurrent_from_run_config(tmp_path):
@@ -108,12 +117,12 @@ def test_multiprocess_run_honours_max_concurrent_from_run_config(tmp_path):
             run_config=run_config_for(settings, home, worker_count=2),
         ) as result:
             assert result.success
-            assert result.output_for_node("publish_results")["totals"] == expected_totals(files)
+            assert run_summary_of(result)["totals"] == expected_totals(files)
         events = instance.all_logs(result.run_id)
     running, peak = 0, 0
     for record in sorted(events, key=lambda r: r.timestamp):
         event = record.dagster_event
-        if event is None or not (event.step_key or "").startswith("ingest_log_files"):
+        if event is None or op_of(event.step_key or "") != "ingest_log_files":
             continue
         if event.event_type == DagsterEventType.STEP_START:
             running += 1
@@ -173,3 +182,21 @@ def test_cli_progress_is_read_from_the_runs_own_events(tmp_path, monkeypatch):
     assert status.value == "SUCCESS"
     assert (progress.steps_total, progress.steps_done, progress.files_done) == (4, 4, 4)
     assert progress.counts == summary["run_counts"] == expected_totals(files)
+
+
+def test_an_execution_block_with_only_max_concurrent_keeps_the_forkserver_preload():
+    from dagster._core.system_config.objects import ResolvedRunConfig
+
+    from logingest_dagster.definitions import defs
+    from logingest_dagster.startup.forkserver import preload_modules
+
+    job = defs.resolve_job_def("ingest_logs")
+    launchpad = {"execution": {"config": {"multiprocess": {"max_concurrent": 1}}}}
+    resolved = ResolvedRunConfig.build(job, launchpad).execution.execution_engine_config
+    assert resolved["multiprocess"]["max_concurrent"] == 1
+    assert resolved["multiprocess"]["start_method"] == {
+        "forkserver": {"preload_modules": preload_modules("logingest_dagster.definitions")}
+    }
+    # No execution block at all: the same default.
+    bare = ResolvedRunConfig.build(job, {}).execution.execution_engine_config
+    assert bare["multiprocess"]["start_method"] == resolved["multiprocess"]["start_method"]

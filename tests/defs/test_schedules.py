@@ -17,7 +17,7 @@ from dagster._core.scheduler.instigation import ScheduleInstigatorData, TickStat
 from dagster._daemon import SchedulerDaemon  # noqa: F401
 from dagster._scheduler.scheduler import launch_scheduled_runs
 
-from logingest_dagster.definitions import ingest_logs, ingest_logs_catchup
+from logingest_dagster.definitions import defs, ingest_logs_catchup
 from logingest_dagster.defs.schedules import (
     CRON_ENV,
     DEFAULT_CRON,
@@ -27,6 +27,8 @@ from logingest_dagster.defs.schedules import (
 )
 from logingest_dagster.settings import SettingsError
 from tests.helpers import REPO, dead_cli_process_tags
+
+ingest_logs = defs.resolve_job_def("ingest_logs")
 
 
 def evaluate(instance):

@@ -7,7 +7,7 @@ import os
 import pytest
 from dagster import DagsterRunStatus, build_sensor_context, job, op
 
-from logingest_dagster.definitions import ingest_logs, log_dirs_changed
+from logingest_dagster.definitions import defs, log_dirs_changed
 from logingest_dagster.defs.resources import resource_from_settings
 from logingest_dagster.defs.runs_in_flight import RUNNING, WAITING
 from logingest_dagster.defs.sensors import (
@@ -21,7 +21,7 @@ from logingest_dagster.settings import Settings, SettingsError
 from tests.helpers import dead_cli_process_tags
 
 LINE = "2026-11-26 12:00:00,000 INFO [main] com.acme.App - started\n"
-JOB = ingest_logs
+JOB = defs.resolve_job_def("ingest_logs")
 SENSOR = log_dirs_changed
 
 
@@ -239,3 +239,33 @@ def test_a_bad_interval_is_a_clear_error(monkeypatch, raw):
     monkeypatch.setenv(INTERVAL_ENV, raw)
     with pytest.raises(SettingsError, match=f"{INTERVAL_ENV} must be a whole number"):
         sensor_interval_from_env()
+
+
+def test_turning_the_sensor_on_after_a_run_with_nothing_changed_requests_no_run(
+    instance, tmp_path, logs
+):
+    from dagster import materialize
+
+    from logingest_dagster.defs.assets import ASSETS
+
+    ticks = Ticks(instance, tmp_path, [logs])
+    assert materialize(ASSETS, resources={"logingest": ticks.resource}, instance=instance).success
+    first = ticks.tick()  # a sensor with no cursor yet: the run already covered this state
+    assert first.run_requests == [] and "no change" in first.skip_message
+    with (logs / "app.log").open("a") as f:
+        f.write(LINE)
+    assert len(ticks.tick().run_requests) == 1
+
+
+def test_the_sensor_and_schedule_target_the_asset_job():
+    from logingest_dagster.definitions import ingest_logs_catchup
+
+    job = defs.resolve_job_def(SENSOR.job_name)
+    assert ingest_logs_catchup.job_name == job.name == "ingest_logs"
+    assert {k.path[0] for k in job.asset_layer.executable_asset_keys} >= {
+        "severity_totals",
+        "file_stats",
+        "severity_history",
+        "events",
+        "severity_timeseries",
+    }

@@ -17,7 +17,7 @@ from logingest_dagster.cli.sample import write_sample
 from logingest_dagster.defs.resources import resource_from_settings
 from logingest_dagster.settings import Settings
 from tests.engine.postgres_server import running_postgres, why_missing
-from tests.helpers import REPO, expected_totals, free_port, wait_for_port
+from tests.helpers import REPO, expected_totals, free_port, run_summary_of, wait_for_port
 
 pytestmark = pytest.mark.e2e
 pytest.importorskip("dagster_celery", reason="the celery extra is not installed")
@@ -97,13 +97,13 @@ def test_celery_steps_on_a_worker_count_every_record_once(tmp_path, redis_url, p
                     run_config=run_config,
                 ) as result:
                     assert result.success, (tmp_path / "worker.log").read_text()[-3000:]
-                    results.append(result.output_for_node("publish_results"))
+                    results.append(run_summary_of(result))
                     engine_events = [
                         e.message
                         for e in result.all_events
                         if e.event_type == DagsterEventType.ENGINE_EVENT
                     ]
-            steps = {"discover_log_files", "publish_results"}
+            steps = {"ingest_graph.discover_log_files", "ingest_graph.publish_results"}
             in_worker = [m for m in engine_events if "in celery worker" in m]
             assert {s for s in steps if any(s in m for m in in_worker)} == steps
     finally:

@@ -11,7 +11,16 @@ from logingest_dagster.engine.warehouse.writers import (
     warehouse_dir,
 )
 
+
+def dataset_schema(name: str):
+    """The schema a growing dataset (`events`, `severity_timeseries`) is written with."""
+    from logingest_dagster.engine.warehouse import events, timeseries
+
+    return {events.NAME: events.SCHEMA, timeseries.NAME: timeseries.SCHEMA}[name]
+
+
 __all__ = [
+    "dataset_schema",
     "CHECKS",
     "FILE_STATS",
     "SEVERITY_HISTORY",
