@@ -104,3 +104,11 @@ def timeseries_sums(home: Path) -> dict[str, int]:
         for level, count in zip(table["level"], table["count"], strict=True):
             sums[level] += count
     return sums
+
+
+def read_history(dataset: Path):
+    """Every part of severity_history/, oldest commit first, without the partition column."""
+    import pyarrow as pa
+
+    parts = [pq.read_table(path) for path in sorted(dataset.glob("date=*/*.parquet"))]
+    return pa.concat_tables(parts).sort_by("committed_at")

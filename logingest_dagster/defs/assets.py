@@ -11,6 +11,7 @@ from logingest_dagster.engine.warehouse import (
     SEVERITY_TOTALS,
 )
 from logingest_dagster.engine.warehouse import events as events_dataset
+from logingest_dagster.engine.warehouse import history as history_dataset
 from logingest_dagster.engine.warehouse import timeseries as timeseries_dataset
 
 GROUP = "logingest"
@@ -41,10 +42,12 @@ severity_history = AssetSpec(
     "severity_history",
     group_name=GROUP,
     description=(
-        f"warehouse/{SEVERITY_HISTORY}: one row per committed run (and reset): `run_id`, `kind`, "
-        "`committed_at`, `files`, `lines`, `bytes`, an int64 column per level; sums to the totals."
+        f"warehouse/{SEVERITY_HISTORY}/date=YYYY-MM-DD/: one row per committed run (and reset): "
+        "`run_id`, `kind`, `committed_at`, `files`, `lines`, `bytes`, an int64 column per level; "
+        "sums to the totals; appended per run."
     ),
     kinds={"parquet"},
+    metadata={"dagster/column_schema": table_schema(history_dataset.SCHEMA)},
 )
 
 events = AssetSpec(

@@ -14,7 +14,13 @@ from logingest_dagster.defs.jobs import build_ingest_job
 from logingest_dagster.defs.orphaned_runs import HOST_TAG, PROCESS_TAG, process_tags
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
 from logingest_dagster.settings import Settings
-from tests.helpers import expected_totals, parquet_totals, published_events, timeseries_sums
+from tests.helpers import (
+    expected_totals,
+    parquet_totals,
+    published_events,
+    read_history,
+    timeseries_sums,
+)
 
 
 def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):
@@ -46,7 +52,7 @@ def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):
     # Every sample format writes its time in its lines.
     assert set(events["time_source"].to_pylist()) == {"logged"}
     assert timeseries_sums(tmp_path / "home") == totals
-    [history] = pq.read_table(warehouse / "severity_history.parquet").to_pylist()
+    [history] = read_history(warehouse / "severity_history").to_pylist()
     assert (history["run_id"], history["kind"], history["files"]) == (result.run_id, "run", 4)
 
 

@@ -3,12 +3,14 @@
 1. Under the store's write lock, every commit not yet published (this run's, and any a killed
    run left) gets its part files; its pending rows are deleted in the same transaction, so each
    commit is published once, and a crash before that commit just writes the same files again.
-2. Closed days with several files are compacted (`partitions.compact_closed_days`).
+2. Closed days with several files are compacted (`partitions.compact_closed_days`), and so is
+   the open day of `severity_history` once it has many (`history.OPEN_DAY_FILES`).
 3. Days older than the retention are deleted whole, their rows and level counts first recorded
    in the store (`expired`) and published as `expired.parquet`, so nothing leaves unrecorded.
 
 The cost follows what the commits added, not what the warehouse holds: listing the day
-directories is the only work that grows with history (a directory per day kept).
+directories is the only work that grows with history (a directory per day kept; for
+severity_history, which retention does not apply to, a directory per day since the first run).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pyarrow.parquet as pq
 
 from logingest_dagster.engine.levels import LEVELS
 from logingest_dagster.engine.scan.result import EVENTS_PER_READ
-from logingest_dagster.engine.warehouse import events, timeseries
+from logingest_dagster.engine.warehouse import events, history, timeseries
 from logingest_dagster.engine.warehouse.arrays import int64s, strings
 from logingest_dagster.engine.warehouse.files import write_parquet_atomic
 from logingest_dagster.engine.warehouse.partitions import (
@@ -108,6 +110,15 @@ def publish_appended(
         for name, column in DATASETS:
             done = compact_closed_days(warehouse, warehouse / name, column, still_pending, today)
             report.days_compacted[name] = done.days
+        done = compact_closed_days(
+            warehouse,
+            warehouse / history.NAME,
+            "committed_at",
+            still_pending,
+            today,
+            open_day_files=history.OPEN_DAY_FILES,
+        )
+        report.days_compacted[history.NAME] = done.days
     for name, _ in DATASETS:
         old = expired_days(warehouse / name, today, retention_days)
         report.days_expired[name] = len(old)

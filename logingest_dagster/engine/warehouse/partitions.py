@@ -78,17 +78,24 @@ class Compacted:
 
 
 def compact_closed_days(
-    warehouse: Path, dataset: Path, sort_column: str, pending: set[int], today: date
+    warehouse: Path,
+    dataset: Path,
+    sort_column: str,
+    pending: set[int],
+    today: date,
+    open_day_files: int | None = None,
 ) -> Compacted:
-    """Merge the files of every day before `today` that has more than one (the caller holds the
-    publishing lock, so `pending` is current and no part is written meanwhile)."""
+    """Merge the files of every day before `today` that has more than one, and of `today` and
+    later once they have more than `open_day_files` (the caller holds the publishing lock, so
+    `pending` is current and no part is written meanwhile)."""
     done = Compacted()
     for day_name, day in sorted(day_dirs(dataset).items()):
-        if day_name >= today.isoformat():
+        is_open = day_name >= today.isoformat()
+        if is_open and open_day_files is None:
             continue
         files = parquet_files(day)
         merge = [f for f in files if _commit_of(f) not in pending]
-        if len(merge) < 2:
+        if len(merge) < 2 or (is_open and len(merge) <= open_day_files):
             continue
         tables = [pq.ParquetFile(f).read() for f in merge]
         merged = pa.concat_tables(tables).sort_by(sort_column)
