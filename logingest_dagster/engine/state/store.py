@@ -377,6 +377,7 @@ def _checkpoint(row: sa.Row) -> Checkpoint:
         committed_at=row.committed_at,
         format_key=row.format,
         drains_into=row.drains_into,
+        lines=row.committed_lines,
     )
 
 
