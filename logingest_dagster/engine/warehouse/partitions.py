@@ -29,6 +29,7 @@ from logingest_dagster.engine.warehouse.files import (
 )
 
 _DAY_US = 86_400_000_000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _PART = re.compile(r"^part-(\d+)\.parquet$")
 _DATE_DIR = re.compile(r"^date=(\d{4}-\d\d-\d\d)$")
 
@@ -112,12 +113,44 @@ def compact_closed_days(
     return done
 
 
+def expiry_cutoff(today: date, retention_days: int) -> str | None:
+    """The first date retention keeps (`YYYY-MM-DD`); None: it keeps everything."""
+    if retention_days <= 0:
+        return None
+    return (today - timedelta(days=retention_days)).isoformat()
+
+
 def expired_days(dataset: Path, today: date, retention_days: int) -> dict[str, Path]:
     """The partitions older than `retention_days` (0: keep everything)."""
-    if retention_days <= 0:
+    cutoff = expiry_cutoff(today, retention_days)
+    if cutoff is None:
         return {}
-    cutoff = (today - timedelta(days=retention_days)).isoformat()
     return {d: p for d, p in day_dirs(dataset).items() if d < cutoff}
+
+
+def split_expired(
+    table: pa.Table, time_column: str, cutoff: str | None
+) -> tuple[pa.Table, dict[str, pa.Table]]:
+    """`table`'s rows dated `cutoff` or later, and the older ones by date."""
+    if cutoff is None or table.num_rows == 0:
+        return table, {}
+    days = _days_of(table[time_column].combine_chunks())
+    first_kept = date.fromisoformat(cutoff).toordinal() - _EPOCH_ORDINAL
+    old = days < first_kept
+    if not old.any():
+        return table, {}
+    by_day = {
+        _iso(day): table.take(int64s(np.flatnonzero(days == day).tolist()))
+        for day in np.unique(days[old]).tolist()
+    }
+    return table.take(int64s(np.flatnonzero(~old).tolist())), by_day
+
+
+def _days_of(column: pa.Array) -> np.ndarray:
+    micros = np.frombuffer(column.buffers()[1], np.int64)[
+        column.offset : column.offset + len(column)
+    ]
+    return micros // _DAY_US
 
 
 def delete_day(warehouse: Path, day: Path) -> None:
