@@ -38,7 +38,7 @@ class State:
         return self._file_rows
 
     @contextmanager
-    def history_to_publish(self):
+    def history_to_publish(self, from_start=False):
         yield [commit | {"id": i} for i, commit in enumerate(self._commits, 1)]
 
     @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from lifecycle_driver import LogWriter, run_pipeline
@@ -105,4 +106,19 @@ def test_a_store_from_before_schema_6_republishes_its_history_into_partitions(tm
         publish(tmp_path, store, retention_days=0)
     assert not legacy.exists()
     assert len(read_history(tmp_path / "warehouse" / history.NAME)) == 2
+    assert_sums_to_totals(tmp_path)
+
+
+def test_a_deleted_warehouse_gets_its_whole_history_back(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    LogWriter().append(logs / "a.log", 3)
+    run_pipeline(tmp_path, [logs], write_parquet=True)
+    run_pipeline(tmp_path, [logs], write_parquet=True)
+    shutil.rmtree(tmp_path / "warehouse")  # as before `logingest rebuild`
+    with open_store(tmp_path) as store:
+        publish(tmp_path, store, retention_days=0)
+    assert [
+        r["lines"] for r in read_history(tmp_path / "warehouse" / history.NAME).to_pylist()
+    ] == [3, 0]
     assert_sums_to_totals(tmp_path)

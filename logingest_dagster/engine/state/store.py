@@ -192,13 +192,15 @@ class OffsetStore:
                     )
 
     @contextmanager
-    def history_to_publish(self) -> Iterator[list[dict]]:
-        """The `commit_log()` rows (with `id`) not yet in `warehouse/severity_history/`, oldest
-        first, within a write transaction: marked published when the block ends normally.
+    def history_to_publish(self, from_start: bool = False) -> Iterator[list[dict]]:
+        """The `commit_log()` rows (with `id`) not yet in `warehouse/severity_history/` (all of
+        them `from_start`: a warehouse rebuilt), oldest first, within a write transaction:
+        marked published when the block ends normally.
 
         Read by primary key from the last mark, so the cost is the commits since, not all."""
         with self._writing() as conn:
             through = conn.execute(sa.select(published.c.history_through)).scalar_one()
+            through = 0 if from_start else through
             query = sa.select(commits).where(commits.c.id > through).order_by(commits.c.id)
             rows = [_commit_log_row(row) for row in conn.execute(query).mappings()]
             yield rows

@@ -40,7 +40,7 @@ SCHEMA = pa.schema(
 
 
 class HistoryState(Protocol):
-    def history_to_publish(self): ...
+    def history_to_publish(self, from_start: bool = False): ...
 
 
 def table(commits: list[dict]) -> pa.Table:
@@ -58,7 +58,9 @@ def table(commits: list[dict]) -> pa.Table:
 def publish_history(warehouse: Path, state: HistoryState) -> tuple[int, int]:
     """Append the commits not yet published; returns (rows, files) written."""
     (warehouse / LEGACY_FILE).unlink(missing_ok=True)  # its rows are appended again from 0
-    with state.history_to_publish() as commits:
+    # No dataset at all: a warehouse deleted to be rebuilt (`logingest rebuild`) gets it whole.
+    from_start = not (warehouse / NAME).is_dir()
+    with state.history_to_publish(from_start) as commits:
         if not commits:
             return 0, 0
         first = min(int(c["id"]) for c in commits)
