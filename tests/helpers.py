@@ -120,3 +120,11 @@ def run_summary_of(result) -> dict | None:
 def op_of(step_key: str) -> str:
     """`ingest_graph.ingest_log_files[f0_app_log]` -> `ingest_log_files`."""
     return step_key.partition("[")[0].rpartition(".")[2]
+
+
+def read_history(dataset: Path):
+    """Every part of severity_history/, oldest commit first, without the partition column."""
+    import pyarrow as pa
+
+    parts = [pq.read_table(path) for path in sorted(dataset.glob("date=*/*.parquet"))]
+    return pa.concat_tables(parts).sort_by("committed_at")

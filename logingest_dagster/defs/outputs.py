@@ -40,8 +40,9 @@ OUTPUTS = [
     ),
     WarehouseOutput(
         "severity_history",
-        "warehouse/severity_history.parquet: one row per committed run (and reset): `run_id`, `kind`, "
-        "`committed_at`, `files`, `lines`, `bytes`, an int64 column per level; sums to the totals.",
+        "warehouse/severity_history/date=YYYY-MM-DD/: one row per committed run (and reset): "
+        "`run_id`, `kind`, `committed_at`, `files`, `lines`, `bytes`, an int64 column per level; "
+        "sums to the totals; appended per run.",
     ),
     WarehouseOutput(
         "events",

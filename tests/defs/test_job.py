@@ -19,6 +19,7 @@ from tests.helpers import (
     op_of,
     parquet_totals,
     published_events,
+    read_history,
     run_summary_of,
     timeseries_sums,
 )
@@ -53,7 +54,7 @@ def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):
     # Every sample format writes its time in its lines.
     assert set(events["time_source"].to_pylist()) == {"logged"}
     assert timeseries_sums(tmp_path / "home") == totals
-    [history] = pq.read_table(warehouse / "severity_history.parquet").to_pylist()
+    [history] = read_history(warehouse / "severity_history").to_pylist()
     assert (history["run_id"], history["kind"], history["files"]) == (result.run_id, "run", 4)
 
 

@@ -12,7 +12,7 @@ from lifecycle_driver import LogWriter, run_pipeline
 from logingest_dagster.engine.levels import LEVELS
 from logingest_dagster.engine.state import open_store
 from logingest_dagster.engine.warehouse import publish
-from tests.helpers import modules_loaded_by
+from tests.helpers import modules_loaded_by, read_history
 
 COMMIT = {
     "run_id": "r1",
@@ -37,8 +37,9 @@ class State:
     def file_stats(self):
         return self._file_rows
 
-    def commit_log(self):
-        return self._commits
+    @contextmanager
+    def history_to_publish(self, from_start=False):
+        yield [commit | {"id": i} for i, commit in enumerate(self._commits, 1)]
 
     @contextmanager
     def pending_publication(self):
@@ -78,7 +79,7 @@ def test_outputs_have_the_contract_schema(tmp_path):
     assert stats[1] == {"path": "/b.log", "lines": 4, "bytes": 40} | {
         level.lower(): {"INFO": 3, "ERROR": 1}.get(level, 0) for level in LEVELS
     }
-    history = pq.read_table(written["severity_history"])
+    history = read_history(written["severity_history"])
     assert history.schema.field("committed_at").type == pa.timestamp("us", tz="UTC")
     [row] = history.to_pylist()
     assert row["committed_at"] == datetime.datetime(2025, 11, 26, 12, 0, 0, 250000, datetime.UTC)
@@ -103,7 +104,7 @@ def runs_and_a_reset(home: Path) -> None:
 def test_history_has_a_row_per_run_and_reset_and_sums_to_the_totals(tmp_path):
     runs_and_a_reset(tmp_path)
     warehouse = tmp_path / "warehouse"
-    history = pq.read_table(warehouse / "severity_history.parquet").to_pylist()
+    history = read_history(warehouse / "severity_history").to_pylist()
     assert [(r["kind"], r["lines"]) for r in history] == [
         ("run", 8),
         ("run", 0),
@@ -123,7 +124,7 @@ def test_rewrite_leaves_no_temporary_files(tmp_path):
         "expired.parquet",
         "file_stats.parquet",
         "publish_report.json",
-        "severity_history.parquet",
+        "severity_history",
         "severity_totals.parquet",
     ]
 
@@ -149,6 +150,7 @@ def test_outputs_are_created_with_the_umask_mode_not_0600(tmp_path):
     finally:
         os.umask(previous)
     files = [path for path in published.paths.values() if path.suffix == ".parquet"]
+    files += list(published.paths["severity_history"].glob("date=*/*.parquet"))
     assert len(files) == 3
     for path in files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path

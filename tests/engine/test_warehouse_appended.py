@@ -98,7 +98,7 @@ def test_compaction_merges_a_closed_day_into_one_file_with_the_same_rows(tmp_pat
     with open_store(tmp_path) as store:
         tomorrow = time.time() + 86_400  # the day is closed
         report = publish_appended(tmp_path / "warehouse", store, retention_days=0, now=tomorrow)
-    assert report.days_compacted == {"events": 1, "severity_timeseries": 1}
+    assert report.days_compacted == {"events": 1, "severity_timeseries": 1, "severity_history": 1}
     assert [p.name for p in parquet_files(day)] == ["compacted-000000000003.parquet"]
     assert sorted(published_events(tmp_path)["event_id"].to_pylist()) == rows
     assert timeseries_sums(tmp_path) == sums

@@ -143,14 +143,14 @@ class _Planner:
             self._task(
                 entry, source.offset, TaskKind.RENAMED, stream=entry.path, identity=identity,
                 expects=((source.path, source.seq), own), priority=source.committed_at,
-                fmt=source.format_key,
+                fmt=source.format_key, lines=source.lines,
             )  # fmt: skip
         elif entry.path in self.copies:
             source = self.copies[entry.path]
             self._task(
                 entry, source.offset, TaskKind.COPIED, stream=entry.path, identity=identity,
                 expects=((source.path, source.seq), own), priority=source.committed_at,
-                fmt=source.format_key,
+                fmt=source.format_key, lines=source.lines,
             )  # fmt: skip
         else:
             kind = TaskKind.NEW if row is None else TaskKind.REPLACED
@@ -185,7 +185,8 @@ class _Planner:
             if row.offset < f.size and quiet:
                 self._task(
                     f, row.offset, TaskKind.PARTIAL_LINE, stream=stream, identity=row.identity,
-                    expects=own, priority=row.committed_at, final=True, fmt=row.format_key, row=key,
+                    expects=own, priority=row.committed_at, final=True, fmt=row.format_key,
+                    lines=row.lines, row=key,
                 )  # fmt: skip
             elif counts_as_unchanged:
                 self.unchanged += 1
@@ -201,7 +202,8 @@ class _Planner:
                 return
             self._task(
                 f, row.offset, kind, stream=stream, identity=identity, expects=own,
-                priority=row.committed_at, final=quiet, fmt=row.format_key, row=key,
+                priority=row.committed_at, final=quiet, fmt=row.format_key, lines=row.lines,
+                row=key,
             )  # fmt: skip
             return
         # Truncated in place (or the inode was reused): from 0, and a copytruncate copy may hold
@@ -273,7 +275,7 @@ class _Planner:
         self._task(
             found.sibling, row.offset, TaskKind.ROTATED_TAIL, stream=row.path,
             identity=found.identity, expects=((row.path, row.seq), (key, None)),
-            priority=row.committed_at, fmt=row.format_key, row=key,
+            priority=row.committed_at, fmt=row.format_key, lines=row.lines, row=key,
         )  # fmt: skip
 
     def _plan_draining(self, row: Checkpoint) -> None:
@@ -312,6 +314,7 @@ class _Planner:
             sibling, row.offset, kind, stream=_stream_of(row), identity=found.identity,
             expects=((row.path, row.seq),), priority=row.committed_at, final=True,
             compressed=sibling.compressed, follow=False, fmt=row.format_key,
+            lines=row.lines,
         )  # fmt: skip
 
     # -- drafting and assembling ------------------------------------------------------------
@@ -330,10 +333,11 @@ class _Planner:
         compressed: bool = False,
         follow: bool = True,
         fmt: str | None = None,
+        lines: int | None = None,
         row: str | None = None,
     ) -> None:
-        """`fmt`: the stored format, for a read that goes on in a file a row already tracks;
-        `row`: the draining row this read advances (`ReadTask.row`)."""
+        """`fmt`, `lines`: the stored format and line count, for a read that goes on in a file a
+        row already tracks; `row`: the draining row this read advances (`ReadTask.row`)."""
         if final is None:
             final = self._is_quiet(f)
         task = ReadTask(
@@ -351,6 +355,7 @@ class _Planner:
             expects=expects,
             format_key=fmt,
             row=row,
+            start_line=0 if start == 0 else lines,
         )
         self.drafts.append(_Draft(task, priority))
 

@@ -36,6 +36,7 @@ class Checkpoint:
     # Set on a draining row: a rotated file the writer may still append to, read on from `offset`
     # until it goes quiet, its counts going to this stream (`path` is then `draining_key(...)`).
     drains_into: str | None = None
+    lines: int | None = None  # lines before `offset`; None where not known (older rows)
 
 
 def draining_key(stream: str, identity: FileIdentity) -> str:
@@ -83,6 +84,9 @@ class ReadTask:
     # With `follow`: the row that follows this file when it is not `stream`'s own but a draining
     # row (`draining_key`); the counts still go to `stream`.
     row: str | None = None
+    # Lines of the file before `start` (0 from the start; None where not known): event line
+    # numbers and the row's line count go on from it.
+    start_line: int | None = 0
 
     @property
     def row_key(self) -> str:

@@ -227,6 +227,8 @@ def _events_row(task: ReadTask, events: Events, service: str, commit_id: int) ->
         "message": events.messages,
         "record": [r.decode("utf-8", "replace") for r in events.records],
         "truncated": events.truncated,
+        # Lines before the read's start: line_number above counts from it (None: not known).
+        "first_line": task.start_line,
     }
     return {
         "commit_id": commit_id,
@@ -277,6 +279,7 @@ def _offset_row(task: ReadTask, result: ScanResult, commit_id: int, now: float) 
         "seq": commit_id,
         "committed_at": now,
         "format": result.format_key,
+        "committed_lines": None if task.start_line is None else task.start_line + result.lines,
     }
 
 

@@ -13,6 +13,9 @@ never from the current ones below, which later versions change.
 - 5: `pending_events` and `pending_minutes` replace `error_events`: each read's events and
   per-minute counts, kept from its commit until the warehouse's part files hold them;
   `commits.events_dropped`; `expired`, what retention deleted.
+- 6: `published.history_through`, the newest commit in `warehouse/severity_history/` (which is
+  appended, no longer rewritten); `offsets.committed_lines`, the lines of the file before its
+  committed offset, so an event found in a later append knows its line number.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = sa.MetaData()
 
@@ -58,6 +61,8 @@ offsets = sa.Table(
     *_offset_columns_v1(),
     sa.Column("format", sa.String, nullable=True),  # version 2: ScanResult.format_key
     sa.Column("drains_into", sa.String, nullable=True),  # version 3: Checkpoint.drains_into
+    # version 6: lines before committed_offset; null where not known (rows older than 6).
+    sa.Column("committed_lines", sa.BigInteger, nullable=True),
 )
 
 
@@ -144,6 +149,15 @@ expired = sa.Table(
     *_level_columns(),
 )
 
+# One row: the newest commits.id whose row is in `warehouse/severity_history/`. Advanced in the
+# transaction that follows writing the part files, so a publisher killed between the two writes
+# the same parts again (named by their first commit) and nothing twice.
+published = sa.Table(
+    "published",
+    metadata,
+    sa.Column("history_through", sa.BigInteger, nullable=False),
+)
+
 # A single row every writer updates first: serializes commits on any database (on SQLite the
 # transaction already starts with BEGIN IMMEDIATE; on Postgres this is the row lock).
 write_lock = sa.Table(
@@ -207,12 +221,20 @@ def _migrate_to_5(conn: sa.Connection) -> None:
     metadata.create_all(conn, tables=[pending_events, pending_minutes, expired])
 
 
+def _migrate_to_6(conn: sa.Connection) -> None:
+    # 0: the first publish appends every commit so far (severity_history.parquet is superseded).
+    metadata.create_all(conn, tables=[published])
+    conn.execute(sa.insert(published).values(history_through=0))
+    conn.execute(sa.text("ALTER TABLE offsets ADD COLUMN committed_lines BIGINT"))
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
     4: _migrate_to_4,
     5: _migrate_to_5,
+    6: _migrate_to_6,
 }
 
 

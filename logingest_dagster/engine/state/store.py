@@ -12,6 +12,7 @@ transaction starts with BEGIN IMMEDIATE, so two writers queue instead of failing
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -42,6 +43,7 @@ from logingest_dagster.engine.state.schema import (
     offsets,
     pending_events,
     pending_minutes,
+    published,
     stream_stats,
     write_lock,
 )
@@ -80,6 +82,7 @@ class OffsetStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _create_engine(url)
+        self._thread = threading.local()  # .write_conn: this thread's open write transaction
         with self._reading() as conn:
             up_to_date = current_version(conn) == SCHEMA_VERSION
         if not up_to_date:  # only then take the write lock: readers never queue behind a commit
@@ -146,10 +149,7 @@ class OffsetStore:
         oldest first; summing them gives `totals()`."""
         with self._reading() as conn:
             rows = conn.execute(sa.select(commits).order_by(commits.c.id)).mappings()
-            return [
-                dict(row, kind="reset" if row["run_id"].startswith(_RESET_PREFIX) else "run")
-                for row in rows
-            ]
+            return [_commit_log_row(row) for row in rows]
 
     # -- what is still to be published ----------------------------------------------------
 
@@ -192,13 +192,33 @@ class OffsetStore:
                     )
 
     @contextmanager
+    def history_to_publish(self, from_start: bool = False) -> Iterator[list[dict]]:
+        """The `commit_log()` rows (with `id`) not yet in `warehouse/severity_history/` (all of
+        them `from_start`: a warehouse rebuilt), oldest first, within a write transaction:
+        marked published when the block ends normally.
+
+        Read by primary key from the last mark, so the cost is the commits since, not all."""
+        with self._writing() as conn:
+            through = conn.execute(sa.select(published.c.history_through)).scalar_one()
+            through = 0 if from_start else through
+            query = sa.select(commits).where(commits.c.id > through).order_by(commits.c.id)
+            rows = [_commit_log_row(row) for row in conn.execute(query).mappings()]
+            yield rows
+            if rows:
+                conn.execute(sa.update(published).values(history_through=rows[-1]["id"]))
+
+    @contextmanager
     def publishing_lock(self) -> Iterator[set[int]]:
         """Hold the write lock (no commit publishes meanwhile); yields the commits whose parts
-        may still be (re)written: those with pending rows."""
+        may still be (re)written: those with pending rows, and those not yet in the history."""
         with self._writing() as conn:
             ids = set()
             for table in (pending_events, pending_minutes):
                 ids.update(conn.execute(sa.select(table.c.commit_id).distinct()).scalars())
+            through = conn.execute(sa.select(published.c.history_through)).scalar_one()
+            ids.update(
+                conn.execute(sa.select(commits.c.id).where(commits.c.id > through)).scalars()
+            )
             yield ids
 
     def record_expired(self, dataset: str, date: str, rows: int, counts: dict[str, int]) -> None:
@@ -306,15 +326,29 @@ class OffsetStore:
 
     @contextmanager
     def _writing(self, lock: bool = True) -> Iterator[sa.Connection]:
+        open_write = getattr(self._thread, "write_conn", None)
+        if open_write is not None:
+            # A write within a write (retention recording what it skips while publishing): it
+            # joins the open transaction; a second connection would wait on the first forever.
+            yield open_write
+            return
         with self.engine.connect() as raw:
             conn = raw.execution_options(logingest_write=True)
             with conn.begin():
                 if lock:
                     conn.execute(sa.update(write_lock).values(writes=write_lock.c.writes + 1))
-                yield conn
+                self._thread.write_conn = conn
+                try:
+                    yield conn
+                finally:
+                    self._thread.write_conn = None
 
 
 _RESET_PREFIX = "reset-"  # the run_id of a reset's row in `commits`
+
+
+def _commit_log_row(row) -> dict:
+    return dict(row, kind="reset" if row["run_id"].startswith(_RESET_PREFIX) else "run")
 
 
 def _tracked_row(row: Checkpoint, status: str, size: int, unread: int) -> dict:
@@ -345,6 +379,7 @@ def _checkpoint(row: sa.Row) -> Checkpoint:
         committed_at=row.committed_at,
         format_key=row.format,
         drains_into=row.drains_into,
+        lines=row.committed_lines,
     )
 
 

@@ -13,10 +13,11 @@ from logingest_dagster.engine.warehouse.writers import (
 
 
 def dataset_schema(name: str):
-    """The schema a growing dataset (`events`, `severity_timeseries`) is written with."""
-    from logingest_dagster.engine.warehouse import events, timeseries
+    """The schema a growing dataset (`events`, `severity_timeseries`, `severity_history`) is
+    written with."""
+    from logingest_dagster.engine.warehouse import events, history, timeseries
 
-    return {events.NAME: events.SCHEMA, timeseries.NAME: timeseries.SCHEMA}[name]
+    return {d.NAME: d.SCHEMA for d in (events, history, timeseries)}[name]
 
 
 __all__ = [

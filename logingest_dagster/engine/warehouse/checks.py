@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.warehouse import events, timeseries
+from logingest_dagster.engine.warehouse import events, history, timeseries
 from logingest_dagster.engine.warehouse.appended import EXPIRED, PUBLISH_REPORT
 from logingest_dagster.engine.warehouse.writers import (
     FILE_STATS,
@@ -60,6 +60,18 @@ def _ints(column: pa.ChunkedArray) -> np.ndarray:
         raise ValueError(f"{array.null_count} nulls in an int64 column")
     values = np.frombuffer(array.buffers()[1], dtype=np.int64)
     return values[array.offset : array.offset + len(array)]
+
+
+def _read_partitions(dataset: Path, columns: list[str], schema: pa.Schema) -> pa.Table:
+    """Every part file of a hive-partitioned dataset, the partition column left out."""
+    parts = [_read(path, columns) for path in sorted(dataset.glob("date=*/*.parquet"))]
+    if not parts:
+        return pa.Table.from_batches([], schema=schema).select(columns)  # (empty_table: pandas)
+    return pa.concat_tables(parts)
+
+
+def _history(out: Path, columns: list[str]) -> pa.Table:
+    return _read_partitions(out / SEVERITY_HISTORY, columns, history.SCHEMA)
 
 
 def _totals(out: Path) -> dict[str, int]:
@@ -120,7 +132,7 @@ def records_within_lines(out: Path) -> Outcome:
 
 
 def history_sums_to_totals(out: Path) -> Outcome:
-    table = _read(out / SEVERITY_HISTORY, COLUMNS)
+    table = _history(out, COLUMNS)
     wrong = _differences(_column_sums(table), _totals(out))
     if wrong:
         return Outcome(False, "per-level sums of the history differ from severity_totals", wrong)
@@ -161,8 +173,8 @@ def timeseries_sums_to_committed(out: Path) -> Outcome:
             if name == timeseries.NAME:
                 for level in LEVELS:
                     sums[level] += gone[level.lower()][i].as_py()
-    history = _read(out / SEVERITY_HISTORY, ["kind", *COLUMNS])
-    runs = history.filter(np.array([k == "run" for k in history["kind"].to_pylist()], bool))
+    commits = _history(out, ["kind", *COLUMNS])
+    runs = commits.filter(np.array([k == "run" for k in commits["kind"].to_pylist()], bool))
     wrong = _differences(sums, _column_sums(runs))
     if wrong:
         return Outcome(False, "per-level sums differ from what the runs committed", wrong)

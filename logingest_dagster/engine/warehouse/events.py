@@ -28,7 +28,7 @@ SCHEMA = pa.schema(
         ("path", pa.string()),  # the stream, as in file_stats
         ("file", pa.string()),  # the file read: the path, or a rotated name of it
         ("offset", pa.int64()),  # of the record's first line in that file
-        ("line_number", pa.int64()),  # of that line, where the read started at the file's start
+        ("line_number", pa.int64()),  # of that line in the file (null where not known)
         ("service", pa.string()),  # the directory's label from settings, else the file's stem
         ("logger", pa.string()),  # where the format has one
         ("message", pa.string()),  # the first line without its time and level header
@@ -57,8 +57,7 @@ def table(commit: dict) -> pa.Table:
         columns["time_source"] += ["ingested" if t is None else "logged" for t in times]
         columns["level"] += events["level"]
         columns["offset"] += events["offset"]
-        known = read["start"] == 0
-        columns["line_number"] += events["line_number"] if known else [None] * n
+        columns["line_number"] += _line_numbers(events, read["start"])
         columns["logger"] += events["logger"]
         columns["message"] += events["message"]
         columns["record"] += [r.rstrip("\r\n") for r in events["record"]]
@@ -80,6 +79,16 @@ def table(commit: dict) -> pa.Table:
         else:
             arrays.append(int64s(columns[name], kind))
     return pa.Table.from_arrays(arrays, schema=SCHEMA)
+
+
+def _line_numbers(events: dict, start: int) -> list[int | None]:
+    """In the file: the read's own numbers go on from the lines before its start, stored with
+    the events since schema 6 (`first_line`, None where the row did not know them); events
+    committed before that know it only for a read from the file's start."""
+    first_line = events.get("first_line", 0 if start == 0 else None)
+    if first_line is None:
+        return [None] * len(events["line_number"])
+    return [first_line + n for n in events["line_number"]]
 
 
 def levels_array(levels: list[str]) -> pa.Array:

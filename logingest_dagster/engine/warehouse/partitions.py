@@ -29,6 +29,7 @@ from logingest_dagster.engine.warehouse.files import (
 )
 
 _DAY_US = 86_400_000_000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _PART = re.compile(r"^part-(\d+)\.parquet$")
 _DATE_DIR = re.compile(r"^date=(\d{4}-\d\d-\d\d)$")
 
@@ -78,17 +79,24 @@ class Compacted:
 
 
 def compact_closed_days(
-    warehouse: Path, dataset: Path, sort_column: str, pending: set[int], today: date
+    warehouse: Path,
+    dataset: Path,
+    sort_column: str,
+    pending: set[int],
+    today: date,
+    open_day_files: int | None = None,
 ) -> Compacted:
-    """Merge the files of every day before `today` that has more than one (the caller holds the
-    publishing lock, so `pending` is current and no part is written meanwhile)."""
+    """Merge the files of every day before `today` that has more than one, and of `today` and
+    later once they have more than `open_day_files` (the caller holds the publishing lock, so
+    `pending` is current and no part is written meanwhile)."""
     done = Compacted()
     for day_name, day in sorted(day_dirs(dataset).items()):
-        if day_name >= today.isoformat():
+        is_open = day_name >= today.isoformat()
+        if is_open and open_day_files is None:
             continue
         files = parquet_files(day)
         merge = [f for f in files if _commit_of(f) not in pending]
-        if len(merge) < 2:
+        if len(merge) < 2 or (is_open and len(merge) <= open_day_files):
             continue
         tables = [pq.ParquetFile(f).read() for f in merge]
         merged = pa.concat_tables(tables).sort_by(sort_column)
@@ -105,12 +113,44 @@ def compact_closed_days(
     return done
 
 
+def expiry_cutoff(today: date, retention_days: int) -> str | None:
+    """The first date retention keeps (`YYYY-MM-DD`); None: it keeps everything."""
+    if retention_days <= 0:
+        return None
+    return (today - timedelta(days=retention_days)).isoformat()
+
+
 def expired_days(dataset: Path, today: date, retention_days: int) -> dict[str, Path]:
     """The partitions older than `retention_days` (0: keep everything)."""
-    if retention_days <= 0:
+    cutoff = expiry_cutoff(today, retention_days)
+    if cutoff is None:
         return {}
-    cutoff = (today - timedelta(days=retention_days)).isoformat()
     return {d: p for d, p in day_dirs(dataset).items() if d < cutoff}
+
+
+def split_expired(
+    table: pa.Table, time_column: str, cutoff: str | None
+) -> tuple[pa.Table, dict[str, pa.Table]]:
+    """`table`'s rows dated `cutoff` or later, and the older ones by date."""
+    if cutoff is None or table.num_rows == 0:
+        return table, {}
+    days = _days_of(table[time_column].combine_chunks())
+    first_kept = date.fromisoformat(cutoff).toordinal() - _EPOCH_ORDINAL
+    old = days < first_kept
+    if not old.any():
+        return table, {}
+    by_day = {
+        _iso(day): table.take(int64s(np.flatnonzero(days == day).tolist()))
+        for day in np.unique(days[old]).tolist()
+    }
+    return table.take(int64s(np.flatnonzero(~old).tolist())), by_day
+
+
+def _days_of(column: pa.Array) -> np.ndarray:
+    micros = np.frombuffer(column.buffers()[1], np.int64)[
+        column.offset : column.offset + len(column)
+    ]
+    return micros // _DAY_US
 
 
 def delete_day(warehouse: Path, day: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Protocol
 import pyarrow as pa
 
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.warehouse import events, timeseries
+from logingest_dagster.engine.warehouse import events, history, timeseries
 from logingest_dagster.engine.warehouse.appended import (
     DEFAULT_RETENTION_DAYS,
     AppendReport,
@@ -28,28 +28,11 @@ from logingest_dagster.engine.warehouse.temp_files import remove_stale_temp_file
 
 SEVERITY_TOTALS = "severity_totals.parquet"
 FILE_STATS = "file_stats.parquet"
-SEVERITY_HISTORY = "severity_history.parquet"
+SEVERITY_HISTORY = history.NAME  # a directory of date partitions
 
 SEVERITY_TOTALS_SCHEMA = pa.schema([("level", pa.string()), ("count", pa.int64())])
 FILE_STATS_SCHEMA = pa.schema(
     [("path", pa.string()), ("lines", pa.int64()), ("bytes", pa.int64())]
-    + [(level.lower(), pa.int64()) for level in LEVELS]
-)
-
-
-_UTC_MICROS = pa.timestamp("us", tz="UTC")
-# One row per commit to the offset store, oldest first: what each run added (a run that found
-# nothing new adds a row of zeros), and each `logingest reset` as negative counts, so the rows sum
-# to `severity_totals` at any time.
-SEVERITY_HISTORY_SCHEMA = pa.schema(
-    [
-        ("run_id", pa.string()),
-        ("kind", pa.string()),  # "run" or "reset"
-        ("committed_at", _UTC_MICROS),
-        ("files", pa.int64()),
-        ("lines", pa.int64()),
-        ("bytes", pa.int64()),
-    ]
     + [(level.lower(), pa.int64()) for level in LEVELS]
 )
 
@@ -59,7 +42,7 @@ class CommittedState(Protocol):
 
     def totals(self) -> dict[str, int]: ...
     def file_stats(self) -> list[dict]: ...
-    def commit_log(self) -> list[dict]: ...
+    def history_to_publish(self, from_start: bool = False): ...
     def pending_publication(self): ...
     def publishing_lock(self): ...
     def record_expired(self, dataset: str, date: str, rows: int, counts: dict) -> None: ...
@@ -70,7 +53,7 @@ class CommittedState(Protocol):
 class Published:
     paths: dict[str, Path]  # asset name -> where its file landed
     totals: dict[str, int]
-    rows: dict[str, int]  # asset name -> row count (for appended datasets: rows this run)
+    rows: dict[str, int]  # asset name -> row count (for appended datasets: rows this publish)
     appended: AppendReport
 
 
@@ -106,20 +89,6 @@ def file_stats_table(rows: Iterable[Mapping[str, object]]) -> pa.Table:
     )
 
 
-def severity_history_table(commits: Iterable[Mapping[str, object]]) -> pa.Table:
-    """From `OffsetStore.commit_log()` rows: run_id, kind, committed_at (epoch seconds), files,
-    lines, bytes and a lower-case count per level."""
-    rows = list(commits)
-    columns: dict[str, pa.Array] = {
-        "run_id": _strings([str(r["run_id"]) for r in rows]),
-        "kind": _strings([str(r["kind"]) for r in rows]),
-        "committed_at": _timestamps([float(r["committed_at"]) for r in rows]),
-    }
-    for name in SEVERITY_HISTORY_SCHEMA.names[3:]:
-        columns[name] = _int64s([int(r[name]) for r in rows])
-    return pa.table(columns, schema=SEVERITY_HISTORY_SCHEMA)
-
-
 # Arrays built from buffers: `pa.array(list)` imports pandas on first use (~0.2 s, in the short
 # publish step of every run) just to check whether the list is a pandas object.
 
@@ -127,10 +96,6 @@ def severity_history_table(commits: Iterable[Mapping[str, object]]) -> pa.Table:
 def _int64s(values: Sequence[int]) -> pa.Array:
     data = array("q", values)
     return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
-
-
-def _timestamps(epoch_seconds: Sequence[float]) -> pa.Array:
-    return _int64s([round(t * 1e6) for t in epoch_seconds]).view(_UTC_MICROS)
 
 
 def _strings(values: Sequence[str]) -> pa.Array:
@@ -152,16 +117,18 @@ def publish(
     now: float | None = None,
 ) -> Published:
     """Write every output from committed state: the small summaries whole, the growing datasets
-    by appending what was committed since they were last published (`appended.py`)."""
+    by appending what was committed since they were last published (`history.py`,
+    `appended.py`)."""
     out = warehouse_dir(home)
     if out.is_dir():
         remove_stale_temp_files(out)
-    totals, file_rows, commits = state.totals(), state.file_stats(), state.commit_log()
+    totals, file_rows = state.totals(), state.file_stats()
     paths = {
         "severity_totals": write_atomic(severity_totals_table(totals), out / SEVERITY_TOTALS),
         "file_stats": write_atomic(file_stats_table(file_rows), out / FILE_STATS),
-        "severity_history": write_atomic(severity_history_table(commits), out / SEVERITY_HISTORY),
+        "severity_history": out / history.NAME,
     }
+    history_rows, _ = history.publish_history(out, state)
     appended = publish_appended(out, state, retention_days, now)
     paths["events"] = out / events.NAME
     paths["severity_timeseries"] = out / timeseries.NAME
@@ -171,7 +138,7 @@ def publish(
         rows={
             "severity_totals": len(LEVELS),
             "file_stats": len(file_rows),
-            "severity_history": len(commits),
+            "severity_history": history_rows,
             "events": appended.events,
             "severity_timeseries": appended.timeseries_rows,
         },
