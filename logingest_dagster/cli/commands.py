@@ -143,7 +143,8 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
             click.echo(
                 json.dumps({"run_id": run_id, "status": status_.value, "totals": progress.counts})
             )
-        _exit_now(1 if status_.value != "CANCELED" else 130)
+        # Canceled: 128 + the signal that canceled it, as a shell reports it (130 Ctrl+C, 143 TERM).
+        _exit_now(1 if status_.value != "CANCELED" else 128 + (progress.stopped_by or 2))
     _print_totals(summary["totals"], "all-time totals")
     err.print(
         f"run {run_id} {status_.value}: {summary['records_read']:,} records in "

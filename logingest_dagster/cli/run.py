@@ -37,6 +37,7 @@ from logingest_dagster.startup import alembic_cache
 
 PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[2] / "dagster.yaml"
 INGEST_STEP = "ingest_log_files"
+CANCEL_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Progress:
     bytes_done: int = 0
     counts: dict[str, int] = field(default_factory=empty_counts)
     cursor: str | None = None  # event log position read so far
+    stopped_by: int | None = None  # the signal (SIGINT, SIGTERM) that canceled the run, if one did
 
 
 def ensure_instance(home: str) -> DagsterInstance:
@@ -92,9 +94,10 @@ def run_ingest(
 ) -> tuple[str, DagsterRunStatus, dict | None, Progress]:
     """Execute `ingest_logs`; returns (run_id, status, publish summary or None, progress).
 
-    Ctrl+C cancels the run the way the UI's Terminate does: the run is marked CANCELING, the
-    executor stops its step processes (each reports what it had counted), and the run ends
-    CANCELED with nothing committed. A second Ctrl+C stops waiting at once.
+    Ctrl+C (SIGINT) or SIGTERM (`kill`, systemd, a container stopping) cancels the run the way the
+    UI's Terminate does: the run is marked CANCELING, the executor stops its step processes (each
+    reports what it had counted), and the run ends CANCELED with nothing committed. A second
+    signal stops waiting at once.
 
     First, runs left unfinished by a process of this host that died are marked failed
     (`orphaned_runs`); `on_orphaned` gets their ids.
@@ -125,16 +128,18 @@ def run_ingest(
         except BaseException as exc:  # surfaced in the main thread below
             outcome["error"] = exc
 
-    # The job runs off the main thread so that this thread, not Dagster's handler, receives SIGINT
-    # and can record a cancel request before the executor stops (else the run ends FAILURE).
+    # The job runs off the main thread so that this thread, not Dagster's handler, receives the
+    # signals and can record a cancel request before the executor stops (else the run ends
+    # FAILURE; SIGTERM's default action left it STARTED until the next run noticed).
     worker = threading.Thread(target=execute, name="logingest-run", daemon=True)
     interrupts = {"count": 0, "handled": 0}
 
-    def on_interrupt(_signo, _frame) -> None:
+    def on_interrupt(signo, _frame) -> None:
         # Only flags here: the handler runs between any two bytecodes of this thread, maybe
         # inside the instance's storage code, and calling that again from here could deadlock
         # on its lock (a CLI that hung after Ctrl+C, once). The loop below does the work.
         interrupts["count"] += 1
+        progress.stopped_by = progress.stopped_by or signo
         if interrupts["count"] > 1:
             raise KeyboardInterrupt
 
@@ -143,10 +148,11 @@ def run_ingest(
         FAILURE rather than CANCELED."""
         run = instance.get_run_by_id(run_id) if run_id else None
         if run is not None and not run.is_finished:
-            instance.report_run_canceling(run, message="Canceled with Ctrl+C in `logingest run`.")
+            how = "Ctrl+C" if progress.stopped_by == signal.SIGINT else "SIGTERM"
+            instance.report_run_canceling(run, message=f"Canceled with {how} in `logingest run`.")
         request_executor_interrupt()
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)
+    previous = {signo: signal.signal(signo, on_interrupt) for signo in CANCEL_SIGNALS}
     worker.start()
     run_id = None
     try:
@@ -159,7 +165,8 @@ def run_ingest(
             if run_id and _poll(instance, run_id, progress) and on_progress:
                 on_progress(progress)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signo, handler in previous.items():
+            signal.signal(signo, handler)
     if "error" in outcome:
         raise outcome["error"]
     _poll(instance, outcome["run_id"], progress)
