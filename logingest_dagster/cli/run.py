@@ -51,6 +51,7 @@ class Progress:
     counts: dict[str, int] = field(default_factory=empty_counts)
     cursor: str | None = None  # event log position read so far
     stopped_by: int | None = None  # the signal (SIGINT, SIGTERM) that canceled the run, if one did
+    failure: str | None = None  # a failed run: why, in one line
 
 
 def ensure_instance(home: str) -> DagsterInstance:
@@ -80,8 +81,9 @@ def run_config_for(settings: Settings, home: str, worker_count: int) -> dict:
         "resources": {"logingest": {"config": resource}},
         "execution": execution_config(worker_count, job_module=__name__),
         # The terminal shows progress and the totals; Dagster's own events stay in the instance
-        # (and the UI), and only warnings (skipped files, missing directories) reach stderr.
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        # (and the UI), and only the ops' warnings (skipped files, missing directories) and
+        # errors reach stderr, a line each (`defs/terminal_logger.py`).
+        "loggers": {"terminal": {"config": {"log_level": "WARNING"}}},
     }
 
 
@@ -170,7 +172,38 @@ def run_ingest(
     if "error" in outcome:
         raise outcome["error"]
     _poll(instance, outcome["run_id"], progress)
+    if outcome["status"] == DagsterRunStatus.FAILURE:
+        progress.failure = failure_line(instance, outcome["run_id"])
     return outcome["run_id"], outcome["status"], outcome["summary"], progress
+
+
+def failure_line(instance: DagsterInstance, run_id: str) -> str | None:
+    """Why the run failed, one line: a step's `Failure` description (a machine problem, said
+    plainly by `defs/plain_failures.py`), else the innermost error's first line."""
+    for record in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
+        event = record.dagster_event
+        data = event.step_failure_data
+        if data.user_failure_data is not None and data.user_failure_data.description:
+            return f"{event.step_key}: {data.user_failure_data.description}"
+        error = data.error
+        while error is not None and error.cause is not None:
+            error = error.cause
+        if error is not None:
+            message = error.message.strip().splitlines()[0] if error.message.strip() else ""
+            return f"{event.step_key}: {message} (the traceback is in the run's event log)"
+    return None
+
+
+def committed_state(settings: Settings, home: str, run_id: str) -> tuple[dict | None, bool]:
+    """(all-time totals from the store, whether run `run_id` committed): what a failed run
+    leaves stored. (None, False) if the store cannot be read (the failure has said why)."""
+    from logingest_dagster.engine.state import open_store
+
+    try:
+        with open_store(home, settings.state_url) as store:
+            return store.totals(), store.has_committed(run_id)
+    except Exception:
+        return None, False
 
 
 def request_executor_interrupt() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dagster import graph
+from dagster import colored_console_logger, graph
 
 from logingest_dagster.defs.ops import discover_log_files, ingest_log_files, publish_results
+from logingest_dagster.defs.terminal_logger import terminal_logger
 from logingest_dagster.startup.forkserver import preload_modules
 
 JOB_NAME = "ingest_logs"
@@ -62,5 +63,7 @@ def ingest_job(name: str, description: str, execution, resource=None, executor_d
         executor_def=executor_def,
         resource_defs={"logingest": resource} if resource is not None else None,
         config=None if execution is None else {"execution": execution},
+        # console: Dagster's default (the UI, the daemon); terminal: what `logingest run` picks.
+        logger_defs={"console": colored_console_logger, "terminal": terminal_logger},
         tags={JOB_TAG: JOB_NAME},
     )

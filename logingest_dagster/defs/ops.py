@@ -20,6 +20,7 @@ from dagster import (
 )
 
 from logingest_dagster.defs.orphaned_runs import PROCESS_TAG, run_worker_tags
+from logingest_dagster.defs.plain_failures import plainly
 from logingest_dagster.defs.resources import LogIngestResource
 from logingest_dagster.engine import pipeline
 from logingest_dagster.engine.levels import LEVELS
@@ -43,8 +44,8 @@ def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource
         # So that a sensor or schedule tick can end this run if its run worker dies.
         context.instance.add_run_tags(context.run_id, run_worker_tags())
     settings = logingest.settings()
-    with open_store(logingest.home, settings.state_url) as store:
-        found = pipeline.discover(settings, store)
+    with plainly(), open_store(logingest.home, settings.state_url) as store:
+        found = pipeline.discover(settings, store, home=logingest.home)
     for warning in found.warnings:
         context.log.warning(warning)
     tasks, plan = found.tasks, found.plan
@@ -107,7 +108,7 @@ def publish_results(
     from logingest_dagster.defs.published import appended_metadata
 
     settings = logingest.settings()
-    with open_store(logingest.home, settings.state_url) as store:
+    with plainly(), open_store(logingest.home, settings.state_url) as store:
         committed = pipeline.commit(store, context.run_id, plan, [p for g in results for p in g])
         published = pipeline.publish(store, logingest.home, settings.retention_days)
     commit, totals = committed.commit, published.totals
