@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import errno
 
+from logingest_dagster.environment import HOME_ENV
+
 
 class StoreDamaged(Exception):
     """The offset store's SQLite file is corrupt or is not a database."""
@@ -28,18 +30,18 @@ _OS_ERRORS = {
 _OS_ADVICE = {
     errno.ENOSPC: "free some space, then run again",
     errno.EDQUOT: "free some space, then run again",
-    errno.EROFS: "give --home (or LOGINGEST_HOME) a writable directory",
-    errno.EACCES: "give --home (or LOGINGEST_HOME) a directory this user can write",
-    errno.EPERM: "give --home (or LOGINGEST_HOME) a directory this user can write",
+    errno.EROFS: f"give --home (or {HOME_ENV}) a writable directory",
+    errno.EACCES: f"give --home (or {HOME_ENV}) a directory this user can write",
+    errno.EPERM: f"give --home (or {HOME_ENV}) a directory this user can write",
 }
 # SQLite reports a machine problem as a message, not an errno (sqlite3.OperationalError).
 _SQLITE_MESSAGES = {
     "database or disk is full": "no space left on the device for the offset store; free some "
     "space, then run again",
     "attempt to write a readonly database": "the offset store is read-only (a read-only file "
-    "system or file mode); give --home (or LOGINGEST_HOME) a writable directory",
+    f"system or file mode); give --home (or {HOME_ENV}) a writable directory",
     "unable to open database file": "the offset store cannot be opened for writing (a read-only "
-    "or full file system, or no permission on <home>/state); give --home (or LOGINGEST_HOME) a "
+    f"or full file system, or no permission on <home>/state); give --home (or {HOME_ENV}) a "
     "writable directory",
 }
 CORRUPT_MESSAGES = ("database disk image is malformed", "file is not a database")
