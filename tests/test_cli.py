@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from dagster import DagsterInstance, DagsterRunStatus
 
 from logingest_dagster.cli.sample import write_sample
 from tests.helpers import LOGINGEST, expected_totals, logingest
@@ -104,8 +105,16 @@ def test_scan_prints_engine_counts_as_json(tmp_path, cli_env):
     assert not (tmp_path / "logs" / "state").exists()
 
 
-@pytest.mark.parametrize("to_group", [False, True], ids=["kill-INT", "terminal-ctrl-c"])
-def test_ctrl_c_cancels_the_run_reports_and_leaves_no_partial_output(tmp_path, cli_env, to_group):
+@pytest.mark.parametrize(
+    ("signo", "to_group"),
+    [(signal.SIGINT, False), (signal.SIGINT, True), (signal.SIGTERM, False)],
+    ids=["kill-INT", "terminal-ctrl-c", "kill-TERM"],
+)
+def test_ctrl_c_or_sigterm_cancels_the_run_reports_and_leaves_no_partial_output(
+    tmp_path, cli_env, signo, to_group
+):
+    """SIGTERM (`kill`, systemd, a container stopping) cancels the run as Ctrl+C does: it used to
+    kill the run's process and leave the run STARTED until the next run noticed."""
     logs = tmp_path / "logs"
     logs.mkdir()
     # Short lines are the engine's slowest case: 400 MB of them take several seconds to scan.
@@ -124,9 +133,9 @@ def test_ctrl_c_cancels_the_run_reports_and_leaves_no_partial_output(tmp_path, c
     time.sleep(0.3)  # mid-file: the scan of this file takes seconds
     interrupted_at = time.monotonic()
     if to_group:  # a terminal's Ctrl+C reaches the whole foreground group, step processes too
-        os.killpg(proc.pid, signal.SIGINT)
+        os.killpg(proc.pid, signo)
     else:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signo)
     try:
         stdout, stderr = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
@@ -134,12 +143,14 @@ def test_ctrl_c_cancels_the_run_reports_and_leaves_no_partial_output(tmp_path, c
         proc.communicate()
         pytest.fail("logingest run still running 60 s after Ctrl+C")
     assert time.monotonic() - interrupted_at < 10
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == 128 + signo, stderr
     assert json.loads(stdout.strip().splitlines()[-1])["status"] == "CANCELED"
     assert "interrupted: counted" in stderr  # the step reported what it had counted
     assert not (tmp_path / "home" / "warehouse" / "severity_totals.parquet").exists()
     leftovers = list((tmp_path / "home").rglob("*.tmp"))
     assert leftovers == []
+    with DagsterInstance.from_config(cli_env["DAGSTER_HOME"]) as instance:
+        assert [run.status for run in instance.get_runs()] == [DagsterRunStatus.CANCELED]
 
 
 def _step_starts(tmp_path) -> str:

@@ -135,19 +135,15 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
         except KeyboardInterrupt:
             err.print("[yellow]interrupted[/yellow]")
             sys.exit(130)
+        except Exception as exc:
+            _fail_plainly(exc)
+            raise
     seconds = time.monotonic() - started
-    if summary is None:
-        err.print(f"run {run_id} ended {status_.value}; nothing committed.")
-        _print_totals(progress.counts, "counted before it stopped (not committed)")
-        if as_json:
-            click.echo(
-                json.dumps({"run_id": run_id, "status": status_.value, "totals": progress.counts})
-            )
-        _exit_now(1 if status_.value != "CANCELED" else 130)
+    if summary is None or status_.value != "SUCCESS":  # a summary: it failed after its commit
+        _report_failed_run(settings, home, run_id, status_.value, progress, as_json)
     _print_totals(summary["totals"], "all-time totals")
-    ended = status_.value if status_.value == "SUCCESS" else f"{status_.value} after its commit"
     err.print(
-        f"run {run_id} {ended}: {summary['records_read']:,} records in "
+        f"run {run_id} {status_.value}: {summary['records_read']:,} records in "
         f"{summary['files_read']} files read, "
         f"{summary['files_unchanged']} unchanged, {summary['files_skipped']} skipped, "
         f"{summary['bytes_read'] / 1e6:.1f} MB in {seconds:.1f}s"
@@ -165,6 +161,40 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
             )
         )
     _exit_now(0)
+
+
+def _report_failed_run(settings, home, run_id, status: str, progress, as_json: bool) -> None:
+    """A run that did not succeed: why (one line), what is stored now, and exit 1 (failed) or
+    128 + the signal that canceled it."""
+    from logingest_dagster.cli.run import committed_state
+
+    if progress.failure:
+        click.echo(f"logingest: error: {progress.failure}", err=True)
+    totals, committed = committed_state(settings, home, run_id)
+    if committed:  # failed after its commit: publishing, most likely
+        err.print(f"run {run_id} ended {status} after committing its counts.")
+    else:
+        err.print(f"run {run_id} ended {status}; nothing committed.")
+        _print_totals(progress.counts, "counted before it stopped (not committed)")
+    if totals is not None:
+        _print_totals(totals, "all-time totals (committed)")
+    if as_json:
+        line = {"run_id": run_id, "status": status, "totals": totals}
+        # What this run counted, under its own key: the committed figures if it got that far.
+        line |= {"run_counts": progress.counts, "run_committed": committed}
+        click.echo(json.dumps(line))
+    # Canceled: 128 + the signal that canceled it, as a shell reports it (130 Ctrl+C, 143 TERM).
+    _exit_now(1 if status != "CANCELED" else 128 + (progress.stopped_by or 2))
+
+
+def _fail_plainly(exc: Exception) -> None:
+    """A machine problem met in this process (a read-only home, a full disk): one line, exit 1."""
+    from logingest_dagster.engine.problems import explain
+
+    line = explain(exc)
+    if line is not None:
+        click.echo(f"logingest: error: {line}", err=True)
+        _exit_now(1)
 
 
 def _exit_now(code: int) -> None:

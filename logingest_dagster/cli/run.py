@@ -41,6 +41,7 @@ PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[2] / "dagster.yaml"
 # Step keys of the graph-backed assets: `<graph>.<op>`, mapped steps with `[key]` after.
 DISCOVER_OP = "discover_log_files"
 INGEST_OP = "ingest_log_files"
+CANCEL_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass
@@ -53,6 +54,8 @@ class Progress:
     bytes_done: int = 0
     counts: dict[str, int] = field(default_factory=empty_counts)
     cursor: str | None = None  # event log position read so far
+    stopped_by: int | None = None  # the signal (SIGINT, SIGTERM) that canceled the run, if one did
+    failure: str | None = None  # a failed run: why, in one line
 
 
 def ensure_instance(home: str) -> DagsterInstance:
@@ -82,8 +85,9 @@ def run_config_for(settings: Settings, home: str, worker_count: int) -> dict:
         "resources": {"logingest": {"config": resource}},
         "execution": execution_config(worker_count, job_module=__name__),
         # The terminal shows progress and the totals; Dagster's own events stay in the instance
-        # (and the UI), and only warnings (skipped files, missing directories) reach stderr.
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        # (and the UI), and only the ops' warnings (skipped files, missing directories) and
+        # errors reach stderr, a line each (`defs/terminal_logger.py`).
+        "loggers": {"terminal": {"config": {"log_level": "WARNING"}}},
     }
 
 
@@ -96,9 +100,10 @@ def run_ingest(
 ) -> tuple[str, DagsterRunStatus, dict | None, Progress]:
     """Execute `ingest_logs`; returns (run_id, status, publish summary or None, progress).
 
-    Ctrl+C cancels the run the way the UI's Terminate does: the run is marked CANCELING, the
-    executor stops its step processes (each reports what it had counted), and the run ends
-    CANCELED with nothing committed. A second Ctrl+C stops waiting at once.
+    Ctrl+C (SIGINT) or SIGTERM (`kill`, systemd, a container stopping) cancels the run the way the
+    UI's Terminate does: the run is marked CANCELING, the executor stops its step processes (each
+    reports what it had counted), and the run ends CANCELED with nothing committed. A second
+    signal stops waiting at once.
 
     First, runs left unfinished by a process of this host that died are marked failed
     (`orphaned_runs`); `on_orphaned` gets their ids.
@@ -128,16 +133,18 @@ def run_ingest(
         except BaseException as exc:  # surfaced in the main thread below
             outcome["error"] = exc
 
-    # The job runs off the main thread so that this thread, not Dagster's handler, receives SIGINT
-    # and can record a cancel request before the executor stops (else the run ends FAILURE).
+    # The job runs off the main thread so that this thread, not Dagster's handler, receives the
+    # signals and can record a cancel request before the executor stops (else the run ends
+    # FAILURE; SIGTERM's default action left it STARTED until the next run noticed).
     worker = threading.Thread(target=execute, name="logingest-run", daemon=True)
     interrupts = {"count": 0, "handled": 0}
 
-    def on_interrupt(_signo, _frame) -> None:
+    def on_interrupt(signo, _frame) -> None:
         # Only flags here: the handler runs between any two bytecodes of this thread, maybe
         # inside the instance's storage code, and calling that again from here could deadlock
         # on its lock (a CLI that hung after Ctrl+C, once). The loop below does the work.
         interrupts["count"] += 1
+        progress.stopped_by = progress.stopped_by or signo
         if interrupts["count"] > 1:
             raise KeyboardInterrupt
 
@@ -146,10 +153,11 @@ def run_ingest(
         FAILURE rather than CANCELED."""
         run = instance.get_run_by_id(run_id) if run_id else None
         if run is not None and not run.is_finished:
-            instance.report_run_canceling(run, message="Canceled with Ctrl+C in `logingest run`.")
+            how = "Ctrl+C" if progress.stopped_by == signal.SIGINT else "SIGTERM"
+            instance.report_run_canceling(run, message=f"Canceled with {how} in `logingest run`.")
         request_executor_interrupt()
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)
+    previous = {signo: signal.signal(signo, on_interrupt) for signo in CANCEL_SIGNALS}
     worker.start()
     run_id = None
     try:
@@ -162,11 +170,43 @@ def run_ingest(
             if run_id and _poll(instance, run_id, progress) and on_progress:
                 on_progress(progress)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signo, handler in previous.items():
+            signal.signal(signo, handler)
     if "error" in outcome:
         raise outcome["error"]
     _poll(instance, outcome["run_id"], progress)
+    if outcome["status"] == DagsterRunStatus.FAILURE:
+        progress.failure = failure_line(instance, outcome["run_id"])
     return outcome["run_id"], outcome["status"], outcome["summary"], progress
+
+
+def failure_line(instance: DagsterInstance, run_id: str) -> str | None:
+    """Why the run failed, one line: a step's `Failure` description (a machine problem, said
+    plainly by `defs/plain_failures.py`), else the innermost error's first line."""
+    for record in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
+        event = record.dagster_event
+        data = event.step_failure_data
+        if data.user_failure_data is not None and data.user_failure_data.description:
+            return f"{event.step_key}: {data.user_failure_data.description}"
+        error = data.error
+        while error is not None and error.cause is not None:
+            error = error.cause
+        if error is not None:
+            message = error.message.strip().splitlines()[0] if error.message.strip() else ""
+            return f"{event.step_key}: {message} (the traceback is in the run's event log)"
+    return None
+
+
+def committed_state(settings: Settings, home: str, run_id: str) -> tuple[dict | None, bool]:
+    """(all-time totals from the store, whether run `run_id` committed): what a failed run
+    leaves stored. (None, False) if the store cannot be read (the failure has said why)."""
+    from logingest_dagster.engine.state import open_store
+
+    try:
+        with open_store(home, settings.state_url) as store:
+            return store.totals(), store.has_committed(run_id)
+    except Exception:
+        return None, False
 
 
 def request_executor_interrupt() -> None:

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from dagster import AssetSelection, Definitions, JobDefinition, define_asset_job
+from dagster import (
+    AssetSelection,
+    Definitions,
+    JobDefinition,
+    colored_console_logger,
+    define_asset_job,
+)
 
 from logingest_dagster.defs.assets import ASSETS, WAREHOUSE_KEYS
 from logingest_dagster.defs.executor import preloading_executor, start_method
 from logingest_dagster.defs.job_tag import JOB_NAME, JOB_TAG
+from logingest_dagster.defs.terminal_logger import terminal_logger
 
 # The warehouse outputs; their checks are reported by the publishing step, not as steps of
 # their own (each would be a process and a dozen events more a run).
@@ -58,7 +65,13 @@ def ingest_job(name: str, description: str, execution, executor_def=None):
 
 def resolve(job, resource):
     """`job` bound to the assets and the `logingest` resource, outside the code location."""
-    definitions = Definitions(assets=ASSETS, jobs=[job], resources={"logingest": resource})
+    definitions = Definitions(
+        assets=ASSETS,
+        jobs=[job],
+        resources={"logingest": resource},
+        # console: Dagster's default; terminal: what `logingest run` picks (one line a problem).
+        loggers={"console": colored_console_logger, "terminal": terminal_logger},
+    )
     return definitions.resolve_job_def(job.name)
 
 

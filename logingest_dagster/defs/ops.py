@@ -24,6 +24,7 @@ from logingest_dagster.defs.directories import directories_evaluation
 from logingest_dagster.defs.job_tag import JOB_NAME, JOB_TAG
 from logingest_dagster.defs.orphaned_runs import PROCESS_TAG, run_worker_tags
 from logingest_dagster.defs.outputs import OUTPUTS
+from logingest_dagster.defs.plain_failures import plainly
 from logingest_dagster.defs.resources import LogIngestResource
 from logingest_dagster.defs.run_summary import COMMITTED_TAG, run_observation
 from logingest_dagster.defs.table_schema import parquet_table_schema
@@ -52,8 +53,8 @@ def discover_log_files(context: OpExecutionContext, logingest: LogIngestResource
     if added:
         context.instance.add_run_tags(context.run_id, added)
     settings = logingest.settings()
-    with open_store(logingest.home, settings.state_url) as store:
-        found = pipeline.discover(settings, store)
+    with plainly(), open_store(logingest.home, settings.state_url) as store:
+        found = pipeline.discover(settings, store, home=logingest.home)
     for warning in found.warnings:
         context.log.warning(warning)
     context.log_event(directories_evaluation(settings.log_dirs))
@@ -124,7 +125,7 @@ def publish_results(
     from logingest_dagster.defs.published import appended_metadata, published_changes
 
     settings = logingest.settings()
-    with open_store(logingest.home, settings.state_url) as store:
+    with plainly(), open_store(logingest.home, settings.state_url) as store:
         committed = pipeline.commit(store, context.run_id, plan, [p for g in results for p in g])
         summary = committed.figures | {"totals": store.totals()}
         # Recorded the moment the commit returns, before publishing: a run cancelled from here

@@ -50,8 +50,17 @@ class Discovered:
     warnings: list[str]  # unreadable directories and files, planner notes: for the run's log
 
 
-def discover(settings: Settings, store: OffsetStore, now: float | None = None) -> Discovered:
-    """List the configured directories (stat only) and plan what to read against the store."""
+def discover(
+    settings: Settings,
+    store: OffsetStore,
+    now: float | None = None,
+    home: str | os.PathLike[str] | None = None,
+) -> Discovered:
+    """List the configured directories (stat only) and plan what to read against the store; a
+    new store beside `home`'s existing warehouse is warned of (every file is read again)."""
+    from logingest_dagster.engine.warehouse.lost_state import lost_store_warning
+
+    lost = lost_store_warning(home, store) if home is not None else None
     found = list_log_files(settings.log_dirs, settings.max_discovery_workers, settings.symlinks)
     plan = plan_reads(
         store,
@@ -69,7 +78,8 @@ def discover(settings: Settings, store: OffsetStore, now: float | None = None) -
         problems=list(found.problems),
         fingerprint=fingerprint(found.entries),
     )
-    return Discovered(run_plan, list(plan.tasks), list(found.problems) + list(plan.notes))
+    warnings = ([lost] if lost else []) + list(found.problems) + list(plan.notes)
+    return Discovered(run_plan, list(plan.tasks), warnings)
 
 
 def ingest(
@@ -150,9 +160,19 @@ def commit(
 def publish(store: OffsetStore, home: str | os.PathLike[str], retention_days: int) -> Published:
     """Derive the Parquet outputs from committed state (each file written atomically): the
     summaries rewritten, the growing datasets appended, days older than `retention_days` gone."""
+    from logingest_dagster.engine.problems import PublishFailed, explain
     from logingest_dagster.engine.warehouse import publish as write_warehouse
 
-    return write_warehouse(home, store, retention_days)
+    try:
+        return write_warehouse(home, store, retention_days)
+    except Exception as exc:
+        # The commit is already visible: saying "nothing committed" would be false. Its events
+        # stay pending in the store and the summaries derive from state, so the next publish
+        # writes all of it.
+        raise PublishFailed(
+            f"counts and offsets were committed, but the warehouse could not be written "
+            f"({explain(exc) or repr(exc)}); the next successful run rewrites the Parquet outputs"
+        ) from exc
 
 
 def sum_counts(results: Sequence[ScanResult]) -> dict[str, int]:

@@ -31,8 +31,10 @@ from logingest_dagster.engine.plan import (
     ReadTask,
     TaskKind,
 )
+from logingest_dagster.engine.problems import CORRUPT_MESSAGES, StoreDamaged, damaged_store_message
 from logingest_dagster.engine.scan import ScanResult, format_name_from_key
 from logingest_dagster.engine.state.commit import CommitSummary, commit_results
+from logingest_dagster.engine.state.integrity import check_sqlite_file
 from logingest_dagster.engine.state.schema import (
     SCHEMA_VERSION,
     commits,
@@ -83,8 +85,16 @@ class OffsetStore:
         self.url = url
         self.engine = _create_engine(url)
         self._thread = threading.local()  # .write_conn: this thread's open write transaction
-        with self._reading() as conn:
-            up_to_date = current_version(conn) == SCHEMA_VERSION
+        try:
+            with self._reading() as conn:
+                check_sqlite_file(conn)
+                up_to_date = current_version(conn) == SCHEMA_VERSION
+        except sa.exc.DatabaseError as exc:
+            if not any(m in str(exc) for m in CORRUPT_MESSAGES):
+                raise
+            raise StoreDamaged(
+                damaged_store_message(self.engine.url.database, str(exc.orig))
+            ) from exc
         if not up_to_date:  # only then take the write lock: readers never queue behind a commit
             with self._writing(lock=False) as conn:
                 if conn.dialect.name == "postgresql":  # concurrent first opens: one migrates
@@ -143,6 +153,14 @@ class OffsetStore:
             }
             for row in sorted(rows, key=lambda row: row["path"])
         ]
+
+    def has_committed(self, run_id: str | None = None) -> bool:
+        """Whether run `run_id` (None: any run, or a reset) has committed to this store."""
+        query = sa.select(commits.c.id).limit(1)
+        if run_id is not None:
+            query = query.where(commits.c.run_id == run_id)
+        with self._reading() as conn:
+            return conn.execute(query).first() is not None
 
     def commit_log(self) -> list[dict]:
         """One dict per commit (`kind` "run") and per reset (`kind` "reset", negative counts),
