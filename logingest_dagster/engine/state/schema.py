@@ -10,6 +10,8 @@ never from the current ones below, which later versions change.
 - 3: `offsets.drains_into`: a row for a rotated file still being written, whose counts go to that
   stream (see `read_plan.draining_key`).
 - 4: `error_events`: the error events of each read, committed with its counts.
+- 5: `message_templates` and `template_paths`: the template miner's state (`engine.templates`),
+  committed with the offsets of the records it was mined from.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 
@@ -107,6 +109,26 @@ error_events = sa.Table(
     "error_events", metadata, *_error_event_columns_v4(), sqlite_autoincrement=True
 )
 
+def _message_template_columns_v5() -> list[sa.Column]:
+    return [
+        sa.Column("id", sa.String, primary_key=True),  # Template.id: never changes
+        sa.Column("template", sa.Text, nullable=False),  # its tokens joined by single spaces
+    ]
+
+
+def _template_path_columns_v5() -> list[sa.Column]:
+    return [
+        sa.Column("path", sa.String, primary_key=True),  # the stream
+        sa.Column("created", sa.BigInteger, nullable=False),  # templates it created (the cap)
+        sa.Column("other", sa.BigInteger, nullable=False),  # its messages past the cap
+    ]
+
+
+# The template miner's state: one row per template, and per stream what it created and how many
+# of its messages went to the `other` template once it reached the cap.
+message_templates = sa.Table("message_templates", metadata, *_message_template_columns_v5())
+template_paths = sa.Table("template_paths", metadata, *_template_path_columns_v5())
+
 # A single row every writer updates first: serializes commits on any database (on SQLite the
 # transaction already starts with BEGIN IMMEDIATE; on Postgres this is the row lock).
 write_lock = sa.Table(
@@ -148,11 +170,19 @@ def _migrate_to_4(conn: sa.Connection) -> None:
     table.create(conn)
 
 
+def _migrate_to_5(conn: sa.Connection) -> None:
+    frozen = sa.MetaData()
+    sa.Table("message_templates", frozen, *_message_template_columns_v5())
+    sa.Table("template_paths", frozen, *_template_path_columns_v5())
+    frozen.create_all(conn)
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
     4: _migrate_to_4,
+    5: _migrate_to_5,
 }
 
 

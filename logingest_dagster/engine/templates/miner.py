@@ -1,0 +1,132 @@
+"""Template mining: which logging statement wrote each message.
+
+Each message is masked (`masking.mask`), then matched against the known templates of its shape:
+the same number of tokens and the same first two tokens. A template matches when every constant
+token agrees; one that differs from the message in a single constant token (of at least three)
+is generalised there to `<*>`, keeping its id, since two messages that differ in one word out
+of many come from one statement whose argument was a word (a user name, a host). Otherwise the
+message starts a new template.
+
+A template's id is a hash of the masked message that created it, so it never changes after its
+template is generalised, and the same first message gives the same id in any process. The whole
+state is plain data (`MinerState`): the lead persists it with the offsets and passes it back in.
+
+Memory is bounded per file: once a path has created `max_templates_per_path` templates, a
+message from it that matches none goes to the `other` template (`OTHER_ID`), and is counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from logingest_dagster.engine.templates.masking import WILDCARD, mask
+
+OTHER_ID = "other"
+OTHER_TEMPLATE = "<other>"
+MAX_TEMPLATES_PER_PATH = 1000
+_PREFIX = 2  # tokens that key a shape: the logger's verb or subject, rarely a variable
+_MIN_CONSTANTS = 3  # a template generalises only where at least this many tokens are constant
+
+
+@dataclass
+class Template:
+    id: str
+    tokens: list[str]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+
+@dataclass
+class MinerState:
+    """Everything the miner knows, as plain data: templates by id, in creation order, and how
+    many templates each path created and how many of its messages went to `other`.
+
+    `changed` and `changed_paths` name what changed since the state was loaded (or last saved),
+    so saving it writes those rows only; they are not part of the state itself."""
+
+    templates: dict[str, Template] = field(default_factory=dict)
+    created_per_path: dict[str, int] = field(default_factory=dict)
+    other_per_path: dict[str, int] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)
+    changed_paths: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Mined:
+    template_id: str
+    template: str
+
+
+class TemplateMiner:
+    def __init__(
+        self, state: MinerState | None = None, max_templates_per_path: int = MAX_TEMPLATES_PER_PATH
+    ) -> None:
+        self.state = state if state is not None else MinerState()
+        self.max_templates_per_path = max_templates_per_path
+        self._shapes: dict[tuple, list[Template]] = {}
+        for template in self.state.templates.values():
+            self._shapes.setdefault(_shape(template.tokens), []).append(template)
+
+    def mine(self, message: str, path: str = "") -> Mined:
+        tokens = mask(message)
+        candidates = self._shapes.setdefault(_shape(tokens), [])
+        best, best_misses = None, 2
+        for template in candidates:
+            misses = _misses(template.tokens, tokens, best_misses)
+            if misses < best_misses:
+                best, best_misses = template, misses
+                if misses == 0:
+                    break
+        state = self.state
+        if best is not None and best_misses == 1:
+            if len(best.tokens) - best.tokens.count(WILDCARD) > _MIN_CONSTANTS:
+                best.tokens = [_generalised(t, m) for t, m in zip(best.tokens, tokens, strict=True)]
+                state.changed.add(best.id)
+            else:
+                best = None
+        if best is None:
+            created = state.created_per_path.get(path, 0)
+            state.changed_paths.add(path)
+            if created >= self.max_templates_per_path:
+                state.other_per_path[path] = state.other_per_path.get(path, 0) + 1
+                return Mined(OTHER_ID, OTHER_TEMPLATE)
+            state.created_per_path[path] = created + 1
+            best = Template(_new_id(tokens, state.templates), tokens)
+            state.templates[best.id] = best
+            state.changed.add(best.id)
+            candidates.append(best)
+        return Mined(best.id, best.text)
+
+
+def _shape(tokens: list[str]) -> tuple:
+    return (len(tokens), *tokens[:_PREFIX])
+
+
+def _misses(template: list[str], tokens: list[str], limit: int) -> int:
+    misses = 0
+    for t, m in zip(template, tokens, strict=True):
+        if t != m and t != WILDCARD:
+            misses += 1
+            if misses >= limit:
+                break
+    return misses
+
+
+def _generalised(template_token: str, token: str) -> str:
+    """The template's token made to cover `token` too: `<*>`, keeping a `key=` both share."""
+    if template_token == token or template_token == WILDCARD:
+        return template_token
+    key, equals, _ = template_token.partition("=")
+    if equals and token.startswith(key + "="):
+        return key + "=" + WILDCARD
+    return WILDCARD
+
+
+def _new_id(tokens: list[str], taken: dict[str, Template]) -> str:
+    digest = hashlib.blake2b(" ".join(tokens).encode(), digest_size=8).hexdigest()
+    while digest in taken:  # a generalised template already holds this text's id
+        digest = hashlib.blake2b(digest.encode(), digest_size=8).hexdigest()
+    return digest
