@@ -20,6 +20,7 @@ import bench_finders
 import bench_incremental
 import bench_memory
 import bench_orchestration
+import bench_templates
 import bench_throughput
 import harness as h
 
@@ -29,6 +30,7 @@ BENCHES = {
     "orchestration": bench_orchestration,
     "incremental": bench_incremental,
     "memory": bench_memory,
+    "templates": bench_templates,
 }
 README = h.HERE / "README.md"
 BEGIN, END = "<!-- latest:begin -->", "<!-- latest:end -->"

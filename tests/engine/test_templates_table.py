@@ -50,7 +50,10 @@ def test_a_later_run_is_folded_in_and_the_newest_template_text_kept(tmp_path):
     publish_templates(tmp_path, [event("a", "ERROR", "/x.log", T0, "user bob left")], "run-1")
     publish_templates(
         tmp_path,
-        [event("a", "FATAL", "/z.log", T0 + 3600, "user <*> left"), event("c", "WARN", "/x.log", T0)],
+        [
+            event("a", "FATAL", "/z.log", T0 + 3600, "user <*> left"),
+            event("c", "WARN", "/x.log", T0),
+        ],
         "run-2",
     )
     rows = rows_by_id(tmp_path)

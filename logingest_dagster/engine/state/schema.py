@@ -109,6 +109,7 @@ error_events = sa.Table(
     "error_events", metadata, *_error_event_columns_v4(), sqlite_autoincrement=True
 )
 
+
 def _message_template_columns_v5() -> list[sa.Column]:
     return [
         sa.Column("id", sa.String, primary_key=True),  # Template.id: never changes

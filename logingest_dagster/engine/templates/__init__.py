@@ -1,7 +1,7 @@
 """Message templates: which logging statement wrote each message (`TemplateMiner`), with ids that
 stay the same across runs and restarts once its state (`MinerState`) is kept in the offset store."""
 
-from logingest_dagster.engine.templates.masking import WILDCARD, mask
+from logingest_dagster.engine.templates.masking import WILDCARD, mask, masked
 from logingest_dagster.engine.templates.miner import (
     MAX_TEMPLATES_PER_PATH,
     OTHER_ID,
@@ -22,4 +22,5 @@ __all__ = [
     "Template",
     "TemplateMiner",
     "mask",
+    "masked",
 ]

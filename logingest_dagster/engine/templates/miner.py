@@ -20,13 +20,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from logingest_dagster.engine.templates.masking import WILDCARD, mask
+from logingest_dagster.engine.templates.masking import WILDCARD, masked
 
 OTHER_ID = "other"
 OTHER_TEMPLATE = "<other>"
 MAX_TEMPLATES_PER_PATH = 1000
 _PREFIX = 2  # tokens that key a shape: the logger's verb or subject, rarely a variable
 _MIN_CONSTANTS = 3  # a template generalises only where at least this many tokens are constant
+# Masked messages remembered with the template they matched: most messages repeat one seen
+# before once masked, and a dictionary hit skips the comparisons. Cleared when full.
+_SEEN_LIMIT = 100_000
 
 
 @dataclass
@@ -67,11 +70,16 @@ class TemplateMiner:
         self.state = state if state is not None else MinerState()
         self.max_templates_per_path = max_templates_per_path
         self._shapes: dict[tuple, list[Template]] = {}
+        self._seen: dict[str, Template] = {}
         for template in self.state.templates.values():
             self._shapes.setdefault(_shape(template.tokens), []).append(template)
 
     def mine(self, message: str, path: str = "") -> Mined:
-        tokens = mask(message)
+        text = masked(message)
+        known = self._seen.get(text)
+        if known is not None:
+            return Mined(known.id, known.text)
+        tokens = text.split()
         candidates = self._shapes.setdefault(_shape(tokens), [])
         best, best_misses = None, 2
         for template in candidates:
@@ -98,6 +106,9 @@ class TemplateMiner:
             state.templates[best.id] = best
             state.changed.add(best.id)
             candidates.append(best)
+        if len(self._seen) >= _SEEN_LIMIT:
+            self._seen.clear()
+        self._seen[text] = best
         return Mined(best.id, best.text)
 
 
@@ -117,7 +128,7 @@ def _misses(template: list[str], tokens: list[str], limit: int) -> int:
 
 def _generalised(template_token: str, token: str) -> str:
     """The template's token made to cover `token` too: `<*>`, keeping a `key=` both share."""
-    if template_token == token or template_token == WILDCARD:
+    if template_token in (token, WILDCARD):
         return template_token
     key, equals, _ = template_token.partition("=")
     if equals and token.startswith(key + "="):
