@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
+import pyarrow as pa
 import sqlalchemy as sa
 
+from benchmarks import loghub_templates as loghub
 from logingest_dagster.engine.state import (
     OffsetStore,
     default_state_url,
@@ -13,11 +15,12 @@ from logingest_dagster.engine.state import (
     open_store,
     save_miner_state,
 )
-from logingest_dagster.engine.templates import OTHER_ID, TemplateMiner, mask
+from logingest_dagster.engine.templates import OTHER_ID, TemplateMiner, mask, masked
+from logingest_dagster.engine.templates.masking import masked_array, string_array
 
 
 def test_numbers_ips_and_ids_glued_to_words_are_variable_keys_are_not():
-    assert mask("connection 10.0.3.7 refused after 3012 ms rhost=host9 blk_-1608") == [
+    assert mask("connection 10.0.3.7 refused after 3012 ms rhost=host9 in blk_-1608") == [
         "connection",
         "<*>",
         "refused",
@@ -25,8 +28,15 @@ def test_numbers_ips_and_ids_glued_to_words_are_variable_keys_are_not():
         "<*>",
         "ms",
         "rhost=<*>",
+        "in",
         "<*>",
     ]
+
+
+def test_a_run_of_values_is_one_value_whatever_its_length():
+    three = mask("delete blk_1 blk_2 blk_3 at 12:00:01 2005-01-02 now")
+    assert three == mask("delete blk_1 at Sun Jul 17 12:00:01 2005 now")
+    assert three == ["delete", "<*>", "at", "<*>", "now"]
 
 
 def test_messages_from_one_statement_share_an_id_and_template():
@@ -109,3 +119,46 @@ def test_a_version_4_store_gains_the_template_tables_and_keeps_its_data(tmp_path
         assert {"message_templates", "template_paths"} <= tables
         assert conn.execute(sa.text("SELECT version FROM schema_version")).scalar() == 5
         assert conn.execute(sa.text("SELECT writes FROM write_lock")).scalar() >= 41
+
+
+def test_a_batch_gets_the_ids_one_at_a_time_mining_gives():
+    messages = [
+        "Invalid user webmaster from 173.234.31.186",
+        "job 7 failed",
+        "Invalid user oracle from 10.0.0.1",
+        "job 8 failed",
+        "Invalid user webmaster from 173.234.31.186",
+    ]
+    one = TemplateMiner()
+    expected = [one.mine(m).template_id for m in messages]
+    batch = TemplateMiner().mine_many(messages * 40)  # 200: masked by RE2, not `re`
+    assert batch.template_id.to_pylist() == expected * 40
+    assert batch.template.to_pylist()[0] == "Invalid user <*> from <*>"  # as the batch ends
+
+
+def test_a_null_message_is_mined_as_an_empty_one():
+    batch = TemplateMiner().mine_many(pa.array(["disk 1 full", None, ""] * 50))
+    ids = batch.template_id.to_pylist()
+    assert ids[1] == ids[2] != ids[0]
+
+
+def test_past_the_cap_each_message_of_a_batch_is_counted_under_its_own_file():
+    miner = TemplateMiner(max_templates_per_path=1)
+    messages = ["alpha up", "beta up", "beta up", "beta up"]
+    paths = ["/a.log", "/a.log", "/a.log", "/b.log"]
+    ids = miner.mine_many(messages, paths).template_id.to_pylist()
+    assert ids[1] == ids[2] == OTHER_ID  # /a.log is full
+    assert ids[3] not in (OTHER_ID, ids[0])  # /b.log is not: beta gets its template there
+    assert miner.state.other_per_path == {"/a.log": 2}
+
+
+def test_masking_in_re2_and_in_python_agree():
+    messages = [
+        "rhost=10.0.0.1:22, user=root (uid=0) at Sun Jul 17 12:00:01 2005",
+        "GET /v2/servers/detail HTTP/1.1 took 0.25 s; Sunday Monday",
+        "blk_-1608 blk_77 x9=1 a,b 1,2 [instance: 4f1c-33] ünïcödé 42ms\tend",
+    ]
+    if loghub.available():
+        messages += [m for name in loghub.SYSTEMS for m in loghub.messages(name)]
+    re2 = masked_array(string_array(messages)).to_pylist()
+    assert re2 == [masked(m) for m in messages]

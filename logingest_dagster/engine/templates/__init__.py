@@ -1,12 +1,13 @@
 """Message templates: which logging statement wrote each message (`TemplateMiner`), with ids that
 stay the same across runs and restarts once its state (`MinerState`) is kept in the offset store."""
 
-from logingest_dagster.engine.templates.masking import WILDCARD, mask, masked
+from logingest_dagster.engine.templates.masking import WILDCARD, mask, masked, masked_all
 from logingest_dagster.engine.templates.miner import (
     MAX_TEMPLATES_PER_PATH,
     OTHER_ID,
     OTHER_TEMPLATE,
     Mined,
+    MinedColumns,
     MinerState,
     Template,
     TemplateMiner,
@@ -18,9 +19,11 @@ __all__ = [
     "OTHER_TEMPLATE",
     "WILDCARD",
     "Mined",
+    "MinedColumns",
     "MinerState",
     "Template",
     "TemplateMiner",
     "mask",
     "masked",
+    "masked_all",
 ]

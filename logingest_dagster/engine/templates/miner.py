@@ -2,7 +2,7 @@
 
 Each message is masked (`masking.mask`), then matched against the known templates of its shape:
 the same number of tokens and the same first two tokens. A template matches when every constant
-token agrees; one that differs from the message in a single constant token (of at least three)
+token agrees; one that differs from the message in a single constant token (of more than three)
 is generalised there to `<*>`, keeping its id, since two messages that differ in one word out
 of many come from one statement whose argument was a word (a user name, a host). Otherwise the
 message starts a new template.
@@ -18,15 +18,25 @@ message from it that matches none goes to the `other` template (`OTHER_ID`), and
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from logingest_dagster.engine.templates.masking import WILDCARD, masked
+import numpy as np
+import pyarrow as pa
+from pyarrow import _compute
+
+from logingest_dagster.engine.templates.masking import (
+    WILDCARD,
+    masked,
+    masked_all,
+    string_array,
+)
 
 OTHER_ID = "other"
 OTHER_TEMPLATE = "<other>"
 MAX_TEMPLATES_PER_PATH = 1000
 _PREFIX = 2  # tokens that key a shape: the logger's verb or subject, rarely a variable
-_MIN_CONSTANTS = 3  # a template generalises only where at least this many tokens are constant
+_MIN_CONSTANTS = 3  # a template generalises only where more tokens than this are constant
 # Masked messages remembered with the template they matched: most messages repeat one seen
 # before once masked, and a dictionary hit skips the comparisons. Cleared when full.
 _SEEN_LIMIT = 100_000
@@ -63,6 +73,14 @@ class Mined:
     template: str
 
 
+@dataclass(frozen=True)
+class MinedColumns:
+    """A batch's templates as two dictionary-encoded columns, a row per message."""
+
+    template_id: pa.DictionaryArray
+    template: pa.DictionaryArray
+
+
 class TemplateMiner:
     def __init__(
         self, state: MinerState | None = None, max_templates_per_path: int = MAX_TEMPLATES_PER_PATH
@@ -75,10 +93,62 @@ class TemplateMiner:
             self._shapes.setdefault(_shape(template.tokens), []).append(template)
 
     def mine(self, message: str, path: str = "") -> Mined:
-        text = masked(message)
+        """One message's template. `mine_many` is several times cheaper a message."""
+        template = self._mine_masked(masked(message), path, 1)
+        return Mined(template.id, template.text)
+
+    def mine_many(
+        self, messages: Sequence[str] | pa.Array, paths: str | Sequence[str] = ""
+    ) -> MinedColumns:
+        """The templates of a batch of messages (from one file, or each from its own in
+        `paths`), in order: the same ids as `mine` one message at a time, with each template's
+        text as it is at the end of the batch.
+
+        The batch is masked in one pass and each distinct masked message matched once, so a
+        batch should be large (a step's events, not a file's): the pass has a fixed cost of
+        about half a millisecond."""
+        encoded = _compute.call_function("dictionary_encode", [masked_all(messages)])
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        raw = encoded.indices  # int32, no nulls (masked_all makes a null message empty)
+        # Not `to_numpy()`: its first call imports pandas (~0.2 s).
+        indices = np.frombuffer(raw.buffers()[1], np.int32, len(raw), raw.offset * 4)
+        texts = encoded.dictionary.to_pylist()
+        one_path = isinstance(paths, str)
+        # The dictionary is in order of first appearance: the order one-at-a-time mining meets
+        # each masked message; its later occurrences would only find the same template again.
+        _, first = np.unique(indices, return_index=True)
+        occurrences = np.bincount(indices, minlength=len(texts)).tolist()
+        templates: list[Template] = []
+        extra: list[Template] = []  # past a file's cap: the occurrences mined one by one
+        indices_out = None
+        for k, text in enumerate(texts):
+            if one_path:
+                templates.append(self._mine_masked(text, paths, occurrences[k]))
+                continue
+            template = self._mine_masked(text, paths[first[k]], 1)
+            templates.append(template)
+            if template is _OTHER and occurrences[k] > 1:
+                if indices_out is None:
+                    indices_out = indices.astype(np.int32, copy=True)
+                for i in np.flatnonzero(indices == k)[1:].tolist():
+                    indices_out[i] = len(texts) + len(extra)
+                    extra.append(self._mine_masked(text, paths[i], 1))
+        if indices_out is None:
+            indices_array = encoded.indices
+        else:
+            buffers = [None, pa.py_buffer(indices_out)]
+            indices_array = pa.Array.from_buffers(pa.int32(), len(indices_out), buffers)
+        every = templates + extra
+        return MinedColumns(
+            pa.DictionaryArray.from_arrays(indices_array, string_array([t.id for t in every])),
+            pa.DictionaryArray.from_arrays(indices_array, string_array([t.text for t in every])),
+        )
+
+    def _mine_masked(self, text: str, path: str, occurrences: int) -> Template:
         known = self._seen.get(text)
         if known is not None:
-            return Mined(known.id, known.text)
+            return known
         tokens = text.split()
         candidates = self._shapes.setdefault(_shape(tokens), [])
         best, best_misses = None, 2
@@ -99,8 +169,8 @@ class TemplateMiner:
             created = state.created_per_path.get(path, 0)
             state.changed_paths.add(path)
             if created >= self.max_templates_per_path:
-                state.other_per_path[path] = state.other_per_path.get(path, 0) + 1
-                return Mined(OTHER_ID, OTHER_TEMPLATE)
+                state.other_per_path[path] = state.other_per_path.get(path, 0) + occurrences
+                return _OTHER
             state.created_per_path[path] = created + 1
             best = Template(_new_id(tokens, state.templates), tokens)
             state.templates[best.id] = best
@@ -109,7 +179,10 @@ class TemplateMiner:
         if len(self._seen) >= _SEEN_LIMIT:
             self._seen.clear()
         self._seen[text] = best
-        return Mined(best.id, best.text)
+        return best
+
+
+_OTHER = Template(OTHER_ID, [OTHER_TEMPLATE])
 
 
 def _shape(tokens: list[str]) -> tuple:
