@@ -162,3 +162,11 @@ def test_masking_in_re2_and_in_python_agree():
         messages += [m for name in loghub.SYSTEMS for m in loghub.messages(name)]
     re2 = masked_array(string_array(messages)).to_pylist()
     assert re2 == [masked(m) for m in messages]
+
+
+def test_a_partly_masked_token_covers_any_value_of_its_key_but_not_another_shape():
+    miner = TemplateMiner()
+    first = miner.mine("login failed for alice from rhost=10.0.0.1 tty=ssh")
+    assert miner.mine("login failed for alice from rhost=db.lan tty=ssh") == first
+    opened = miner.mine("session opened for user root by (uid=0)")
+    assert miner.mine("session opened for user root by LOGIN(uid=0)") != opened

@@ -190,18 +190,37 @@ def _shape(tokens: list[str]) -> tuple:
 
 
 def _misses(template: list[str], tokens: list[str], limit: int) -> int:
+    """How many of the template's tokens the message's do not fit, counting up to `limit`. A
+    token that differs from a partly masked one (`(uid=<*>)`, `LOGIN(uid=<*>)`) counts as two:
+    masking already showed their shapes differ, so no single word argument explains it."""
     misses = 0
     for t, m in zip(template, tokens, strict=True):
-        if t != m and t != WILDCARD:
-            misses += 1
+        if t != m and t != WILDCARD and not _fits(t, m):
+            misses += 2 if WILDCARD in t and WILDCARD in m else 1
             if misses >= limit:
                 break
     return misses
 
 
+def _fits(template_token: str, token: str) -> bool:
+    """Whether a partly generalised token (`rhost=<*>`) covers the message's (`rhost=db.lan`)."""
+    if WILDCARD not in template_token:
+        return False
+    parts = template_token.split(WILDCARD)
+    if not token.startswith(parts[0]):
+        return False
+    at = len(parts[0])
+    for part in parts[1:-1]:
+        found = token.find(part, at + 1)
+        if found < 0:
+            return False
+        at = found + len(part)
+    return token.endswith(parts[-1]) and len(token) - len(parts[-1]) > at
+
+
 def _generalised(template_token: str, token: str) -> str:
     """The template's token made to cover `token` too: `<*>`, keeping a `key=` both share."""
-    if template_token in (token, WILDCARD):
+    if template_token in (token, WILDCARD) or _fits(template_token, token):
         return template_token
     key, equals, _ = template_token.partition("=")
     if equals and token.startswith(key + "="):
