@@ -8,7 +8,8 @@ Cost: microseconds per message on the same messages (one miner per system, best 
 `mine_many` over the sample, and `mine` one message at a time), and the share mining would add
 to the 1,000-file corpus (`many`) with min_level WARN: every WARN, ERROR and FATAL record's
 first line (whole line, header included, as the message column does not exist yet) mined by one
-miner, in one batch and in a batch per file, against `logingest scan` of that corpus.
+miner, in one batch and in a batch per file, against `logingest scan` and `logingest run` (fresh
+home) of that corpus.
 
     python benchmarks/bench_templates.py --size tiny|full
 """
@@ -25,6 +26,7 @@ import loghub_templates as loghub
 
 from logingest_dagster.engine.scan.range_scanner import scan_line_levels
 from logingest_dagster.engine.templates import TemplateMiner
+from logingest_dagster.engine.templates.masking import string_array
 
 EVENT_LEVELS = frozenset({"WARN", "ERROR", "FATAL"})
 
@@ -96,6 +98,12 @@ def corpus_share(s: h.Settings) -> dict:
     exe = h.logingest()
     h.log(f"templates {d.name}: logingest scan")
     scan = h.best_of(lambda i: [exe, "scan", str(d)], s)
+    n_files = corpus.manifest(d)["files_count"]
+    with h.scratch("templates-") as tmp:
+        h.log(f"templates {d.name}: logingest run (fresh home each time)")
+        run = h.best_of(
+            lambda i: h.run_cmd(exe, h.fresh_home(tmp, "home"), d, n_files, tmp), s, env=h.run_env()
+        )
     events: list[tuple[str, str]] = []
     for path in h.log_files(d):
         levels = scan_line_levels(path)
@@ -108,7 +116,10 @@ def corpus_share(s: h.Settings) -> dict:
     by_file: dict[str, list[str]] = {}
     for line, path in events:
         by_file.setdefault(path, []).append(line)
-    lines, paths = [line for line, _ in events], [path for _, path in events]
+    file_arrays = {path: string_array(file_lines) for path, file_lines in by_file.items()}
+    # An Arrow array, as the events dataset will hand the miner its `message` column.
+    lines = string_array([line for line, _ in events])
+    paths = [path for _, path in events]
 
     def one_batch() -> TemplateMiner:
         miner = TemplateMiner()
@@ -117,7 +128,7 @@ def corpus_share(s: h.Settings) -> dict:
 
     def batch_per_file() -> TemplateMiner:
         miner = TemplateMiner()
-        for path, file_lines in by_file.items():
+        for path, file_lines in file_arrays.items():
             miner.mine_many(file_lines, path)
         return miner
 
@@ -135,6 +146,7 @@ def corpus_share(s: h.Settings) -> dict:
         "events": len(events),
         "templates": len(miner.state.templates),
         "scan_s": scan.seconds,
+        "run_s": run.seconds,
         **timings,
     }
 
@@ -152,9 +164,9 @@ def summary_rows(res: dict) -> list[list[str]]:
     c = res["corpus"]
     rows.append(
         [
-            f"template mining / scan, seconds, {c['events']:,} WARN+ lines of {h.files(c['files'])}",
-            h.fmt_ratio(c["one_batch_s"], c["scan_s"]),
-            "≤ 0.10 of a run",
+            f"template mining / run, seconds, {c['events']:,} WARN+ lines of {h.files(c['files'])}",
+            h.fmt_ratio(c["one_batch_s"], c["run_s"]),
+            "≤ 0.10",
         ]
     )
     return rows
@@ -204,9 +216,10 @@ def render(res: dict) -> str:
         f"\nCost on `{c['corpus']}` ({h.files(c['files'])}): {c['events']:,} WARN+ first lines "
         f"({c['templates']:,} templates). One batch: {c['one_batch_s']:.2f} s "
         f"({c['one_batch_s'] / n * 1e6:.1f} µs each); a batch per file: {c['per_file_s']:.2f} s "
-        f"({c['per_file_s'] / n * 1e6:.1f} µs each); `logingest scan`: {c['scan_s']:.2f} s. "
-        f"Mining / scan: {h.fmt_ratio(c['one_batch_s'], c['scan_s'])} (one batch), "
-        f"{h.fmt_ratio(c['per_file_s'], c['scan_s'])} (a batch per file).\n"
+        f"({c['per_file_s'] / n * 1e6:.1f} µs each); `logingest scan`: {c['scan_s']:.2f} s; "
+        f"`logingest run`: {c['run_s']:.2f} s. Mining / run: "
+        f"{h.fmt_ratio(c['one_batch_s'], c['run_s'])} (one batch), "
+        f"{h.fmt_ratio(c['per_file_s'], c['run_s'])} (a batch per file).\n"
     )
     return out
 
