@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from logingest_dagster.engine.state.schema import message_templates, template_paths
-from logingest_dagster.engine.templates import MinerState, Template
+from logingest_dagster.engine.templates.state import MinerState, Template
 
 IN_CHUNK = 500  # keys per IN (...) clause: far below any database's bound-parameter limit
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -31,6 +31,7 @@ from logingest_dagster.engine.templates.masking import (
     masked_all,
     string_array,
 )
+from logingest_dagster.engine.templates.state import MinerState, Template
 
 OTHER_ID = "other"
 OTHER_TEMPLATE = "<other>"
@@ -40,31 +41,6 @@ _MIN_CONSTANTS = 3  # a template generalises only where more tokens than this ar
 # Masked messages remembered with the template they matched: most messages repeat one seen
 # before once masked, and a dictionary hit skips the comparisons. Cleared when full.
 _SEEN_LIMIT = 100_000
-
-
-@dataclass
-class Template:
-    id: str
-    tokens: list[str]
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.tokens)
-
-
-@dataclass
-class MinerState:
-    """Everything the miner knows, as plain data: templates by id, in creation order, and how
-    many templates each path created and how many of its messages went to `other`.
-
-    `changed` and `changed_paths` name what changed since the state was loaded (or last saved),
-    so saving it writes those rows only; they are not part of the state itself."""
-
-    templates: dict[str, Template] = field(default_factory=dict)
-    created_per_path: dict[str, int] = field(default_factory=dict)
-    other_per_path: dict[str, int] = field(default_factory=dict)
-    changed: set[str] = field(default_factory=set)
-    changed_paths: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
