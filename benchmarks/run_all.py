@@ -21,6 +21,7 @@ import bench_incremental
 import bench_memory
 import bench_orchestration
 import bench_shapes
+import bench_templates
 import bench_throughput
 import harness as h
 
@@ -31,6 +32,7 @@ BENCHES = {
     "incremental": bench_incremental,
     "memory": bench_memory,
     "shapes": bench_shapes,
+    "templates": bench_templates,
 }
 README = h.HERE / "README.md"
 BEGIN, END = "<!-- latest:begin -->", "<!-- latest:end -->"

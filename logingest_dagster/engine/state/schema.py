@@ -13,6 +13,8 @@ never from the current ones below, which later versions change.
 - 5: `pending_events` and `pending_minutes` replace `error_events`: each read's events and
   per-minute counts, kept from its commit until the warehouse's part files hold them;
   `commits.events_dropped`; `expired`, what retention deleted.
+- 6: `message_templates` and `template_paths`: the template miner's state (`engine.templates`),
+  committed with the offsets of the records it was mined from.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = sa.MetaData()
 
@@ -144,6 +146,27 @@ expired = sa.Table(
     *_level_columns(),
 )
 
+
+def _message_template_columns_v6() -> list[sa.Column]:
+    return [
+        sa.Column("id", sa.String, primary_key=True),  # Template.id: never changes
+        sa.Column("template", sa.Text, nullable=False),  # its tokens joined by single spaces
+    ]
+
+
+def _template_path_columns_v6() -> list[sa.Column]:
+    return [
+        sa.Column("path", sa.String, primary_key=True),  # the stream
+        sa.Column("created", sa.BigInteger, nullable=False),  # templates it created (the cap)
+        sa.Column("other", sa.BigInteger, nullable=False),  # its messages past the cap
+    ]
+
+
+# The template miner's state: one row per template, and per stream what it created and how many
+# of its messages went to the `other` template once it reached the cap.
+message_templates = sa.Table("message_templates", metadata, *_message_template_columns_v6())
+template_paths = sa.Table("template_paths", metadata, *_template_path_columns_v6())
+
 # A single row every writer updates first: serializes commits on any database (on SQLite the
 # transaction already starts with BEGIN IMMEDIATE; on Postgres this is the row lock).
 write_lock = sa.Table(
@@ -207,12 +230,20 @@ def _migrate_to_5(conn: sa.Connection) -> None:
     metadata.create_all(conn, tables=[pending_events, pending_minutes, expired])
 
 
+def _migrate_to_6(conn: sa.Connection) -> None:
+    frozen = sa.MetaData()
+    sa.Table("message_templates", frozen, *_message_template_columns_v6())
+    sa.Table("template_paths", frozen, *_template_path_columns_v6())
+    frozen.create_all(conn)
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
     4: _migrate_to_4,
     5: _migrate_to_5,
+    6: _migrate_to_6,
 }
 
 
