@@ -11,6 +11,7 @@ from logingest_dagster.engine.warehouse import (
     SEVERITY_TOTALS,
 )
 from logingest_dagster.engine.warehouse import events as events_dataset
+from logingest_dagster.engine.warehouse import templates as templates_dataset
 from logingest_dagster.engine.warehouse import timeseries as timeseries_dataset
 
 GROUP = "logingest"
@@ -69,4 +70,17 @@ severity_timeseries = AssetSpec(
     metadata={"dagster/column_schema": table_schema(timeseries_dataset.SCHEMA)},
 )
 
-ASSETS = [severity_totals, file_stats, severity_history, events, severity_timeseries]
+templates = AssetSpec(
+    "templates",
+    group_name=GROUP,
+    description=(
+        f"warehouse/{templates_dataset.TEMPLATES}: one row per message template (the logging "
+        "statement an event's message came from): `template_id` (as in events/), `template`, "
+        "first and last logged time, counts per level, the paths it appears in; folded from "
+        "each run's events. See README 'Message templates'."
+    ),
+    kinds={"parquet"},
+    metadata={"dagster/column_schema": table_schema(templates_dataset.TEMPLATES_SCHEMA)},
+)
+
+ASSETS = [severity_totals, file_stats, severity_history, events, severity_timeseries, templates]

@@ -108,7 +108,8 @@ def publish_results(
 
     settings = logingest.settings()
     with open_store(logingest.home, settings.state_url) as store:
-        committed = pipeline.commit(store, context.run_id, plan, [p for g in results for p in g])
+        read = [p for g in results for p in g]
+        committed = pipeline.commit(store, context.run_id, plan, read, settings.mine_templates)
         published = pipeline.publish(store, logingest.home, settings.retention_days)
     commit, totals = committed.commit, published.totals
     summary = committed.figures | {"totals": dict(totals)}

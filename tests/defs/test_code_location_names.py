@@ -20,6 +20,7 @@ EXPECTED = {
         "severity_history",
         "events",
         "severity_timeseries",
+        "templates",
     },
     "checks": {
         "severity_totals:one_row_per_level",
@@ -28,6 +29,7 @@ EXPECTED = {
         "severity_history:sums_to_severity_totals",
         "events:within_caps",
         "severity_timeseries:sums_to_committed",
+        "templates:covers_events",
     },
     "sensors": {"log_dirs_changed"},
     "schedules": {"ingest_logs_catchup"},
@@ -45,6 +47,7 @@ EXPECTED = {
             "state_url",
             "symlinks",
             "events_min_level",
+            "mine_templates",
             "services",
             "timezone",
             "timezones",

@@ -1,4 +1,5 @@
-"""Publishing the datasets that grow: events and severity_timeseries, appended per commit.
+"""Publishing the datasets that grow: events and severity_timeseries, appended per commit, and
+templates.parquet, folded from those events.
 
 1. Under the store's write lock, every commit not yet published (this run's, and any a killed
    run left) gets its part files; its pending rows are deleted in the same transaction, so each
@@ -36,6 +37,7 @@ from logingest_dagster.engine.warehouse.partitions import (
     parquet_files,
     write_commit_parts,
 )
+from logingest_dagster.engine.warehouse.templates import publish_templates
 
 EXPIRED = "expired.parquet"
 PUBLISH_REPORT = "publish_report.json"
@@ -71,6 +73,7 @@ class AppendReport:
     event_files: int = 0
     timeseries_rows: int = 0
     timeseries_files: int = 0
+    templates: int = 0  # rows of templates.parquet: templates seen in published events
     # Events the scans did not keep (`EVENTS_PER_READ` per read): a cap hit, failed as a check.
     events_dropped: int = 0
     events_per_read_limit: int = EVENTS_PER_READ
@@ -90,12 +93,14 @@ def publish_appended(
     now = time.time() if now is None else now
     report = AppendReport()
     with state.pending_publication() as pending:
+        event_tables = []
         for commit in pending:
             cid = commit["commit_id"]
             report.commits.append(cid)
             report.run_ids.append(commit["run_id"])
             report.events_dropped += commit["events_dropped"]
             table = events.table(commit)
+            event_tables.append((cid, table))
             report.events += table.num_rows
             report.event_files += write_commit_parts(warehouse / events.NAME, table, "time", cid)
             table = timeseries.table(commit)
@@ -103,6 +108,9 @@ def publish_appended(
             report.timeseries_files += write_commit_parts(
                 warehouse / timeseries.NAME, table, "minute", cid
             )
+        # Before the pending rows go: a crash after this leaves them, and the file's own
+        # record of the last commit folded keeps the retry from counting them twice.
+        report.templates = publish_templates(warehouse, event_tables)
     today = datetime.fromtimestamp(now, UTC).date()
     with state.publishing_lock() as still_pending:
         for name, column in DATASETS:

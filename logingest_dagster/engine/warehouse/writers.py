@@ -17,7 +17,7 @@ from typing import Protocol
 import pyarrow as pa
 
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.warehouse import events, timeseries
+from logingest_dagster.engine.warehouse import events, templates, timeseries
 from logingest_dagster.engine.warehouse.appended import (
     DEFAULT_RETENTION_DAYS,
     AppendReport,
@@ -165,6 +165,7 @@ def publish(
     appended = publish_appended(out, state, retention_days, now)
     paths["events"] = out / events.NAME
     paths["severity_timeseries"] = out / timeseries.NAME
+    paths["templates"] = out / templates.TEMPLATES
     return Published(
         paths=paths,
         totals=totals,
@@ -174,6 +175,7 @@ def publish(
             "severity_history": len(commits),
             "events": appended.events,
             "severity_timeseries": appended.timeseries_rows,
+            "templates": appended.templates,
         },
         appended=appended,
     )
