@@ -21,6 +21,7 @@ import bench_incremental
 import bench_memory
 import bench_orchestration
 import bench_shapes
+import bench_template_share
 import bench_templates
 import bench_throughput
 import harness as h
@@ -33,6 +34,7 @@ BENCHES = {
     "memory": bench_memory,
     "shapes": bench_shapes,
     "templates": bench_templates,
+    "template_share": bench_template_share,
 }
 README = h.HERE / "README.md"
 BEGIN, END = "<!-- latest:begin -->", "<!-- latest:end -->"
