@@ -125,6 +125,7 @@ def test_rewrite_leaves_no_temporary_files(tmp_path):
         "publish_report.json",
         "severity_history.parquet",
         "severity_totals.parquet",
+        "templates.parquet",
     ]
 
 
@@ -149,7 +150,7 @@ def test_outputs_are_created_with_the_umask_mode_not_0600(tmp_path):
     finally:
         os.umask(previous)
     files = [path for path in published.paths.values() if path.suffix == ".parquet"]
-    assert len(files) == 3
+    assert len(files) == 4  # the three summaries and templates.parquet
     for path in files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
