@@ -21,6 +21,8 @@ import bench_incremental
 import bench_memory
 import bench_orchestration
 import bench_shapes
+import bench_template_share
+import bench_templates
 import bench_throughput
 import harness as h
 
@@ -31,6 +33,8 @@ BENCHES = {
     "incremental": bench_incremental,
     "memory": bench_memory,
     "shapes": bench_shapes,
+    "templates": bench_templates,
+    "template_share": bench_template_share,
 }
 README = h.HERE / "README.md"
 BEGIN, END = "<!-- latest:begin -->", "<!-- latest:end -->"

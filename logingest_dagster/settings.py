@@ -53,6 +53,11 @@ def non_negative(value: Any, where: str) -> None:
         raise SettingsError(f"{where} must be a number >= 0, got {value!r}")
 
 
+def boolean(value: Any, where: str) -> None:
+    if not isinstance(value, bool):
+        raise SettingsError(f"{where} must be true or false, got {value!r}")
+
+
 def optional_text(value: Any, where: str) -> None:
     if value is not None and not isinstance(value, str):
         raise SettingsError(f"{where} must be a string")
@@ -210,6 +215,12 @@ class Settings:
         {},
         "Directory -> service label of its events; default: the file's stem.",
         name_map,
+    )
+    mine_templates: bool = setting(
+        "events.templates",
+        True,
+        "Mine each event's message template (template_id, template; templates.parquet).",
+        boolean,
     )
     timezone: str = setting(
         "formats.timezone", "UTC", "Zone of times written without one (IANA name).", zone_name

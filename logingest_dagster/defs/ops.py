@@ -126,7 +126,8 @@ def publish_results(
 
     settings = logingest.settings()
     with plainly(), open_store(logingest.home, settings.state_url) as store:
-        committed = pipeline.commit(store, context.run_id, plan, [p for g in results for p in g])
+        read = [p for g in results for p in g]
+        committed = pipeline.commit(store, context.run_id, plan, read, settings.mine_templates)
         summary = committed.figures | {"totals": store.totals()}
         # Recorded the moment the commit returns, before publishing: a run cancelled from here
         # on says it committed (its tag, and the summary `logingest run` prints).

@@ -56,6 +56,13 @@ OUTPUTS = [
         "the time logged (the commit's where a record has none, `time_source`); appended per run.",
         changed=lambda f: f["timeseries_rows_published"] > 0 or f["timeseries_days_changed"] > 0,
     ),
+    WarehouseOutput(
+        "templates",
+        "warehouse/templates.parquet: one row per message template (the logging statement an "
+        "event's message came from): `template_id` (as in events/), `template`, first and last "
+        "logged time, counts per level, the paths it appears in; folded from each run's events.",
+        changed=lambda f: f["events_published"] > 0,
+    ),
 ]
 
 OUTPUT_NAMES = [output.name for output in OUTPUTS]

@@ -19,6 +19,7 @@ def appended_metadata(report: AppendReport) -> dict[str, dict]:
             "days_expired": report.days_expired.get("events", 0),
             "rows_expired": report.rows_expired.get("events", 0),
         },
+        "templates": common | {"events_folded_this_run": report.events},
         "severity_timeseries": common
         | {
             "rows_this_run": report.timeseries_rows,

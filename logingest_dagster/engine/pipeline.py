@@ -131,12 +131,17 @@ class Committed:
 
 
 def commit(
-    store: OffsetStore, run_id: str, plan: RunPlan, results: Sequence[ReadResult]
+    store: OffsetStore,
+    run_id: str,
+    plan: RunPlan,
+    results: Sequence[ReadResult],
+    mine_templates: bool = True,
 ) -> Committed:
-    """Commit the offsets with the counts they produced, in one transaction (idempotent per run)."""
+    """Commit the offsets with the counts they produced, in one transaction (idempotent per run);
+    with `mine_templates`, the run's events get their message templates in that transaction."""
     read = [(task, result) for task, result in results if not result.error]
     skipped = sum(1 for _, result in results if result.error)
-    summary = store.commit(run_id, read, plan.forgotten)
+    summary = store.commit(run_id, read, plan.forgotten, mine_templates)
     figures = {
         "files_discovered": plan.files_discovered,
         # What this run read and committed; results dropped by the compare-and-set (another run

@@ -21,6 +21,7 @@ EXPECTED = {
         "severity_history",
         "events",
         "severity_timeseries",
+        "templates",
     },
     "checks": {
         "severity_totals:one_row_per_level",
@@ -30,6 +31,7 @@ EXPECTED = {
         "events:within_caps",
         "severity_timeseries:sums_to_committed",
         "log_directories:configured_directories_exist",
+        "templates:covers_events",
     },
     "sensors": {"log_dirs_changed"},
     "schedules": {"ingest_logs_catchup", "delete_old_runs_daily"},
@@ -47,6 +49,7 @@ EXPECTED = {
             "state_url",
             "symlinks",
             "events_min_level",
+            "mine_templates",
             "services",
             "timezone",
             "timezones",

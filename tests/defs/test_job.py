@@ -46,6 +46,7 @@ def test_in_process_run_counts_every_record_and_writes_both_outputs(tmp_path):
         "severity_history",
         "events",
         "severity_timeseries",
+        "templates",
     }
     warehouse = tmp_path / "home" / "warehouse"
     events = published_events(tmp_path / "home")

@@ -28,6 +28,7 @@ import test_kill
 import test_lifecycle
 import test_model_random
 import test_state
+import test_templates
 from lifecycle_driver import LogWriter, run_pipeline
 from postgres_server import PostgresServer, running_postgres, why_missing
 
@@ -61,7 +62,7 @@ def on_postgres(pg_url, monkeypatch) -> str:
     def open_on_postgres(home, url=None):
         return state.open_store(home, pg_url)
 
-    for module in (lifecycle_driver, test_state, test_lifecycle, test_model_random):
+    for module in (lifecycle_driver, test_state, test_lifecycle, test_model_random, test_templates):
         monkeypatch.setattr(module, "open_store", open_on_postgres)
     return pg_url
 
@@ -116,6 +117,11 @@ STORE_TESTS = [
     "test_max_files_defers_the_rest_least_recently_served_first",
 ]
 LIFECYCLE_TESTS = _cases(test_lifecycle)
+TEMPLATE_STORE_TESTS = [
+    "test_ids_survive_a_restart_through_the_offset_store",
+    "test_saving_writes_only_what_changed",
+    "test_past_the_cap_a_file_new_messages_go_to_other_and_are_counted",
+]
 
 
 @pytest.mark.parametrize("name", STORE_TESTS)
@@ -126,6 +132,11 @@ def test_store_on_postgres(name, on_postgres, tmp_path, monkeypatch):
 @pytest.mark.parametrize(("name", "params"), LIFECYCLE_TESTS)
 def test_lifecycle_on_postgres(name, params, on_postgres, tmp_path, monkeypatch):
     _call(getattr(test_lifecycle, name), tmp_path, monkeypatch, **params)
+
+
+@pytest.mark.parametrize("name", TEMPLATE_STORE_TESTS)
+def test_template_state_on_postgres(name, on_postgres, tmp_path, monkeypatch):
+    _call(getattr(test_templates, name), tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -126,6 +126,7 @@ def test_rewrite_leaves_no_temporary_files(tmp_path):
         "publish_report.json",
         "severity_history",
         "severity_totals.parquet",
+        "templates.parquet",
     ]
 
 
@@ -151,7 +152,7 @@ def test_outputs_are_created_with_the_umask_mode_not_0600(tmp_path):
         os.umask(previous)
     files = [path for path in published.paths.values() if path.suffix == ".parquet"]
     files += list(published.paths["severity_history"].glob("date=*/*.parquet"))
-    assert len(files) == 3
+    assert len(files) == 4  # severity_totals, file_stats, templates, the history part
     for path in files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 

@@ -20,16 +20,23 @@ from logingest_dagster.engine.scan.lines import LineBlock
 from logingest_dagster.engine.scan.record_times import RecordTimes
 from logingest_dagster.engine.scan.result import RECORD_BYTES, Event, Events
 
-# Levels that can be events, most severe last: UNKNOWN (no level) is never above a minimum.
+# Levels a minimum can name, most severe last: UNKNOWN (no level) is above no minimum but the
+# lowest, TRACE, which asks for every record as an event (issue 17: templates of every record).
 RANKED = LEVELS[: LEVELS.index("UNKNOWN")]
+_UNKNOWN_CODE = LEVELS.index("UNKNOWN")
+# `records.CODE_CONTINUED` (that module imports this one): a line that belongs to the record above.
+_CONTINUED_CODE = len(LEVELS)
 # The first line's bytes looked at for the logger and message (the record keeps everything).
 LINE_BYTES = 4096
 
 
 def level_codes_from(min_level: str) -> tuple[int, int]:
-    """The range of level codes [low, high] at or above `min_level`."""
+    """The range of level codes [low, high] at or above `min_level`; with TRACE, every record's
+    (UNKNOWN, the code after FATAL, included)."""
     if min_level not in RANKED:
         raise ValueError(f"unknown level {min_level!r}; one of {', '.join(RANKED)}")
+    if min_level == RANKED[0]:
+        return 0, _UNKNOWN_CODE
     return RANKED.index(min_level), len(RANKED) - 1
 
 
@@ -47,6 +54,7 @@ class EventCollector:
         self.fmt = fmt
         self.times = times
         self.low, self.high = level_codes_from(min_level)
+        self.every_record = self.high == _UNKNOWN_CODE
         self.events = Events()
         self._open = False  # the last event's record may go on in the next block
         self._seen_record = False
@@ -77,9 +85,12 @@ class EventCollector:
         if first_record < n:
             self._seen_record = True
             self._open = False
-        is_event = (codes >= self.low) & (codes <= self.high)
-        if record is not None:
-            is_event &= record  # a continuation line is never an event of its own
+        if self.every_record:  # as `RecordCounter.add` counts records
+            is_event = record.copy() if record is not None else codes != _CONTINUED_CODE
+        else:
+            is_event = (codes >= self.low) & (codes <= self.high)
+            if record is not None:
+                is_event &= record  # a continuation line is never an event of its own
         found = np.flatnonzero(is_event)
         if not len(found):
             self.events.open_at_end = self._open
@@ -117,7 +128,7 @@ class EventCollector:
                 Event(
                     offset=base + start,
                     line_number=first_line + i + 1,
-                    level=LEVELS[codes[i]],
+                    level=LEVELS[min(int(codes[i]), _UNKNOWN_CODE)],  # no level: UNKNOWN
                     time=self.times.exact(text),
                     logger=logger,
                     message=message,

@@ -29,6 +29,7 @@ from logingest_dagster.engine.state.schema import (
     stream_stats,
     to_db_int,
 )
+from logingest_dagster.engine.state.templates import mine_event_templates
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,13 @@ def commit_results(
     run_id: str,
     completed: Iterable[tuple[ReadTask, ScanResult]],
     forgotten: Iterable[Forget],
+    mine_templates: bool = True,
 ) -> CommitSummary:
-    """Apply a run's results within `conn`'s write transaction (the caller holds the lock)."""
+    """Apply a run's results within `conn`'s write transaction (the caller holds the lock).
+
+    With `mine_templates`, the accepted events' messages are mined here, once for the run, and
+    each event stored with its template: the miner's state is saved in this transaction, so a
+    template id is committed exactly when the events that name it are."""
     prior = conn.execute(sa.select(commits).where(commits.c.run_id == run_id)).mappings().first()
     if prior is not None:
         return _summary_of(prior)
@@ -86,7 +92,7 @@ def commit_results(
         else:
             accepted.extend(members)
 
-    summary = _apply(conn, commit_id, now, accepted)
+    summary = _apply(conn, commit_id, now, accepted, mine_templates)
     totals = {level.lower(): summary.counts[level] for level in LEVELS}
     conn.execute(
         sa.update(commits)
@@ -178,11 +184,13 @@ class _Applied:
     events_dropped: int = 0
 
 
-def _apply(conn: sa.Connection, commit_id: int, now: float, members: list[_Member]) -> _Applied:
+def _apply(
+    conn: sa.Connection, commit_id: int, now: float, members: list[_Member], mine_templates: bool
+) -> _Applied:
     applied = _Applied()
     rows: dict[str, dict | None] = {}  # path -> new offset row, or None: drop it
     deltas: dict[str, dict[str, int]] = {}
-    events: list[dict] = []
+    with_events: list[tuple[ReadTask, Events, str]] = []
     minutes: list[dict] = []
     for member in members:
         item, result = member.item, member.result
@@ -202,7 +210,7 @@ def _apply(conn: sa.Connection, commit_id: int, now: float, members: list[_Membe
             rows[item.row_key] = _offset_row(item, result, commit_id, now)
         service = result.service or _stem(item.stream)
         if len(result.events):
-            events.append(_events_row(item, result.events, service, commit_id))
+            with_events.append((item, result.events, service))
             applied.events += len(result.events)
         applied.events_dropped += result.events.dropped
         if result.minute_counts:
@@ -210,14 +218,29 @@ def _apply(conn: sa.Connection, commit_id: int, now: float, members: list[_Membe
     applied.forgotten = sum(row is None for row in rows.values())
     _replace_offsets(conn, rows)
     _add_stats(conn, deltas)
-    if events:
+    if with_events:
+        batches = [(task.stream, found.messages) for task, found, _ in with_events]
+        templates = mine_event_templates(conn, batches) if mine_templates else None
+        events = [
+            _events_row(
+                task, found, service, commit_id, None if templates is None else templates[i]
+            )
+            for i, (task, found, service) in enumerate(with_events)
+        ]
         conn.execute(sa.insert(pending_events), events)
     if minutes:
         conn.execute(sa.insert(pending_minutes), minutes)
     return applied
 
 
-def _events_row(task: ReadTask, events: Events, service: str, commit_id: int) -> dict:
+def _events_row(
+    task: ReadTask,
+    events: Events,
+    service: str,
+    commit_id: int,
+    templates: tuple[list[str], list[str]] | None,
+) -> dict:
+    ids, texts = templates if templates is not None else ([None] * len(events),) * 2
     encoded = {
         "offset": events.offsets,
         "line_number": events.line_numbers,
@@ -229,6 +252,8 @@ def _events_row(task: ReadTask, events: Events, service: str, commit_id: int) ->
         "truncated": events.truncated,
         # Lines before the read's start: line_number above counts from it (None: not known).
         "first_line": task.start_line,
+        "template_id": ids,
+        "template": texts,
     }
     return {
         "commit_id": commit_id,

@@ -16,6 +16,8 @@ never from the current ones below, which later versions change.
 - 6: `published.history_through`, the newest commit in `warehouse/severity_history/` (which is
   appended, no longer rewritten); `offsets.committed_lines`, the lines of the file before its
   committed offset, so an event found in a later append knows its line number.
+- 7: `message_templates` and `template_paths`: the template miner's state (`engine.templates`),
+  committed with the offsets of the records it was mined from.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 metadata = sa.MetaData()
 
@@ -158,6 +160,27 @@ published = sa.Table(
     sa.Column("history_through", sa.BigInteger, nullable=False),
 )
 
+
+def _message_template_columns_v7() -> list[sa.Column]:
+    return [
+        sa.Column("id", sa.String, primary_key=True),  # Template.id: never changes
+        sa.Column("template", sa.Text, nullable=False),  # its tokens joined by single spaces
+    ]
+
+
+def _template_path_columns_v7() -> list[sa.Column]:
+    return [
+        sa.Column("path", sa.String, primary_key=True),  # the stream
+        sa.Column("created", sa.BigInteger, nullable=False),  # templates it created (the cap)
+        sa.Column("other", sa.BigInteger, nullable=False),  # its messages past the cap
+    ]
+
+
+# The template miner's state: one row per template, and per stream what it created and how many
+# of its messages went to the `other` template once it reached the cap.
+message_templates = sa.Table("message_templates", metadata, *_message_template_columns_v7())
+template_paths = sa.Table("template_paths", metadata, *_template_path_columns_v7())
+
 # A single row every writer updates first: serializes commits on any database (on SQLite the
 # transaction already starts with BEGIN IMMEDIATE; on Postgres this is the row lock).
 write_lock = sa.Table(
@@ -228,6 +251,13 @@ def _migrate_to_6(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE offsets ADD COLUMN committed_lines BIGINT"))
 
 
+def _migrate_to_7(conn: sa.Connection) -> None:
+    frozen = sa.MetaData()
+    sa.Table("message_templates", frozen, *_message_template_columns_v7())
+    sa.Table("template_paths", frozen, *_template_path_columns_v7())
+    frozen.create_all(conn)
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
@@ -235,6 +265,7 @@ MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     4: _migrate_to_4,
     5: _migrate_to_5,
     6: _migrate_to_6,
+    7: _migrate_to_7,
 }
 
 

@@ -123,10 +123,11 @@ class OffsetStore:
         run_id: str,
         completed: Iterable[tuple[ReadTask, ScanResult]],
         forgotten: Iterable[Forget] = (),
+        mine_templates: bool = True,
     ) -> CommitSummary:
-        """Advance offsets and add their counts, in one transaction (see state_commit.py)."""
+        """Advance offsets and add their counts, in one transaction (see state/commit.py)."""
         with self._writing() as conn:
-            return commit_results(conn, run_id, completed, forgotten)
+            return commit_results(conn, run_id, completed, forgotten, mine_templates)
 
     # -- what was counted -----------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Publishing the datasets that grow: events and severity_timeseries, appended per commit.
+"""Publishing the datasets that grow: events and severity_timeseries, appended per commit, and
+templates.parquet, folded from those events.
 
 1. Under the store's write lock, every commit not yet published (this run's, and any a killed
    run left) gets its part files; its pending rows are deleted in the same transaction, so each
@@ -41,6 +42,7 @@ from logingest_dagster.engine.warehouse.partitions import (
     split_expired,
     write_commit_parts,
 )
+from logingest_dagster.engine.warehouse.templates import publish_templates
 
 EXPIRED = "expired.parquet"
 PUBLISH_REPORT = "publish_report.json"
@@ -76,6 +78,7 @@ class AppendReport:
     event_files: int = 0
     timeseries_rows: int = 0
     timeseries_files: int = 0
+    templates: int = 0  # rows of templates.parquet: templates seen in published events
     # Events the scans did not keep (`EVENTS_PER_READ` per read): a cap hit, failed as a check.
     events_dropped: int = 0
     events_per_read_limit: int = EVENTS_PER_READ
@@ -101,6 +104,7 @@ def publish_appended(
     for name, _ in DATASETS:
         report.rows_expired[name] = 0
     with state.pending_publication() as pending:
+        event_tables = []
         for commit in pending:
             cid = commit["commit_id"]
             report.commits.append(cid)
@@ -108,6 +112,8 @@ def publish_appended(
             report.events_dropped += commit["events_dropped"]
             for name, column in DATASETS:
                 table = events.table(commit) if name == events.NAME else timeseries.table(commit)
+                if name == events.NAME:  # templates count every event, however old its day
+                    event_tables.append((cid, table))
                 # Days retention would delete in this same publish are recorded, not written
                 # (an old log read for the first time): in the pending transaction, so a
                 # publisher killed here records them again with the rows, not twice.
@@ -124,6 +130,9 @@ def publish_appended(
                 else:
                     report.timeseries_rows += table.num_rows
                     report.timeseries_files += files
+        # Before the pending rows go: a crash after this leaves them, and the file's own
+        # record of the last commit folded keeps the retry from counting them twice.
+        report.templates = publish_templates(warehouse, event_tables)
     with state.publishing_lock() as still_pending:
         for name, column in DATASETS:
             done = compact_closed_days(warehouse, warehouse / name, column, still_pending, today)

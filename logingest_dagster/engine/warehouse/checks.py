@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.warehouse import events, history, timeseries
+from logingest_dagster.engine.warehouse import events, history, templates, timeseries
 from logingest_dagster.engine.warehouse.appended import EXPIRED, PUBLISH_REPORT
 from logingest_dagster.engine.warehouse.writers import (
     FILE_STATS,
@@ -183,6 +183,35 @@ def timeseries_sums_to_committed(out: Path) -> Outcome:
     )
 
 
+def templates_cover_events(out: Path) -> Outcome:
+    """Every template an event in events/ names has its row in templates.parquet, with a count
+    the sum of its level columns and no smaller than its events still in events/ (retention
+    deletes events, never templates)."""
+    table = _read(out / templates.TEMPLATES, ["template_id", "count", *COLUMNS])
+    counts = dict(
+        zip(table["template_id"].to_pylist(), _ints(table["count"]).tolist(), strict=True)
+    )
+    by_level = sum(_ints(table[name]) for name in COLUMNS)
+    unbalanced = int(np.count_nonzero(by_level != _ints(table["count"]))) if table.num_rows else 0
+    in_events: dict[str, int] = {}
+    for path in sorted((out / events.NAME).glob("date=*/*.parquet")):
+        for template_id in _read(path, ["template_id"])["template_id"].to_pylist():
+            if template_id is not None:
+                in_events[template_id] = in_events.get(template_id, 0) + 1
+    missing = sorted(t for t in in_events if t not in counts)
+    short = sorted(t for t, n in in_events.items() if t in counts and counts[t] < n)
+    metadata = {"templates": table.num_rows, "missing": len(missing), "short": len(short)}
+    if missing or short or unbalanced:
+        return Outcome(
+            False,
+            f"{len(missing)} templates of events/ missing, {len(short)} counted short, "
+            f"{unbalanced} rows whose count is not the sum of their levels "
+            f"(first: {(missing + short)[:3]})",
+            metadata | {"unbalanced": unbalanced},
+        )
+    return Outcome(True, "every template of events/ is a row, counted at least as often", metadata)
+
+
 CHECKS: tuple[WarehouseCheck, ...] = (
     WarehouseCheck(
         "severity_totals",
@@ -221,6 +250,14 @@ CHECKS: tuple[WarehouseCheck, ...] = (
         "(severity_history's run rows; resets are not subtracted from the time series).",
         timeseries_sums_to_committed,
         after_each_run=False,
+    ),
+    WarehouseCheck(
+        templates.NAME,
+        "covers_events",
+        "Every template_id in events/ is a row of templates.parquet, counted at least as often, "
+        "and each row's count is the sum of its level columns.",
+        templates_cover_events,
+        after_each_run=False,  # reads the template ids of the whole events/ dataset
     ),
 )
 

@@ -32,6 +32,10 @@ SCHEMA = pa.schema(
         ("service", pa.string()),  # the directory's label from settings, else the file's stem
         ("logger", pa.string()),  # where the format has one
         ("message", pa.string()),  # the first line without its time and level header
+        # The logging statement's template (engine/templates), mined when the run committed;
+        # null where mining was off (events.templates) or failed.
+        ("template_id", pa.string()),  # stable across runs: a row of templates.parquet
+        ("template", pa.string()),  # the message with its variable parts as <*>
         ("record", pa.string()),  # the whole record, stack trace included, at most 16 KB
         ("truncated", pa.bool_()),  # the record was longer than that
         ("run_id", pa.string()),  # the Dagster run that committed it
@@ -60,6 +64,9 @@ def table(commit: dict) -> pa.Table:
         columns["line_number"] += _line_numbers(events, read["start"])
         columns["logger"] += events["logger"]
         columns["message"] += events["message"]
+        # Absent from events committed before templates were mined (schema 5).
+        columns["template_id"] += events.get("template_id") or [None] * n
+        columns["template"] += events.get("template") or [None] * n
         columns["record"] += [r.rstrip("\r\n") for r in events["record"]]
         columns["truncated"] += events["truncated"]
         for name in ("path", "file", "service"):

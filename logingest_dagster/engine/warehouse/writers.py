@@ -17,7 +17,7 @@ from typing import Protocol
 import pyarrow as pa
 
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.warehouse import events, history, timeseries
+from logingest_dagster.engine.warehouse import events, history, templates, timeseries
 from logingest_dagster.engine.warehouse.appended import (
     DEFAULT_RETENTION_DAYS,
     AppendReport,
@@ -132,6 +132,7 @@ def publish(
     appended = publish_appended(out, state, retention_days, now)
     paths["events"] = out / events.NAME
     paths["severity_timeseries"] = out / timeseries.NAME
+    paths["templates"] = out / templates.TEMPLATES
     return Published(
         paths=paths,
         totals=totals,
@@ -141,6 +142,7 @@ def publish(
             "severity_history": history_rows,
             "events": appended.events,
             "severity_timeseries": appended.timeseries_rows,
+            "templates": appended.templates,
         },
         appended=appended,
     )
