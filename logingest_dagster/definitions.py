@@ -6,6 +6,8 @@ import os
 
 from dagster import Definitions
 
+from logingest_dagster.defs.alert_checks import build_alert_checks
+from logingest_dagster.defs.alert_sensor import build_failure_alert_sensor
 from logingest_dagster.defs.assets import ASSETS
 from logingest_dagster.defs.checks import ASSET_CHECKS, check_warehouse
 from logingest_dagster.defs.jobs import build_ingest_job
@@ -18,20 +20,23 @@ _settings = settings_from_env()
 
 ingest_logs = build_ingest_job(_settings.worker_count, job_module=__name__)
 jobs = [ingest_logs, check_warehouse]
+ingest_jobs = [ingest_logs]  # whose failures alert
 automated = ingest_logs  # what the sensor and the schedule start
 if os.environ.get(CELERY_BROKER_ENV):  # a scale-out deployment (defs/celery.py)
     from logingest_dagster.defs.celery import build_celery_job
 
     automated = build_celery_job()
     jobs.append(automated)
+    ingest_jobs.append(automated)
 log_dirs_changed = build_log_dirs_sensor(automated, sensor_interval_from_env())
 ingest_logs_catchup = build_catchup_schedule(automated, catchup_cron_from_env())
+ingest_failed_alert = build_failure_alert_sensor(ingest_jobs, _settings.alert_settings().webhook)
 
 defs = Definitions(
     assets=ASSETS,
-    asset_checks=ASSET_CHECKS,
+    asset_checks=[*ASSET_CHECKS, *build_alert_checks(_settings.alert_settings())],
     jobs=jobs,
-    sensors=[log_dirs_changed],
+    sensors=[log_dirs_changed, ingest_failed_alert],
     schedules=[ingest_logs_catchup],
     resources={"logingest": resource_from_env()},
 )

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from logingest_dagster.engine.alerts.rules import AlertSettings, AlertSettingsError, parse_alerts
+
 DEFAULT_HOME = "data"
 # The offset store's URL, when set. A password kept here stays out of the run config, which the
 # Dagster instance stores with every run and the UI shows: runs refer to the variable by name.
@@ -43,6 +45,10 @@ class Settings:
     level_patterns: dict[str, str] = field(default_factory=dict)  # directory -> regex (?P<level>)
     multiline_start_pattern: str | None = None
     state_url: str | None = None  # default: sqlite under <home>/state/
+    alerts: dict[str, Any] = field(default_factory=dict)  # engine/alerts/rules.py; {}: default rule
+
+    def alert_settings(self) -> AlertSettings:
+        return parse_alerts(self.alerts)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,6 +66,7 @@ _LAYOUT: dict[str, tuple[str | None, str]] = {
     "level_patterns": ("formats", "level_patterns"),
     "multiline_start_pattern": ("formats", "multiline_start_pattern"),
     "state_url": ("state", "url"),
+    "alerts": (None, "alerts"),
 }
 
 
@@ -97,6 +104,11 @@ def validate(settings: Settings, source: str = "settings") -> Settings:
         if f.name in ("multiline_start_pattern", "state_url"):
             if value is not None and not isinstance(value, str):
                 raise SettingsError(f"{where} must be a string")
+        elif f.name == "alerts":
+            try:
+                parse_alerts(value, source)
+            except AlertSettingsError as exc:
+                raise SettingsError(str(exc)) from exc
         elif f.name == "log_dirs":
             if not isinstance(value, list) or not all(isinstance(d, str) and d for d in value):
                 raise SettingsError(f"{where} must be a list of directory paths")

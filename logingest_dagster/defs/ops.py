@@ -104,9 +104,15 @@ def publish_results(
     from logingest_dagster.defs.checks import evaluations
 
     settings = logingest.settings()
+    from logingest_dagster.defs.alert_checks import alert_after_run
+
+    read = [pair for group in results for pair in group]
     with open_store(logingest.home, settings.state_url) as store:
-        committed = pipeline.commit(store, context.run_id, plan, [p for g in results for p in g])
+        committed = pipeline.commit(store, context.run_id, plan, read)
         published = pipeline.publish(store, logingest.home)
+        # After the commit: the alerts' webhook can delay the run (to its deadline), never a count.
+        problems = plan.problems + [f"skipped {r.path}: {r.error}" for _, r in read if r.error]
+        alerts = alert_after_run(context, store, settings, problems)
     commit, totals = committed.commit, published.totals
     summary = committed.figures | {"totals": dict(totals)}
     if commit.already_committed:
@@ -156,6 +162,8 @@ def publish_results(
                 f"check {evaluation.check_name} of {evaluation.asset_key.path[0]} "
                 f"failed: {evaluation.description}"
             )
+    for evaluation in alerts:
+        context.log_event(evaluation)
     context.log.info(f"committed {summary['files_read']} files; totals {_fmt_counts(totals)}")
     yield Output(summary, metadata={k: v for k, v in summary.items() if isinstance(v, int)})
 

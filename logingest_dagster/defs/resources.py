@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
@@ -57,6 +58,11 @@ class LogIngestResource(ConfigurableResource):
         description=f"Offset store URL; default SQLite in <home>/state. Keep a password out of "
         f"run config with ${STATE_URL_ENV}, which runs refer to by name.",
     )
+    alerts: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The settings file's `alerts` section: rules, services, webhook timeouts "
+        "({}: the default rule). The webhook URL is never here: $LOGINGEST_ALERT_WEBHOOK.",
+    )
 
     def settings(self) -> Settings:
         return validate(
@@ -70,6 +76,7 @@ class LogIngestResource(ConfigurableResource):
                 level_patterns=dict(self.level_patterns),
                 multiline_start_pattern=self.multiline_start_pattern,
                 state_url=self.state_url,
+                alerts=dict(self.alerts),
             ),
             source="resources.logingest.config",
         )
@@ -109,4 +116,5 @@ def resource_from_settings(settings: Settings, home: str) -> LogIngestResource:
         level_patterns={str(Path(d).resolve()): p for d, p in settings.level_patterns.items()},
         multiline_start_pattern=settings.multiline_start_pattern,
         state_url=EnvVar(STATE_URL_ENV) if state_url_from_env(settings) else settings.state_url,
+        alerts=settings.alerts,
     )

@@ -19,7 +19,11 @@ def test_a_run_reports_every_check_passed_on_what_it_published(tmp_path):
     resource = resource_from_settings(Settings(log_dirs=[str(tmp_path / "logs")]), str(tmp_path))
     result = build_ingest_job(1, resource=resource).execute_in_process()
     reported = {(e.asset_key, e.check_name): e.passed for e in result.get_asset_check_evaluations()}
-    assert reported == {(AssetKey(c.asset), c.name): True for c in CHECKS}
+    # Beside the alert rules' checks (tests/defs/test_alerts_job.py), which pass on sample logs.
+    assert reported == {(AssetKey(c.asset), c.name): True for c in CHECKS} | {
+        (AssetKey("error_events"), "alert_default"): True,
+        (AssetKey("error_events"), "alert_run_problems"): True,
+    }
 
 
 def test_the_check_job_reports_a_doctored_file_as_failed(tmp_path):
@@ -50,5 +54,8 @@ def test_the_code_location_defines_the_checks_and_their_job():
     from logingest_dagster.definitions import defs
 
     keys = defs.resolve_asset_graph().asset_check_keys
-    assert {(k.asset_key.path[0], k.name) for k in keys} == {(c.asset, c.name) for c in CHECKS}
+    assert {(k.asset_key.path[0], k.name) for k in keys} == {(c.asset, c.name) for c in CHECKS} | {
+        ("error_events", "alert_default"),
+        ("error_events", "alert_run_problems"),
+    }
     assert defs.resolve_job_def("check_warehouse") is not None

@@ -10,6 +10,7 @@ never from the current ones below, which later versions change.
 - 3: `offsets.drains_into`: a row for a rotated file still being written, whose counts go to that
   stream (see `read_plan.draining_key`).
 - 4: `error_events`: the error events of each read, committed with its counts.
+- 5: `alerts_sent`: each alert claimed by a run, so that no alert is sent twice.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 
@@ -107,6 +108,24 @@ error_events = sa.Table(
     "error_events", metadata, *_error_event_columns_v4(), sqlite_autoincrement=True
 )
 
+
+def _alerts_sent_columns_v5() -> list[sa.Column]:
+    return [
+        sa.Column("rule", sa.String, primary_key=True),
+        sa.Column("subject", sa.String, primary_key=True),  # the stream (path), or a problem's key
+        sa.Column("window_start", sa.BigInteger, primary_key=True),  # epoch minute of the window
+        sa.Column("run_id", sa.String, nullable=False),  # the run that claimed it (last)
+        sa.Column("claimed_at", sa.Float, nullable=False),
+        sa.Column("status", sa.String, nullable=False),  # claimed | delivered | failed | unsent
+        sa.Column("attempts", sa.Integer, nullable=False, default=0),
+        sa.Column("payload", sa.Text, nullable=True),  # JSON, kept so a later run can retry it
+    ]
+
+
+# One row per alert (rule, subject, window): inserted by the run that claims it, in a write
+# transaction, so two runs, overlapping or not, never both send it.
+alerts_sent = sa.Table("alerts_sent", metadata, *_alerts_sent_columns_v5())
+
 # A single row every writer updates first: serializes commits on any database (on SQLite the
 # transaction already starts with BEGIN IMMEDIATE; on Postgres this is the row lock).
 write_lock = sa.Table(
@@ -148,11 +167,16 @@ def _migrate_to_4(conn: sa.Connection) -> None:
     table.create(conn)
 
 
+def _migrate_to_5(conn: sa.Connection) -> None:
+    sa.Table("alerts_sent", sa.MetaData(), *_alerts_sent_columns_v5()).create(conn)
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
     4: _migrate_to_4,
+    5: _migrate_to_5,
 }
 
 

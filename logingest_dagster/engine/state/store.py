@@ -32,6 +32,8 @@ from logingest_dagster.engine.plan import (
     TaskKind,
 )
 from logingest_dagster.engine.scan import ScanResult, stored_format_name
+from logingest_dagster.engine.state import alerts_sent
+from logingest_dagster.engine.state.alerts_sent import AlertKey
 from logingest_dagster.engine.state.commit import CommitSummary, commit_results
 from logingest_dagster.engine.state.schema import (
     SCHEMA_VERSION,
@@ -150,14 +152,21 @@ class OffsetStore:
                 for row in rows
             ]
 
-    def error_events(self) -> list[dict]:
+    def error_events(
+        self, *, run_id: str | None = None, paths: Iterable[str] | None = None
+    ) -> list[dict]:
         """The stored error events, a dict per read, oldest first: run_id, committed_at, path
-        (the stream), file (the file read), and `offset`, `level`, `line`: lists, in file order."""
+        (the stream), file (the file read), and `offset`, `level`, `line`, `logged_at`: lists, in
+        file order. Only those `run_id` committed, or of the streams `paths`, when given."""
         query = (
             sa.select(commits.c.run_id, commits.c.committed_at, error_events)
             .join(commits, commits.c.id == error_events.c.commit_id)
             .order_by(error_events.c.id)
         )
+        if run_id is not None:
+            query = query.where(commits.c.run_id == run_id)
+        if paths is not None:
+            query = query.where(error_events.c.path.in_(sorted(set(paths))))
         with self._reading() as conn:
             rows = conn.execute(query).mappings().all()
         return [
@@ -177,6 +186,20 @@ class OffsetStore:
         with self._reading() as conn:
             newest, rows, events = conn.execute(query.select_from(error_events)).one()
         return int(newest), int(rows), int(events)
+
+    # -- alerts: each claimed once (alerts_sent.py) ------------------------------------------
+
+    def claim_alerts(self, run_id: str, payloads: dict[AlertKey, str]) -> list[AlertKey]:
+        with self._writing() as conn:
+            return alerts_sent.claim(conn, run_id, payloads, time.time())
+
+    def take_over_alerts(self, run_id: str, oldest: float) -> list[tuple[AlertKey, str]]:
+        with self._writing() as conn:
+            return alerts_sent.take_over(conn, run_id, time.time(), oldest)
+
+    def settle_alerts(self, outcomes: Iterable[tuple[AlertKey, bool]]) -> None:
+        with self._writing() as conn:
+            alerts_sent.settle(conn, outcomes)
 
     # -- operator commands ----------------------------------------------------------------
 
