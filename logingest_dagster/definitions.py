@@ -20,17 +20,15 @@ _settings = settings_from_env()
 
 ingest_logs = build_ingest_job(_settings.worker_count, job_module=__name__)
 jobs = [ingest_logs, check_warehouse]
-ingest_jobs = [ingest_logs]  # whose failures alert
 automated = ingest_logs  # what the sensor and the schedule start
 if os.environ.get(CELERY_BROKER_ENV):  # a scale-out deployment (defs/celery.py)
     from logingest_dagster.defs.celery import build_celery_job
 
     automated = build_celery_job()
     jobs.append(automated)
-    ingest_jobs.append(automated)
 log_dirs_changed = build_log_dirs_sensor(automated, sensor_interval_from_env())
 ingest_logs_catchup = build_catchup_schedule(automated, catchup_cron_from_env())
-ingest_failed_alert = build_failure_alert_sensor(ingest_jobs, _settings.alert_settings().webhook)
+ingest_failed_alert = build_failure_alert_sensor(_settings.alert_settings().webhook)
 
 defs = Definitions(
     assets=ASSETS,

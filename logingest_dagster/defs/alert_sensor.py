@@ -1,6 +1,6 @@
 """`ingest_failed_alert`: a failed ingestion run reaches a person through the alert webhook.
 
-A run-failure sensor: the daemon hands it each failed run of the ingest jobs once (its cursor is
+A run-failure sensor: the daemon hands it each failed run once, and it keeps the ingest runs (its cursor is
 the event log), and it POSTs the run id, job, error and a link to the run, the same JSON shape and
 the same `LOGINGEST_ALERT_WEBHOOK` as the rules' alerts. Without the variable it only logs.
 """
@@ -9,31 +9,32 @@ from __future__ import annotations
 
 import time
 
-from dagster import (
-    DefaultSensorStatus,
-    JobDefinition,
-    RunFailureSensorContext,
-    run_failure_sensor,
-)
+from dagster import DefaultSensorStatus, RunFailureSensorContext, run_failure_sensor
 
+from logingest_dagster.defs.jobs import JOB_NAME, JOB_TAG
 from logingest_dagster.engine.alerts import WebhookOptions, post_json, run_url, webhook_url_from_env
 
 SENSOR_NAME = "ingest_failed_alert"
 ERROR_CHARS = 2000
 
 
-def build_failure_alert_sensor(jobs: list[JobDefinition], webhook: WebhookOptions | None = None):
+def build_failure_alert_sensor(webhook: WebhookOptions | None = None):
     options = webhook or WebhookOptions()
 
     @run_failure_sensor(
         name=SENSOR_NAME,
-        monitored_jobs=jobs,
+        # Every failed run of the instance is looked at, and those of an ingest job kept (by the
+        # tag every one carries): `logingest run` executes its job outside the code location, so
+        # its runs match no job of this repository, and they should alert too.
+        monitor_all_code_locations=True,
         # On by default: with no webhook it does nothing but log, and a deployment that sets one
         # should not also have to find this switch.
         default_status=DefaultSensorStatus.RUNNING,
         description="POSTs each failed ingest run (id, job, error, link) to $LOGINGEST_ALERT_WEBHOOK.",
     )
     def ingest_failed_alert(context: RunFailureSensorContext) -> None:
+        if context.dagster_run.tags.get(JOB_TAG) != JOB_NAME:
+            return
         body = failure_body(context)
         url = webhook_url_from_env()
         if url is None:
@@ -66,7 +67,8 @@ def _error(context: RunFailureSensorContext) -> str:
     for event in context.get_step_failure_events():
         data = event.step_failure_data
         if data is not None and data.error is not None:
-            message = data.error.to_string().strip().splitlines()
-            head = message[0] if message else ""
-            return f"step {event.step_key}: {head}"[:ERROR_CHARS]
+            error = data.error
+            while error.cause is not None:  # Dagster's wrapper says only that the op raised
+                error = error.cause
+            return f"step {event.step_key}: {error.message.strip()}"[:ERROR_CHARS]
     return (context.failure_event.message or "run failed")[:ERROR_CHARS]
