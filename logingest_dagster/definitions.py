@@ -28,7 +28,9 @@ if os.environ.get(CELERY_BROKER_ENV):  # a scale-out deployment (defs/celery.py)
     jobs.append(automated)
 log_dirs_changed = build_log_dirs_sensor(automated, sensor_interval_from_env())
 ingest_logs_catchup = build_catchup_schedule(automated, catchup_cron_from_env())
-ingest_failed_alert = build_failure_alert_sensor(_settings.alert_settings().webhook)
+ingest_failed_alert = build_failure_alert_sensor(
+    _settings.alert_settings().webhook, sensor_interval_from_env()
+)
 
 defs = Definitions(
     assets=ASSETS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from tests.alerts.logs import write_burst, write_quiet
 from tests.alerts.receiver import Receiver
@@ -65,3 +66,35 @@ def test_logingest_run_with_a_slow_receiver_ends_at_the_deadline_with_every_coun
         assert receiver.received.is_set()
     assert summary["totals"] == expected_totals([logs / "api.log"])
     assert elapsed < 30, elapsed  # waiting on the receiver would take 60 s
+
+
+def test_a_failed_logingest_run_is_posted_by_the_failure_sensor_of_its_instance(
+    tmp_path, cli_env, monkeypatch
+):
+    from dagster import DagsterInstance, build_sensor_context
+
+    from logingest_dagster.defs.alert_sensor import build_failure_alert_sensor
+    from logingest_dagster.engine.state import SCHEMA_VERSION, open_store
+
+    home = tmp_path / "home"
+    with open_store(home) as store, store.engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE schema_version SET version = {SCHEMA_VERSION + 1}")
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "settings.json").write_text(
+        json.dumps({"walker": {"log_dirs": [str(tmp_path / "logs")]}})
+    )
+    sensor = build_failure_alert_sensor()
+    with Receiver() as receiver:
+        monkeypatch.setenv("LOGINGEST_ALERT_WEBHOOK", receiver.url)  # the daemon's, here
+        env = cli_env | {"LOGINGEST_ALERT_WEBHOOK": receiver.url}
+        Path(cli_env["DAGSTER_HOME"]).mkdir()
+        instance = DagsterInstance.from_config(cli_env["DAGSTER_HOME"])  # the CLI's instance
+        cursor = sensor.evaluate_tick(build_sensor_context(instance=instance)).cursor
+        failed = logingest(
+            "run", "--config", str(tmp_path / "settings.json"), "--home", str(home), "--json",
+            env=env,
+        )  # fmt: skip
+        assert failed.returncode != 0
+        run_id = json.loads(failed.stdout.strip().splitlines()[-1])["run_id"]
+        sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=cursor))
+    assert [(b["rule"], b["run_id"]) for b in receiver.bodies] == [("run_failed", run_id)]

@@ -18,11 +18,14 @@ SENSOR_NAME = "ingest_failed_alert"
 ERROR_CHARS = 2000
 
 
-def build_failure_alert_sensor(webhook: WebhookOptions | None = None):
+def build_failure_alert_sensor(
+    webhook: WebhookOptions | None = None, minimum_interval_seconds: int = 30
+):
     options = webhook or WebhookOptions()
 
     @run_failure_sensor(
         name=SENSOR_NAME,
+        minimum_interval_seconds=minimum_interval_seconds,
         # Every failed run of the instance is looked at, and those of an ingest job kept (by the
         # tag every one carries): `logingest run` executes its job outside the code location, so
         # its runs match no job of this repository, and they should alert too.
