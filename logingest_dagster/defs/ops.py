@@ -101,11 +101,10 @@ def publish_results(
     context: OpExecutionContext, logingest: LogIngestResource, plan: RunPlan, results: list
 ) -> dict:
     """Commit offsets with the counts they produced, then derive the Parquet outputs from state."""
+    from logingest_dagster.defs.alert_checks import alert_after_run
     from logingest_dagster.defs.checks import evaluations
 
     settings = logingest.settings()
-    from logingest_dagster.defs.alert_checks import alert_after_run
-
     read = [pair for group in results for pair in group]
     with open_store(logingest.home, settings.state_url) as store:
         committed = pipeline.commit(store, context.run_id, plan, read)

@@ -121,3 +121,10 @@ def test_error_share_over_a_window_needs_every_level_and_enough_records():
     assert findings(alerts, few, [(PATH, start + 3)], all_levels=True)["share"].findings == []
     events_only = findings(alerts, counts, [(PATH, start + 3)])["share"]
     assert events_only.findings == [] and "every level" in events_only.note
+
+
+def test_reading_the_settings_does_not_load_the_offset_store():
+    from tests.helpers import modules_loaded_by
+
+    loaded = modules_loaded_by("import logingest_dagster.settings")
+    assert not loaded & {"sqlalchemy", "numpy", "pyarrow", "dagster"}

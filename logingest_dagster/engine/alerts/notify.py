@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from logingest_dagster.engine.alerts.counts import committed_minute_counts
-from logingest_dagster.engine.alerts.evaluate import RuleOutcome, evaluate
+from logingest_dagster.engine.alerts.findings import RuleOutcome, evaluate
 from logingest_dagster.engine.alerts.rules import AlertSettings
 from logingest_dagster.engine.alerts.webhook import post_json, run_url
 from logingest_dagster.engine.state import OffsetStore
