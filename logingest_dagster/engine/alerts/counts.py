@@ -9,7 +9,7 @@ at the per-minute time series, once there is one, changes no rule.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -46,35 +46,35 @@ class EventSource(Protocol):
 
 def committed_minute_counts(store: EventSource, run_id: str | None) -> MinuteCounts:
     """The minutes `run_id` committed error events into, with every stored count of their files
-    (None: every stored minute is in focus, for a check run on demand)."""
+    (None: every stored minute is in focus, for a check run on demand). Examples are the run's
+    own first lines of each focus minute."""
+    own = store.error_events() if run_id is None else store.error_events(run_id=run_id)
+    focus = {(read["path"], m) for read in own for m in set(_minutes(read))}
     if run_id is None:
-        reads = store.error_events()
-        focus = {key for read in reads for key, _, _ in _events(read)}
+        reads = own
     else:
-        own = store.error_events(run_id=run_id)
-        focus = {key for read in own for key, _, _ in _events(read)}
         paths = sorted({path for path, _ in focus})
         reads = [
             read
             for i in range(0, len(paths), _PATHS_PER_QUERY)
             for read in store.error_events(paths=paths[i : i + _PATHS_PER_QUERY])
         ]
-    tally: dict[tuple[str, int, str], int] = defaultdict(int)
-    examples: dict[tuple[str, int], list[str]] = {}
+    tally: Counter[tuple[str, int, str]] = Counter()
     for read in reads:
-        for key, level, line in _events(read):
-            tally[(*key, level)] += 1
-            if key in focus:
-                kept = examples.setdefault(key, [])
-                if len(kept) < EXAMPLES_PER_MINUTE:
-                    kept.append(line)
+        path = read["path"]
+        tally.update((path, m, lv) for m, lv in zip(_minutes(read), read["level"], strict=True))
+    examples: dict[tuple[str, int], list[str]] = {}
+    for read in own:
+        for minute, line in zip(_minutes(read), read["line"], strict=True):
+            kept = examples.setdefault((read["path"], minute), [])
+            if len(kept) < EXAMPLES_PER_MINUTE:
+                kept.append(line)
     counts = [MinuteCount(m, p, lv, n) for (p, m, lv), n in sorted(tally.items())]
     return MinuteCounts(counts, focus, examples, all_levels=False)
 
 
-def _events(read: dict) -> Iterable[tuple[tuple[str, int], str, str]]:
-    """((path, minute), level, line) for each event of a stored read."""
-    path, committed_minute = read["path"], int(read["committed_at"] // 60)
+def _minutes(read: dict) -> list[int]:
+    """Each event's minute: logged, or its commit's when its line has no time."""
+    committed = int(read["committed_at"] // 60)
     logged = read.get("logged_at") or [None] * len(read["level"])
-    for level, line, at in zip(read["level"], read["line"], logged, strict=True):
-        yield (path, committed_minute if at is None else int(at // 60)), level, line
+    return [committed if at is None else int(at // 60) for at in logged]
