@@ -13,6 +13,9 @@ never from the current ones below, which later versions change.
 - 5: `pending_events` and `pending_minutes` replace `error_events`: each read's events and
   per-minute counts, kept from its commit until the warehouse's part files hold them;
   `commits.events_dropped`; `expired`, what retention deleted.
+- 6, 7: numbers kept for changes landing from other branches (templates, stream inodes); a
+  version with no migration here is passed over.
+- 8: `alerts_sent`: each alert claimed by a run, so that no alert is sent twice.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 8
 
 metadata = sa.MetaData()
 
@@ -144,6 +147,24 @@ expired = sa.Table(
     *_level_columns(),
 )
 
+
+def _alerts_sent_columns_v8() -> list[sa.Column]:
+    return [
+        sa.Column("rule", sa.String, primary_key=True),
+        sa.Column("subject", sa.String, primary_key=True),  # the stream (path), or a problem's key
+        sa.Column("window_start", sa.BigInteger, primary_key=True),  # epoch minute of the window
+        sa.Column("run_id", sa.String, nullable=False),  # the run that claimed it (last)
+        sa.Column("claimed_at", sa.Float, nullable=False),
+        sa.Column("status", sa.String, nullable=False),  # claimed | delivered | failed | unsent
+        sa.Column("attempts", sa.Integer, nullable=False, default=0),
+        sa.Column("payload", sa.Text, nullable=True),  # JSON, kept so a later run can retry it
+    ]
+
+
+# One row per alert (rule, subject, window): inserted by the run that claims it, in a write
+# transaction, so two runs, overlapping or not, never both send it.
+alerts_sent = sa.Table("alerts_sent", metadata, *_alerts_sent_columns_v8())
+
 # A single row every writer updates first: serializes commits on any database (on SQLite the
 # transaction already starts with BEGIN IMMEDIATE; on Postgres this is the row lock).
 write_lock = sa.Table(
@@ -207,12 +228,17 @@ def _migrate_to_5(conn: sa.Connection) -> None:
     metadata.create_all(conn, tables=[pending_events, pending_minutes, expired])
 
 
+def _migrate_to_8(conn: sa.Connection) -> None:
+    sa.Table("alerts_sent", sa.MetaData(), *_alerts_sent_columns_v8()).create(conn)
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
     4: _migrate_to_4,
     5: _migrate_to_5,
+    8: _migrate_to_8,
 }
 
 
@@ -240,6 +266,7 @@ def migrate(conn: sa.Connection) -> int:
         metadata.create_all(conn, tables=[schema_version])
         conn.execute(sa.insert(schema_version).values(version=0))
     for target in range(version + 1, SCHEMA_VERSION + 1):
-        MIGRATIONS[target](conn)
+        if target in MIGRATIONS:
+            MIGRATIONS[target](conn)
         conn.execute(sa.update(schema_version).values(version=target))
     return SCHEMA_VERSION
