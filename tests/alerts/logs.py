@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 
-def _stamp(epoch: float) -> str:
+def stamp(epoch: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch)) + ",000"
 
 
@@ -18,10 +18,8 @@ def this_minute_start(minutes_ago: int = 2) -> float:
 def write_burst(path: Path, errors: int = 150, minute: float | None = None) -> float:
     """`errors` ERROR lines within one minute, after an hour of quiet INFO; returns the minute."""
     minute = this_minute_start() if minute is None else minute
-    lines = [f"{_stamp(minute - 60 * m)} INFO [web] request ok {m}" for m in range(60, 0, -1)]
-    lines += [
-        f"{_stamp(minute + i % 50)} ERROR [db] connection refused #{i}" for i in range(errors)
-    ]
+    lines = [f"{stamp(minute - 60 * m)} INFO [web] request ok {m}" for m in range(60, 0, -1)]
+    lines += [f"{stamp(minute + i % 50)} ERROR [db] connection refused #{i}" for i in range(errors)]
     with path.open("a") as f:
         f.write("\n".join(lines) + "\n")
     return minute
@@ -32,7 +30,7 @@ def write_quiet(path: Path) -> None:
     start = this_minute_start(30)
     lines = []
     for m in range(20):
-        lines.append(f"{_stamp(start + 60 * m)} INFO [web] request ok")
+        lines.append(f"{stamp(start + 60 * m)} INFO [web] request ok")
         if m % 4 == 0:
-            lines.append(f"{_stamp(start + 60 * m + 1)} ERROR [web] timeout talking to cache")
+            lines.append(f"{stamp(start + 60 * m + 1)} ERROR [web] timeout talking to cache")
     path.write_text("\n".join(lines) + "\n")
