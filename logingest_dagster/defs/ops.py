@@ -181,8 +181,11 @@ def publish_results(
                 f"check {evaluation.check_name} of {evaluation.asset_key.path[0]} "
                 f"failed: {evaluation.description}"
             )
+    # Like the warehouse checks: reported with a severity_timeseries materialization, else kept
+    # as last evaluated, unless this run found an alert or a problem.
     for evaluation in alerts:
-        context.log_event(evaluation)
+        if evaluation.asset_key.path[0] in recorded or not evaluation.passed:
+            context.log_event(evaluation)
     context.log.info(f"committed {summary['files_read']} files; totals {_fmt_counts(totals)}")
 
 
