@@ -6,6 +6,8 @@ import os
 
 from dagster import Definitions
 
+from logingest_dagster.defs.alert_checks import build_alert_checks
+from logingest_dagster.defs.alert_sensor import build_failure_alert_sensor
 from logingest_dagster.defs.assets import ASSETS
 from logingest_dagster.defs.checks import ASSET_CHECKS, check_warehouse
 from logingest_dagster.defs.executor import preloading_executor
@@ -30,12 +32,15 @@ if os.environ.get(CELERY_BROKER_ENV):  # a scale-out deployment (defs/celery.py)
 log_dirs_changed = build_log_dirs_sensor(automated, sensor_interval_from_env())
 ingest_logs_catchup = build_catchup_schedule(automated, catchup_cron_from_env())
 delete_old_runs = build_retention_schedule(retention_days_from_env())
+ingest_failed_alert = build_failure_alert_sensor(
+    _settings.alert_settings().webhook, sensor_interval_from_env()
+)
 
 defs = Definitions(
     assets=ASSETS,
-    asset_checks=ASSET_CHECKS,
+    asset_checks=[*ASSET_CHECKS, *build_alert_checks(_settings.alert_settings())],
     jobs=jobs,
-    sensors=[log_dirs_changed],
+    sensors=[log_dirs_changed, ingest_failed_alert],
     schedules=[ingest_logs_catchup, delete_old_runs],
     resources={"logingest": resource_from_env()},
     # Also for the jobs Dagster builds itself (`dagster asset materialize`, a Materialize of a

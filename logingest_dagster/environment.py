@@ -23,3 +23,7 @@ SENSOR_INTERVAL_ENV = "LOGINGEST_SENSOR_INTERVAL_SECONDS"
 RUN_CHILD_ENV = "LOGINGEST_RUN_CHILD"
 # Finished Dagster runs older than this many days are deleted by a daily schedule (defs/retention.py).
 RUN_RETENTION_ENV = "LOGINGEST_RUN_RETENTION_DAYS"
+# Where alerts are POSTed (engine/alerts/webhook.py); a secret, so never in settings or run config.
+ALERT_WEBHOOK_ENV = "LOGINGEST_ALERT_WEBHOOK"
+# The Dagster UI's address, for the link to a run in an alert; default http://127.0.0.1:3000.
+UI_URL_ENV = "LOGINGEST_UI_URL"

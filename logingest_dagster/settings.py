@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from logingest_dagster.environment import CONFIG_ENV, HOME_ENV, STATE_URL_ENV
+from logingest_dagster.engine.alerts.rules import AlertSettings, AlertSettingsError, parse_alerts
+from logingest_dagster.environment import ALERT_WEBHOOK_ENV, CONFIG_ENV, HOME_ENV, STATE_URL_ENV
 
 DEFAULT_HOME = "data"
 
@@ -119,6 +120,13 @@ def _is_known_zone(name: str) -> bool:
     except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
         return False
     return True
+
+
+def alert_rules(value: Any, where: str) -> None:
+    try:
+        parse_alerts(value, where.split(": '")[0])
+    except AlertSettingsError as exc:
+        raise SettingsError(str(exc)) from exc
 
 
 def setting(
@@ -234,6 +242,16 @@ class Settings:
         "events/ and severity_timeseries/ keep this many days (whole days); 0: all.",
         whole_number,
     )
+    alerts: dict[str, Any] = setting(
+        "alerts",
+        {},
+        "Alert rules, services and webhook timeouts (engine/alerts/rules.py); {}: the default "
+        f"rule. The webhook URL is never here: ${ALERT_WEBHOOK_ENV}.",
+        alert_rules,
+    )
+
+    def alert_settings(self) -> AlertSettings:
+        return parse_alerts(self.alerts)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -121,6 +121,7 @@ def publish_results(
     row count, column schema and the run's figures; the figures and totals also go, once, on an
     observation of the log directories whose data version is what discovery saw (`run_summary`).
     """
+    from logingest_dagster.defs.alert_checks import alert_after_run, committed_alert_counts
     from logingest_dagster.defs.checks import evaluations
     from logingest_dagster.defs.published import appended_metadata, published_changes
 
@@ -133,7 +134,12 @@ def publish_results(
         # on says it committed (its tag, and the summary `logingest run` prints).
         context.instance.add_run_tags(context.run_id, {COMMITTED_TAG: "true"})
         context.log_event(run_observation(plan.fingerprint, summary))
+        # Before publishing, which hands the run's pending minute counts over to the warehouse.
+        alert_counts = committed_alert_counts(context, store, logingest.home)
         published = pipeline.publish(store, logingest.home, settings.retention_days)
+        # After the commit: the alerts' webhook can delay the run (to its deadline), never a count.
+        problems = plan.problems + [f"skipped {r.path}: {r.error}" for _, r in read if r.error]
+        alerts = alert_after_run(context, store, settings, problems, alert_counts)
     commit, totals = committed.commit, published.totals
     if commit.already_committed:
         context.log.info("this run had already committed; outputs rebuilt from state")
@@ -176,6 +182,11 @@ def publish_results(
                 f"check {evaluation.check_name} of {evaluation.asset_key.path[0]} "
                 f"failed: {evaluation.description}"
             )
+    # Like the warehouse checks: reported with a severity_timeseries materialization, else kept
+    # as last evaluated, unless this run found an alert or a problem.
+    for evaluation in alerts:
+        if evaluation.asset_key.path[0] in recorded or not evaluation.passed:
+            context.log_event(evaluation)
     context.log.info(f"committed {summary['files_read']} files; totals {_fmt_counts(totals)}")
 
 

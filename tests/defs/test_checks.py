@@ -21,7 +21,12 @@ def test_a_run_reports_every_check_passed_on_what_it_published(tmp_path):
     result = build_ingest_job(1, resource=resource).execute_in_process()
     reported = {(e.asset_key, e.check_name): e.passed for e in result.get_asset_check_evaluations()}
     warehouse = {(AssetKey(c.asset), c.name): True for c in CHECKS if c.after_each_run}
-    assert reported == warehouse | {(LOG_DIRECTORIES, EXIST_CHECK): True}
+    # Beside the alert rules' checks (tests/defs/test_alerts_job.py), which pass on sample logs.
+    alerts = {
+        (AssetKey("severity_timeseries"), "alert_default"): True,
+        (AssetKey("severity_timeseries"), "alert_run_problems"): True,
+    }
+    assert reported == warehouse | {(LOG_DIRECTORIES, EXIST_CHECK): True} | alerts
 
 
 def test_the_check_job_reports_a_doctored_file_as_failed(tmp_path):
@@ -53,6 +58,8 @@ def test_the_code_location_defines_the_checks_and_their_job():
 
     keys = defs.resolve_asset_graph().asset_check_keys
     assert {(k.asset_key.path[0], k.name) for k in keys} == {(c.asset, c.name) for c in CHECKS} | {
-        (LOG_DIRECTORIES.path[0], EXIST_CHECK)
+        (LOG_DIRECTORIES.path[0], EXIST_CHECK),
+        ("severity_timeseries", "alert_default"),
+        ("severity_timeseries", "alert_run_problems"),
     }
     assert defs.resolve_job_def("check_warehouse") is not None

@@ -32,8 +32,12 @@ EXPECTED = {
         "severity_timeseries:sums_to_committed",
         "log_directories:configured_directories_exist",
         "templates:covers_events",
+        # The alert rules' checks (issue 15): one per rule (the default rule with no settings),
+        # and one for the run's problems.
+        "severity_timeseries:alert_default",
+        "severity_timeseries:alert_run_problems",
     },
-    "sensors": {"log_dirs_changed"},
+    "sensors": {"log_dirs_changed", "ingest_failed_alert"},
     "schedules": {"ingest_logs_catchup", "delete_old_runs_daily"},
     "resources": {
         "logingest": {
@@ -54,6 +58,7 @@ EXPECTED = {
             "timezone",
             "timezones",
             "retention_days",
+            "alerts",
         }
     },
 }

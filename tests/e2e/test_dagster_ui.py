@@ -29,8 +29,13 @@ from dagster import (
 from dagster_graphql import DagsterGraphQLClient
 
 from logingest_dagster.cli.sample import write_sample
+from logingest_dagster.defs.alert_sensor import SENSOR_NAME as FAILURE_SENSOR_NAME
 from logingest_dagster.defs.orphaned_runs import PROCESS_TAG
 from logingest_dagster.defs.sensors import INTERVAL_ENV, SENSOR_NAME
+from logingest_dagster.engine.alerts import WEBHOOK_ENV
+from logingest_dagster.engine.state import SCHEMA_VERSION, open_store
+from tests.alerts.logs import write_burst
+from tests.alerts.receiver import Receiver
 from tests.helpers import REPO, free_port, op_of, parquet_totals, wait_for_port
 
 pytestmark = pytest.mark.e2e
@@ -43,6 +48,7 @@ class Stack(NamedTuple):
     logs: Path
     graphql_url: str
     servers: Servers
+    receiver: Receiver  # the alert webhook's receiver ($LOGINGEST_ALERT_WEBHOOK)
 
 
 class Servers:
@@ -110,14 +116,17 @@ def dagster_stack(tmp_path):
     create_storages(dagster_home)
     port = free_port()
     servers = Servers(tmp_path, env, port)
-    try:  # stopped even if one of them fails to start (a daemon outlived such a test once)
-        servers.start("webserver")
-        servers.start("daemon")
-        client = DagsterGraphQLClient("127.0.0.1", port_number=port)
-        wait_for_port(port, "webserver", servers.procs["webserver"], timeout=90)
-        yield Stack(client, tmp_path, logs, f"http://127.0.0.1:{port}/graphql", servers)
-    finally:
-        servers.stop_all()
+    with Receiver() as receiver:
+        env[WEBHOOK_ENV] = receiver.url
+        try:  # stopped even if one of them fails to start (a daemon outlived such a test once)
+            servers.start("webserver")
+            servers.start("daemon")
+            client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+            wait_for_port(port, "webserver", servers.procs["webserver"], timeout=90)
+            graphql = f"http://127.0.0.1:{port}/graphql"
+            yield Stack(client, tmp_path, logs, graphql, servers, receiver)
+        finally:
+            servers.stop_all()
 
 
 def create_storages(dagster_home: Path) -> None:
@@ -272,7 +281,7 @@ def wait_for_sensor_runs(dagster_home, count, timeout=90) -> list[DagsterRun]:
 
 
 def test_the_sensor_launches_a_run_per_change(dagster_stack):
-    client, tmp_path, logs, graphql_url, _ = dagster_stack
+    client, tmp_path, logs, graphql_url, *_ = dagster_stack
     finished = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}
     start_sensor(graphql_url, SENSOR_NAME)
     [first] = wait_for_sensor_runs(tmp_path / "dagster_home", 1)
@@ -297,7 +306,7 @@ def test_a_run_whose_daemon_crashed_is_failed_by_the_next_sensor_tick(dagster_st
     # left to record the end, and the run would stay STARTED, holding the queue's one slot. The
     # run worker's process tag lets the next sensor tick, under a new daemon, fail it; the
     # sensor's own run then goes through the queue.
-    client, tmp_path, logs, graphql_url, _ = dagster_stack
+    client, tmp_path, logs, graphql_url, *_ = dagster_stack
     dagster_home = tmp_path / "dagster_home"
     big = logs / "big.log"
     big.write_bytes(b"tick\n" * 200_000_000)  # 1 GB of the slowest kind of line
@@ -370,7 +379,7 @@ def materialize_from_the_asset_graph(graphql_url: str, names: list[str]) -> str:
 
 
 def test_materialize_from_the_asset_graph_one_output_then_all(dagster_stack):
-    client, tmp_path, logs, graphql_url, _ = dagster_stack
+    client, tmp_path, logs, graphql_url, *_ = dagster_stack
     finished = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}
     instance = DagsterInstance.from_config(str(tmp_path / "dagster_home"))
 
@@ -397,3 +406,69 @@ def test_materialize_from_the_asset_graph_one_output_then_all(dagster_stack):
     # Nothing new since the first run: only the outputs never materialized are recorded.
     assert materialized_in(every) == set(outputs) - {"file_stats"}
     assert sum(parquet_totals(tmp_path / "home").values()) > 0
+
+
+SENSOR_TICKS = """
+query Ticks($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    __typename
+    ... on Sensor { sensorState { ticks(limit: 1000) { status } } }
+  }
+}
+"""
+
+
+def sensor_ticks(graphql_url: str, name: str) -> int:
+    """How many times the daemon has evaluated the sensor (0 while the location loads)."""
+    selector = {
+        "repositoryLocationName": "logingest",
+        "repositoryName": "__repository__",
+        "sensorName": name,
+    }
+    body = json.dumps({"query": SENSOR_TICKS, "variables": {"selector": selector}}).encode()
+    request = urllib.request.Request(
+        graphql_url, data=body, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            found = (json.load(response).get("data") or {}).get("sensorOrError") or {}
+    except (OSError, ValueError):
+        return 0
+    return len(((found.get("sensorState") or {}).get("ticks")) or [])
+
+
+def wait_for_ticks(graphql_url: str, name: str, count: int, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while sensor_ticks(graphql_url, name) < count:
+        assert time.monotonic() < deadline, f"{name}: fewer than {count} ticks after {timeout}s"
+        time.sleep(0.5)
+
+
+def test_a_burst_and_a_failed_run_each_reach_the_webhook_once(dagster_stack):
+    client, tmp_path, logs, graphql_url, _, receiver = dagster_stack
+    finished = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}
+    # On by default; its first tick starts it from the event log's end, so await it.
+    wait_for_ticks(graphql_url, FAILURE_SENSOR_NAME, 1)
+
+    write_burst(logs / "checkout.log", errors=150)
+    ok = submit(client)
+    assert wait_for(client, ok, finished) == DagsterRunStatus.SUCCESS
+    assert [(b["rule"], b["service"], b["run_id"]) for b in receiver.bodies] == [
+        ("default", "checkout", ok)
+    ]
+
+    with open_store(tmp_path / "home") as store, store.engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE schema_version SET version = {SCHEMA_VERSION + 1}")
+    failed = submit(client)
+    assert wait_for(client, failed, finished) == DagsterRunStatus.FAILURE
+    deadline = time.monotonic() + 60
+    while len(receiver.bodies) < 2:
+        assert time.monotonic() < deadline, "the failed run was not posted"
+        time.sleep(0.2)
+    body = receiver.bodies[1]
+    assert (body["rule"], body["run_id"], body["job"]) == ("run_failed", failed, "ingest_logs")
+    assert "SchemaTooNew" in body["error"]
+    assert body["run_url"].endswith(f"/runs/{failed}")
+    ticks = sensor_ticks(graphql_url, FAILURE_SENSOR_NAME)
+    wait_for_ticks(graphql_url, FAILURE_SENSOR_NAME, ticks + 2)  # later ticks: not posted again
+    assert len(receiver.bodies) == 2

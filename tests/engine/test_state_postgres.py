@@ -353,3 +353,31 @@ def test_a_reset_racing_a_commit_never_double_counts(pg_url, tmp_path):
         again = plan_reads(store, discover([str(logs)], 2).entries, now=time.time())
         store.commit("again", _scan(again), again.forgotten)
         assert store.totals() == writer.totals()
+
+
+def test_alert_claims_racing_from_several_connections_claim_each_alert_once(pg_url):
+    """Four overlapping runs claim the same alerts at once: the write lock queues them, so each
+    alert is claimed (and sent) by exactly one."""
+    from logingest_dagster.engine.state.alerts_sent import AlertKey
+
+    keys = {AlertKey("default", f"/logs/{i}.log", 29_000_000): "{}" for i in range(30)}
+    n = 4
+    stores = [OffsetStore(pg_url) for _ in range(n)]
+    try:
+        barrier = threading.Barrier(n)
+        claimed: list = [None] * n
+
+        def claim(i: int) -> None:
+            barrier.wait(timeout=30)
+            claimed[i] = stores[i].claim_alerts(f"run-{i}", keys)
+
+        threads = [threading.Thread(target=claim, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert all(c is not None for c in claimed)
+        assert sorted(k for c in claimed for k in c) == sorted(keys)
+    finally:
+        for s in stores:
+            s.close()

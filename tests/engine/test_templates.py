@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from benchmarks import loghub_templates as loghub
 from logingest_dagster.engine.state import (
+    SCHEMA_VERSION,
     OffsetStore,
     default_state_url,
     load_miner_state,
@@ -112,12 +113,15 @@ def test_a_version_6_store_gains_the_template_tables_and_keeps_its_data(tmp_path
     with sqlite3.connect(db) as conn:  # as logingest before templates left it
         conn.execute("DROP TABLE message_templates")
         conn.execute("DROP TABLE template_paths")
+        conn.execute("DROP TABLE alerts_sent")  # version 8's
         conn.execute("UPDATE schema_version SET version = 6")
         conn.execute("UPDATE write_lock SET writes = 41")
     with OffsetStore(default_state_url(tmp_path)) as store, store.engine.begin() as conn:
         tables = set(sa.inspect(conn).get_table_names())
         assert {"message_templates", "template_paths"} <= tables
-        assert conn.execute(sa.text("SELECT version FROM schema_version")).scalar() == 7
+        assert (
+            conn.execute(sa.text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION
+        )
         assert conn.execute(sa.text("SELECT writes FROM write_lock")).scalar() >= 41
         assert {"pending_events", "pending_minutes", "expired", "published"} <= tables  # kept
 

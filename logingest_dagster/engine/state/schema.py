@@ -18,6 +18,7 @@ never from the current ones below, which later versions change.
   committed offset, so an event found in a later append knows its line number.
 - 7: `message_templates` and `template_paths`: the template miner's state (`engine.templates`),
   committed with the offsets of the records it was mined from.
+- 8: `alerts_sent`: each alert claimed by a run, so that no alert is sent twice.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 metadata = sa.MetaData()
 
@@ -181,6 +182,24 @@ def _template_path_columns_v7() -> list[sa.Column]:
 message_templates = sa.Table("message_templates", metadata, *_message_template_columns_v7())
 template_paths = sa.Table("template_paths", metadata, *_template_path_columns_v7())
 
+
+def _alerts_sent_columns_v8() -> list[sa.Column]:
+    return [
+        sa.Column("rule", sa.String, primary_key=True),
+        sa.Column("subject", sa.String, primary_key=True),  # the stream (path), or a problem's key
+        sa.Column("window_start", sa.BigInteger, primary_key=True),  # epoch minute of the window
+        sa.Column("run_id", sa.String, nullable=False),  # the run that claimed it (last)
+        sa.Column("claimed_at", sa.Float, nullable=False),
+        sa.Column("status", sa.String, nullable=False),  # claimed | delivered | failed | unsent
+        sa.Column("attempts", sa.Integer, nullable=False, default=0),
+        sa.Column("payload", sa.Text, nullable=True),  # JSON, kept so a later run can retry it
+    ]
+
+
+# One row per alert (rule, subject, window): inserted by the run that claims it, in a write
+# transaction, so two runs, overlapping or not, never both send it.
+alerts_sent = sa.Table("alerts_sent", metadata, *_alerts_sent_columns_v8())
+
 # A single row every writer updates first: serializes commits on any database (on SQLite the
 # transaction already starts with BEGIN IMMEDIATE; on Postgres this is the row lock).
 write_lock = sa.Table(
@@ -258,6 +277,10 @@ def _migrate_to_7(conn: sa.Connection) -> None:
     frozen.create_all(conn)
 
 
+def _migrate_to_8(conn: sa.Connection) -> None:
+    sa.Table("alerts_sent", sa.MetaData(), *_alerts_sent_columns_v8()).create(conn)
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
@@ -266,6 +289,7 @@ MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     5: _migrate_to_5,
     6: _migrate_to_6,
     7: _migrate_to_7,
+    8: _migrate_to_8,
 }
 
 

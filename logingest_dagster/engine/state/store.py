@@ -33,6 +33,8 @@ from logingest_dagster.engine.plan import (
 )
 from logingest_dagster.engine.problems import CORRUPT_MESSAGES, StoreDamaged, damaged_store_message
 from logingest_dagster.engine.scan import ScanResult, format_name_from_key
+from logingest_dagster.engine.state import alerts_sent
+from logingest_dagster.engine.state.alerts_sent import AlertKey
 from logingest_dagster.engine.state.commit import CommitSummary, commit_results
 from logingest_dagster.engine.state.integrity import check_sqlite_file
 from logingest_dagster.engine.state.schema import (
@@ -172,6 +174,26 @@ class OffsetStore:
 
     # -- what is still to be published ----------------------------------------------------
 
+    def run_pending(self, run_id: str) -> list[dict]:
+        """What `run_id` committed that is not yet published, a dict per commit (committed_at,
+        events: rows, minutes: rows): read by the alert rules before the run publishes."""
+        found: dict[int, dict] = {}
+        with self._reading() as conn:
+            for table, key in ((pending_events, "events"), (pending_minutes, "minutes")):
+                query = (
+                    sa.select(commits.c.committed_at, table)
+                    .join(commits, commits.c.id == table.c.commit_id)
+                    .where(commits.c.run_id == run_id)
+                    .order_by(table.c.id)
+                )
+                for row in conn.execute(query).mappings():
+                    entry = found.setdefault(
+                        row["commit_id"],
+                        {"committed_at": row["committed_at"], "events": [], "minutes": []},
+                    )
+                    entry[key].append(dict(row))
+        return [found[c] for c in sorted(found)]
+
     @contextmanager
     def pending_publication(self) -> Iterator[list[dict]]:
         """The committed events and minute counts not yet in the warehouse, a dict per commit
@@ -264,6 +286,20 @@ class OffsetStore:
         with self._reading() as conn:
             rows = conn.execute(sa.select(expired)).mappings().all()
         return sorted((dict(row) for row in rows), key=lambda r: (r["dataset"], r["date"]))
+
+    # -- alerts: each claimed once (alerts_sent.py) ------------------------------------------
+
+    def claim_alerts(self, run_id: str, payloads: dict[AlertKey, str]) -> list[AlertKey]:
+        with self._writing() as conn:
+            return alerts_sent.claim(conn, run_id, payloads, time.time())
+
+    def take_over_alerts(self, run_id: str, oldest: float) -> list[tuple[AlertKey, str]]:
+        with self._writing() as conn:
+            return alerts_sent.take_over(conn, run_id, time.time(), oldest)
+
+    def settle_alerts(self, outcomes: Iterable[tuple[AlertKey, bool]]) -> None:
+        with self._writing() as conn:
+            alerts_sent.settle(conn, outcomes)
 
     # -- operator commands ----------------------------------------------------------------
 

@@ -1,0 +1,123 @@
+"""What the rules are evaluated on: counts per minute x file x level, by logged time, with examples.
+
+`committed_minute_counts` is the one place that says where the counts come from: the minutes a run
+committed are its pending minute counts (`pending_minutes`, read before its publish hands them to
+the warehouse), judged against the `severity_timeseries` dataset's earlier minutes of the same
+files. Both hold every level, so share rules work too. Records with no time in their text count
+under the minute of their commit, as in the dataset. Examples are the run's own events.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+EXAMPLES_PER_MINUTE = 3
+# How far before the earliest minute judged the dataset is read: a day covers the default rules'
+# trailing hour and share windows with room for longer ones.
+HISTORY_MINUTES = 24 * 60
+# Judged by a check run on demand: the dataset's newest day of minutes.
+ON_DEMAND_MINUTES = 24 * 60
+_NO_TIME = -1  # scan.result.NO_TIME
+
+
+@dataclass(frozen=True)
+class MinuteCount:
+    minute: int  # minutes since the epoch, UTC
+    path: str
+    level: str
+    count: int
+
+
+@dataclass
+class MinuteCounts:
+    """The counts the rules read: every minute known of the files concerned (for trailing
+    medians), and `focus`, the (path, minute) pairs the run committed records into: the only
+    minutes the rules judge, so a run alerts on what it brought in."""
+
+    counts: list[MinuteCount] = field(default_factory=list)
+    focus: set[tuple[str, int]] = field(default_factory=set)
+    examples: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    all_levels: bool = True  # `counts` holds every level, so shares can be computed
+
+
+class PendingSource(Protocol):
+    def run_pending(self, run_id: str) -> list[dict]: ...
+
+
+def committed_minute_counts(
+    store: PendingSource, warehouse: Path, run_id: str | None
+) -> MinuteCounts:
+    """The minutes `run_id` committed records into, with the dataset's counts of their files
+    before them; None: the dataset's newest day is in focus (a check run on demand)."""
+    dataset = warehouse / "severity_timeseries"
+    if run_id is None:
+        history = _dataset_counts(dataset, None, None)
+        newest = max((c.minute for c in history), default=0)
+        focus = {(c.path, c.minute) for c in history if c.minute > newest - ON_DEMAND_MINUTES}
+        return MinuteCounts(history, focus, {})
+    tally: Counter[tuple[str, int, str]] = Counter()
+    examples: dict[tuple[str, int], list[str]] = {}
+    for commit in store.run_pending(run_id):
+        ingested = int(commit["committed_at"] // 60)
+        for read in commit["minutes"]:
+            counts = json.loads(read["counts"])
+            for second, level, n in zip(
+                counts["minute"], counts["level"], counts["count"], strict=True
+            ):
+                minute = ingested if second == _NO_TIME else int(second // 60)
+                tally[(read["path"], minute, level)] += n
+        for read in commit["events"]:
+            events = json.loads(read["events"])
+            for at, record in zip(events["time"], events["record"], strict=True):
+                minute = ingested if at is None else int(at // 60_000_000)
+                kept = examples.setdefault((read["path"], minute), [])
+                if len(kept) < EXAMPLES_PER_MINUTE:
+                    kept.append(record.split("\n", 1)[0])
+    focus = {(path, minute) for path, minute, _ in tally}
+    if not focus:
+        return MinuteCounts()
+    since = min(minute for _, minute in focus) - HISTORY_MINUTES
+    history = _dataset_counts(dataset, {path for path, _ in focus}, since)
+    counts = [MinuteCount(m, p, lv, n) for (p, m, lv), n in sorted(tally.items())]
+    return MinuteCounts(history + counts, focus, examples)
+
+
+def _dataset_counts(dataset: Path, paths: set[str] | None, since: int | None) -> list[MinuteCount]:
+    """The dataset's counts (of `paths`, from minute `since`), summed over time sources."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from logingest_dagster.engine.warehouse.partitions import day_dirs, parquet_files
+
+    first_day = None if since is None else datetime.fromtimestamp(since * 60, UTC).date()
+    tally: Counter[tuple[str, int, str]] = Counter()
+    for date, day in sorted(day_dirs(dataset).items()):
+        if first_day is not None and date < first_day.isoformat():
+            continue
+        for file in parquet_files(day):
+            table = pq.read_table(file, columns=["minute", "path", "level", "count"])
+            if paths is not None:
+                table = table.filter(pc.is_in(table["path"], value_set=_strings(paths)))
+            minutes = pc.cast(table["minute"], "int64").to_pylist()
+            for micros, path, level, n in zip(
+                minutes,
+                table["path"].to_pylist(),
+                table["level"].to_pylist(),
+                table["count"].to_pylist(),
+                strict=True,
+            ):
+                minute = micros // 60_000_000
+                if since is None or minute >= since:
+                    tally[(path, minute, level)] += n
+    return [MinuteCount(m, p, lv, n) for (p, m, lv), n in sorted(tally.items())]
+
+
+def _strings(values: set[str]):
+    import pyarrow as pa
+
+    return pa.array(sorted(values), pa.string())
