@@ -11,7 +11,7 @@ The public names load on first use (PEP 562): `settings` validates the `alerts` 
 `rules`, and loading it must not pull the offset store (SQLAlchemy) into every command.
 """
 
-from importlib import import_module
+from logingest_dagster.engine.lazy import lazy_exports
 
 _MODULES = {
     "counts": ("MinuteCount", "MinuteCounts", "committed_minute_counts"),
@@ -45,9 +45,4 @@ _PUBLIC = {
 
 __all__ = sorted(_PUBLIC)
 
-
-def __getattr__(name: str):
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(module), name)
+__getattr__ = lazy_exports(__name__, _PUBLIC)

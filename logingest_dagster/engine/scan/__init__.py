@@ -5,7 +5,7 @@ The public names load on first use (PEP 562): the offset store and the Dagster l
 result types, and importing them must not pull numpy and pyarrow into a process that never scans.
 """
 
-from importlib import import_module
+from logingest_dagster.engine.lazy import lazy_exports
 
 _PUBLIC = {
     "BatchScan": "logingest_dagster.engine.scan.batch",
@@ -27,9 +27,4 @@ _PUBLIC = {
 
 __all__ = sorted(_PUBLIC)
 
-
-def __getattr__(name: str):
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(module), name)
+__getattr__ = lazy_exports(__name__, _PUBLIC)

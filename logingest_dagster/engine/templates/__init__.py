@@ -5,7 +5,7 @@ The public names load on first use (PEP 562): the offset store names the state t
 importing them must not pull numpy and pyarrow into a process that never mines.
 """
 
-from importlib import import_module
+from logingest_dagster.engine.lazy import lazy_exports
 
 _PUBLIC = {
     "WILDCARD": "logingest_dagster.engine.templates.masking",
@@ -24,9 +24,4 @@ _PUBLIC = {
 
 __all__ = sorted(_PUBLIC)
 
-
-def __getattr__(name: str):
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(module), name)
+__getattr__ = lazy_exports(__name__, _PUBLIC)
