@@ -31,6 +31,8 @@ def _can_mount() -> bool:
 
 
 needs_mounts = pytest.mark.skipif(not _can_mount(), reason="needs unshare -m and mount")
+# Each test is two or three whole `logingest run`s: `make test-slow` runs them.
+pytestmark = pytest.mark.slow
 
 
 def logingest_with_mounts(mounts: str, *args: str, env: dict) -> subprocess.CompletedProcess:
