@@ -10,7 +10,7 @@ cheap is certain): such a file stays binary.
 Lines are framed on the file's own code units (a newline is the unit 0x000A), so offsets stay in
 file bytes and a read ends after a whole line, never inside a code unit; an odd trailing byte
 waits for the next read like any partial line. Only whole lines are decoded (an unpaired
-surrogate becomes U+FFFD, as it would in a UTF-8 file written from that text).
+surrogate becomes U+FFFD).
 """
 
 from __future__ import annotations
