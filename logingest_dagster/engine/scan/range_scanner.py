@@ -261,7 +261,7 @@ class RangeScanner:
             max_line=2 * MAX_LINE_BYTES,  # UTF-16 takes two bytes for what UTF-8 writes in one
             prefix=LONG_LINE_PREFIX,
         )
-        self.result.end, self.result.text_bytes = begin, 0
+        self.result.end = begin
         chunk_size = max(1, self.options.chunk_size)
         remaining = None if self.stop is None else max(0, self.stop - begin)
         while True:
@@ -275,10 +275,10 @@ class RangeScanner:
             if remaining is not None:
                 remaining -= len(chunk)
             framer.feed(chunk)
-            self.result.end, self.result.text_bytes = framer.end, framer.text_bytes
+            self.result.end = framer.end
             self._publish()
         framer.finish(self.final)
-        self.result.end, self.result.text_bytes = framer.end, framer.text_bytes
+        self.result.end = framer.end
         self._publish()
 
     def _count(self, data: memoryview, offset: int) -> None:
@@ -309,7 +309,6 @@ class RangeScanner:
         log.warning("skipping %s: %s", self.path, reason)
         self.result.error = reason
         self.result.end = self.start
-        self.result.text_bytes = None
         self.result.lines = 0
         self.result.long_lines = 0
         self.result.counts = empty_counts()

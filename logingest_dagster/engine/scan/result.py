@@ -168,15 +168,14 @@ class ScanResult:
     # record, or NO_TIME; they add up to `counts`.
     minute_counts: dict[tuple[int, str], int] = field(default_factory=dict)
     service: str | None = None
-    # A file read decoded (`DECODED_ENCODINGS`): its encoding, and the bytes of the text read as
-    # UTF-8, which `bytes_read` reports so that a file's figures do not depend on its encoding.
+    # A file read decoded (`DECODED_ENCODINGS`): its encoding. Its figures stay in file bytes
+    # (`bytes_read`, offsets), as `file_stats.bytes` is compared with file sizes.
     encoding: str | None = None
-    text_bytes: int | None = None
 
     @property
     def bytes_read(self) -> int:
-        """Bytes of text read; for a file read as bytes, the file bytes `[start, end)`."""
-        return self.end - self.start if self.text_bytes is None else self.text_bytes
+        """The file bytes `[start, end)` read, whatever their encoding."""
+        return self.end - self.start
 
     @property
     def records(self) -> int:

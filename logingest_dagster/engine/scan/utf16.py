@@ -58,8 +58,7 @@ class Utf16Framer:
     """UTF-16 bytes in, in pieces of any length; blocks of whole lines out as UTF-8 (`on_block`),
     with the file offset of each line, and over-long lines as their UTF-8 prefix (`on_long`).
 
-    `end`: the file offset just after the last line given out; `text_bytes`: what those lines take
-    in UTF-8. A line still unfinished beyond `max_line` bytes is skipped to its end and given out
+    `end`: the file offset just after the last line given out. A line still unfinished beyond `max_line` bytes is skipped to its end and given out
     once, by its first `prefix` bytes of UTF-8, as the UTF-8 path does.
     """
 
@@ -75,16 +74,14 @@ class Utf16Framer:
     ) -> None:
         self.encoding = encoding
         self.end = pos
-        self.text_bytes = 0
         self._units = _UNITS[encoding]
         self._on_block, self._on_long = on_block, on_long
         self._max_line, self._prefix = max_line, prefix
         self._held = b""  # bytes not given out yet: a line's start, or half a code unit
-        # While skipping an over-long line: its UTF-8 prefix, the file bytes and UTF-8 bytes of
-        # it skipped so far.
+        # While skipping an over-long line: its UTF-8 prefix, and the file bytes of it skipped so
+        # far.
         self._long: bytes | None = None
-        self._long_raw = self._long_bytes = 0
-        self._long_decoder = codecs.getincrementaldecoder(encoding)("replace")
+        self._long_raw = 0
 
     def feed(self, chunk: bytes) -> None:
         data = self._held + chunk if self._held else chunk
@@ -118,10 +115,8 @@ class Utf16Framer:
             return
         text, used = _whole_characters(self._held, self.encoding)
         if used:
-            utf8 = text.encode()
-            self._on_block(_block(utf8 + b"\n", np.array([0, used], np.int64)), self.end)
+            self._on_block(_block(text.encode() + b"\n", np.array([0, used], np.int64)), self.end)
             self.end += used
-            self.text_bytes += len(utf8)
             self._held = self._held[used:]
 
     # -- internals -------------------------------------------------------------------------
@@ -134,24 +129,19 @@ class Utf16Framer:
         starts[1:] = ends
         self._on_block(_block(utf8, starts), self.end)
         self.end += len(raw)
-        self.text_bytes += len(utf8)
 
     def _skip(self, data: bytes) -> None:
         """Skip the whole code units of `data`, part of an over-long line (an odd last byte is
         held: the next piece starts with it)."""
         usable = len(data) & ~1
         self._long_raw += usable
-        self._long_bytes += len(self._long_decoder.decode(data[:usable]).encode())
         self._held = data[usable:]
 
     def _end_long(self) -> None:
         assert self._long is not None
-        self._long_bytes += len(self._long_decoder.decode(b"", final=True).encode())
         self._on_long(self._long, self.end)
         self.end += self._long_raw
-        self.text_bytes += self._long_bytes
-        self._long, self._long_raw, self._long_bytes = None, 0, 0
-        self._long_decoder.reset()
+        self._long, self._long_raw = None, 0
 
 
 def _block(utf8: bytes, file_starts: np.ndarray) -> LineBlock:
