@@ -145,7 +145,7 @@ class RangeScanner:
                     MinuteCounter(times) if options.minute_counts else None,
                 )
                 if self.before:
-                    self._counter.prime(_block_of(self.before))
+                    self._counter.prime(self._counter.frame(memoryview(self.before)))
                 self._read(f, initial, begin)
         except (OSError, EOFError, zlib.error) as exc:
             self._fail(_describe(exc))
@@ -245,7 +245,7 @@ class RangeScanner:
     def _count(self, data: memoryview, offset: int) -> None:
         """`offset`: where `data` starts in the file."""
         assert self._counter is not None
-        self._counter.add(_block_of(data), offset)
+        self._counter.add(self._counter.frame(data), offset)
 
     def _count_long(self, prefix: bytes, offset: int) -> None:
         self.result.long_lines += 1
@@ -281,7 +281,7 @@ class _LineLevelScanner(RangeScanner):
 
     def _count(self, data: memoryview, offset: int) -> None:
         assert self._counter is not None
-        self.levels += self._counter.line_levels(_block_of(data))
+        self.levels += self._counter.line_levels(self._counter.frame(data))
 
 
 def detect_head(f: BinaryIO, options: ScanOptions) -> tuple[bytes, LogFormat | None]:
@@ -331,7 +331,3 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"{type(exc).__name__}: {exc.strerror}"
     return f"{type(exc).__name__}: {exc}"
-
-
-def _block_of(data: bytes | memoryview) -> LineBlock:
-    return LineBlock.from_buffer(memoryview(data), newline_positions(data))

@@ -111,6 +111,10 @@ class RecordCounter:
         levels = np.where(codes[record] >= CODE_CONTINUED, UNKNOWN_CODE, codes[record])
         self._counts += np.bincount(levels, minlength=len(LEVELS))
 
+    def frame(self, data: memoryview) -> LineBlock:
+        """`data`'s whole lines as a block, with this file's level tokens found while framing."""
+        return LineBlock.frame(data, self.fmt.finder)
+
     def _count_minutes(
         self, block: LineBlock, record: np.ndarray | None, codes: np.ndarray
     ) -> None:
@@ -219,7 +223,9 @@ class RecordCounter:
         if self.fmt is PLAIN:
             return np.full(n, CODE_NONE, dtype=np.uint8)
         if self.fmt.finder is not None:
-            found = level_fields.tokens(self.fmt.finder, block.data, block.offsets)
+            found = block.tokens if block.finder == self.fmt.finder else None
+            if found is None:
+                found = level_fields.tokens(self.fmt.finder, block.data, block.offsets)
             if found is not None:
                 return self._compiled_codes(lines, *found)
         if n <= _SMALL_BLOCK and self.fmt.name != CUSTOM:  # a user's pattern may be RE2-only
