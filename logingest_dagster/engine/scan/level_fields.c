@@ -521,3 +521,56 @@ int64_t frame_lines(int finder, int k, int brackets, const uint8_t *data, int64_
     *distinct = set.distinct;
     return n;
 }
+
+/* ---- lines that may not start a record ------------------------------------------------------
+ * records.NOT_RECORD is an anchored alternation; each alternative's first bytes are fixed enough
+ * to rule most lines out at a glance. may_not_record answers 1 wherever the pattern can match
+ * (and sometimes where it cannot: the caller runs the pattern on those lines), so it never
+ * changes an answer, only how many lines the pattern is run on. */
+static int starts_with(const uint8_t *b, int64_t p, int64_t end, const char *prefix) {
+    int64_t n = (int64_t)strlen(prefix);
+    return end - p >= n && memcmp(b + p, prefix, (size_t)n) == 0;
+}
+
+static int ends_with(const uint8_t *b, int64_t start, int64_t end, const char *suffix) {
+    int64_t n = (int64_t)strlen(suffix);
+    return end - start >= n && memcmp(b + end - n, suffix, (size_t)n) == 0;
+}
+
+static int is_java_word(uint8_t c) { return is_letter(c) || is_digit(c) || c == '_' || c == '$'; }
+
+static int may_not_record(const uint8_t *b, int64_t p, int64_t end) {
+    if (p >= end || is_space(b[p])) return 1; /* \s*$ */
+    static const char *const PREFIXES[] = {
+        "Caused by:", "Suppressed:", "... ", "Traceback (", "During handling",
+        "The above exception", "Exception in thread ", "goroutine ",
+    };
+    for (size_t i = 0; i < sizeof PREFIXES / sizeof *PREFIXES; i++)
+        if (starts_with(b, p, end, PREFIXES[i])) return 1;
+    /* [A-Z][a-z]{2} \d{1,2}, : java.util.logging's header line */
+    if (end - p >= 7 && (uint8_t)(b[p] - 'A') < 26 && (uint8_t)(b[p + 1] - 'a') < 26 &&
+        (uint8_t)(b[p + 2] - 'a') < 26 && b[p + 3] == ' ' && is_digit(b[p + 4]) &&
+        (b[p + 5] == ',' || (is_digit(b[p + 5]) && b[p + 6] == ',')))
+        return 1;
+    /* (?:[a-zA-Z_$][\w$]*\.)+[\w$]*(?:Exception|Error|Throwable)(?::|\s*$): the name takes the
+     * whole run of [\w$.] the line starts with (the byte after it is `:`, white space or the
+     * end), holds a dot, and ends with one of the three words. */
+    if (!(is_letter(b[p]) || b[p] == '_' || b[p] == '$')) return 0;
+    int64_t q = p, dot = 0;
+    while (q < end && (is_java_word(b[q]) || b[q] == '.')) dot |= b[q++] == '.';
+    return dot && (ends_with(b, p, q, "Exception") || ends_with(b, p, q, "Error") ||
+                   ends_with(b, p, q, "Throwable"));
+}
+
+/* For each of the n lines lines[i] (line j is data[offsets[j], offsets[j+1])), whether
+ * records.NOT_RECORD may match it (out[i] = 1) or cannot (0). Returns how many may. */
+int64_t may_not_be_records(const uint8_t *data, const int64_t *offsets, const int64_t *lines,
+                           int64_t n, uint8_t *out) {
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t j = lines[i];
+        out[i] = (uint8_t)may_not_record(data, offsets[j], offsets[j + 1]);
+        count += out[i];
+    }
+    return count;
+}

@@ -78,6 +78,7 @@ class Library(NamedTuple):
 
     level_tokens: Any
     frame_lines: Any
+    may_not_be_records: Any
 
 
 class Framed(NamedTuple):
@@ -183,6 +184,23 @@ def frame(data: np.ndarray, finder: LevelFinder | None = None) -> Framed | None:
     return Framed(offsets[: n + 1], first[:n], found)
 
 
+def may_not_be_records(
+    data: np.ndarray, offsets: np.ndarray, lines: np.ndarray
+) -> np.ndarray | None:
+    """For each line index in `lines`, whether `records.NOT_RECORD` may match that line: False only
+    where it cannot. None when the library is not available."""
+    library = _function()
+    if library is None:
+        return None
+    lines = np.ascontiguousarray(lines, dtype=np.int64)
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    out = np.empty(len(lines), dtype=np.bool_)
+    library.may_not_be_records(
+        data.ctypes.data, offsets.ctypes.data, lines.ctypes.data, len(lines), out.ctypes.data
+    )
+    return out
+
+
 def _distinct(data: np.ndarray, starts: Any, lengths: Any, count: int) -> list[bytes]:
     return [
         data[s : s + length].tobytes()
@@ -256,4 +274,7 @@ def load(library_path: Path, source_path: Path) -> Library | None:
         pointer, pointer,
     ]  # fmt: skip
     frame_lines.restype = int64
-    return Library(level_tokens, frame_lines)
+    may_not_be_records = library.may_not_be_records
+    may_not_be_records.argtypes = [pointer, pointer, pointer, int64, pointer]
+    may_not_be_records.restype = int64
+    return Library(level_tokens, frame_lines, may_not_be_records)

@@ -169,7 +169,7 @@ class RecordCounter:
         suspect = head & _MAY_NOT_BE_RECORD[first] if self.fmt.matches_traces else None
         if suspect is not None and suspect.any():
             idx = np.flatnonzero(suspect)
-            trace = _matches(_take(lines, idx), NOT_RECORD)
+            trace = _not_record(block, idx)
             codes[idx[trace]] = CODE_NONE
             head[idx[trace]] = False
 
@@ -181,7 +181,7 @@ class RecordCounter:
         not_record = (codes == CODE_CONTINUED) | indented
         other = np.flatnonzero(~head & ~indented & _MAY_NOT_BE_RECORD[first])
         if len(other):
-            not_record[other] = _matches(_take(lines, other), NOT_RECORD)
+            not_record[other] = _not_record(block, other)
 
         prev_indented = np.empty_like(indented)
         prev_indented[0] = self._prev_indented
@@ -287,6 +287,19 @@ def _block_of_lines(lines: pa.Array) -> LineBlock:
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + n + 1]
     data = np.frombuffer(lines.buffers()[2], dtype=np.uint8)
     return LineBlock(lines, offsets, offsets[:-1], offsets[1:], data)
+
+
+def _not_record(block: LineBlock, idx: np.ndarray) -> np.ndarray:
+    """Whether NOT_RECORD matches each line `idx` names; the compiled check first rules out the
+    lines no alternative of it can match (most of them), then the pattern runs on the rest."""
+    maybe = level_fields.may_not_be_records(block.data, block.offsets, idx)
+    if maybe is None:
+        return _matches(_take(block.lines, idx), NOT_RECORD)
+    out = np.zeros(len(idx), dtype=bool)
+    candidates = np.flatnonzero(maybe)
+    if len(candidates):
+        out[candidates] = _matches(_take(block.lines, idx[candidates]), NOT_RECORD)
+    return out
 
 
 def record_mask(block: LineBlock) -> np.ndarray:
