@@ -40,6 +40,7 @@ CORPORA = {
         "big": "big",
         "few": "few",
         "mix": "mix",
+        "few200": "few200",
     },
     "tiny": {
         "mixed": "tiny",
@@ -49,6 +50,7 @@ CORPORA = {
         "big": "tiny-big",
         "few": "tiny-few",
         "mix": "tiny-mix",
+        "few200": "tiny-few",
     },
 }
 

@@ -70,3 +70,31 @@ def test_concatenated_loghub_samples_are_counted_as_each_system_alone(tmp_path):
     counts = scan_range(str(path)).counts
     assert {k: v for k, v in counts.items() if v and k != "UNKNOWN"} == expected
     assert counts["UNKNOWN"] == level_less
+
+
+def test_the_quick_level_word_check_answers_as_the_pattern_does():
+    # `_levelish` skips the regex where no level word's letters appear; it must never differ.
+    import random
+
+    from logingest_dagster.engine.scan.fallback import _LEVELISH, _levelish, _levelish_each
+
+    rng = random.Random(7)
+    lines = []
+    pieces = [
+        b"INFO", b"Warning:", b"xerror", b"error_x", b"ERR", b"crit.", b"finest", b"fine-",
+        b"Panicked", b"alert", b"{", b"<13>", b" ", b"\t", b"word", b"12:00:00", b"\xe9rror",
+        b"tr", b"ace", b"deb", b"ug", b"-", b"_", b"verbose", b"notice", b"severe", b"emerg",
+    ]  # fmt: skip
+    for _ in range(20_000):
+        line = b"".join(rng.choices(pieces, k=rng.randint(0, 12)))
+        if rng.random() < 0.1:
+            line = b"x" * rng.randint(180, 210) + line  # words across the 200-byte cut
+        assert _levelish(line) == (_LEVELISH.search(line[:200]) is not None), line
+        lines.append(line)
+    for start in range(0, len(lines), 16):
+        window = lines[start : start + 16]
+        assert _levelish_each(window) == [_LEVELISH.search(x[:200]) is not None for x in window]
+    wordless = [b"{", b"<13>", b" ", b"word", b"12:00:00", b"tr", b"ace", b"-", b"\xe9rror"]
+    for _ in range(500):  # windows with no level word: only `{` and `<` starts count
+        window = [b"".join(rng.choices(wordless, k=rng.randint(0, 6))) for _ in range(16)]
+        assert _levelish_each(window) == [_LEVELISH.search(x[:200]) is not None for x in window]

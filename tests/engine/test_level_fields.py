@@ -264,7 +264,7 @@ def test_without_the_library_the_scan_counts_the_same(tmp_path, monkeypatch):
     lines = random_lines(random_column_line, 3, 500) + [b'{"level":"error"}\n'] * 3
     path.write_bytes(b"".join(lines))
     before = scan_range(str(path))
-    monkeypatch.setattr(level_fields, "_level_tokens", None)  # as if it had not loaded
+    monkeypatch.setattr(level_fields, "_library", None)  # as if it had not loaded
     monkeypatch.setattr(level_fields, "_loaded", True)
     assert not level_fields.is_available()
     after = scan_range(str(path))

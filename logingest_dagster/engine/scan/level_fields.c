@@ -19,6 +19,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* LEVEL_FIELDS_ABI, LEVEL_FIELDS_FINDERS and `enum finder`, written by the build from the one
  * declaration in level_fields.py (ABI, Finder). A finder declared there and not handled in
@@ -39,17 +42,22 @@ const char *level_fields_finders(void) { return LEVEL_FIELDS_FINDERS; }
 #define NOT_FOUND (-1)
 #define NOT_SURE (-2)
 
-static inline int is_space(uint8_t c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
+/* Byte classes by table: one load where a chain of comparisons ran on every byte of a field. */
+#define SPACE 1
+#define TOKEN 2 /* [\w:.-] */
+static const uint8_t CLASS[256] = {
+    ['\t'] = SPACE, ['\n'] = SPACE, ['\f'] = SPACE, ['\r'] = SPACE, [' '] = SPACE,
+    ['0' ... '9'] = TOKEN, ['A' ... 'Z'] = TOKEN, ['a' ... 'z'] = TOKEN,
+    ['_'] = TOKEN, [':'] = TOKEN, ['.'] = TOKEN, ['-'] = TOKEN,
+};
+
+static inline int is_space(uint8_t c) { return CLASS[c] & SPACE; }
 
 static inline int is_letter(uint8_t c) { return (uint8_t)((c | 0x20) - 'a') < 26; }
 
 static inline int is_digit(uint8_t c) { return (uint8_t)(c - '0') < 10; }
 
-static inline int is_token_byte(uint8_t c) {
-    return is_letter(c) || is_digit(c) || c == '_' || c == ':' || c == '.' || c == '-';
-}
+static inline int is_token_byte(uint8_t c) { return CLASS[c] & TOKEN; }
 
 static inline int is_opener(uint8_t c) { return c == '[' || c == '(' || c == '<' || c == '|'; }
 
@@ -355,6 +363,78 @@ static inline uint64_t fnv1a(const uint8_t *p, int64_t n) {
     return h;
 }
 
+/* The distinct tokens of a block, in order of first appearance: an open-addressing set of token
+ * indices over the caller's token_start/token_length arrays. It starts small and doubles, so a
+ * block of a few distinct levels (the usual case) never clears or touches a large table. */
+struct token_set {
+    int32_t *slots; /* token index, or -1: empty */
+    uint64_t capacity;
+    int64_t distinct;
+};
+
+static int token_set_init(struct token_set *set) {
+    set->capacity = 256;
+    set->distinct = 0;
+    set->slots = malloc(set->capacity * sizeof(int32_t));
+    if (set->slots == NULL) return -1;
+    memset(set->slots, 0xff, set->capacity * sizeof(int32_t));
+    return 0;
+}
+
+static int token_set_grow(struct token_set *set, const uint8_t *data, const int64_t *token_start,
+                          const int32_t *token_length) {
+    uint64_t capacity = set->capacity * 2;
+    int32_t *slots = malloc(capacity * sizeof(int32_t));
+    if (slots == NULL) return -1;
+    memset(slots, 0xff, capacity * sizeof(int32_t));
+    for (int64_t j = 0; j < set->distinct; j++) {
+        uint64_t slot = fnv1a(data + token_start[j], token_length[j]) & (capacity - 1);
+        while (slots[slot] >= 0) slot = (slot + 1) & (capacity - 1);
+        slots[slot] = (int32_t)j;
+    }
+    free(set->slots);
+    set->slots = slots;
+    set->capacity = capacity;
+    return 0;
+}
+
+/* 1 + the index of data[start, +length) among the distinct tokens, added if new; -1 when out of
+ * memory. */
+static inline int32_t token_set_add(struct token_set *set, const uint8_t *data, int64_t start,
+                                    int64_t length, int64_t *token_start,
+                                    int32_t *token_length) {
+    if ((uint64_t)set->distinct * 2 >= set->capacity &&
+        token_set_grow(set, data, token_start, token_length) < 0)
+        return -1;
+    uint64_t slot = fnv1a(data + start, length) & (set->capacity - 1);
+    for (;;) {
+        int32_t j = set->slots[slot];
+        if (j < 0) {
+            set->slots[slot] = (int32_t)set->distinct;
+            token_start[set->distinct] = start;
+            token_length[set->distinct] = (int32_t)length;
+            return (int32_t)++set->distinct;
+        }
+        if (token_length[j] == length &&
+            memcmp(data + token_start[j], data + start, (size_t)length) == 0)
+            return j + 1;
+        slot = (slot + 1) & (set->capacity - 1);
+    }
+}
+
+/* Line [start, end)'s token_of_line value (NO_TOKEN, UNSURE or 1 + a token index); -2 when out of
+ * memory. */
+static inline int32_t token_of(struct token_set *set, int finder, int k, int brackets,
+                               const uint8_t *data, int64_t start, int64_t end,
+                               int64_t *token_start, int32_t *token_length) {
+    int64_t token_end;
+    int64_t found = line_token(finder, k, brackets, data, start, end, &token_end);
+    if (found < 0) return found == NOT_SURE ? UNSURE : NO_TOKEN;
+    int32_t index =
+        token_set_add(set, data, found, token_end - found, token_start, token_length);
+    return index < 0 ? -2 : index;
+}
+
 /*
  * For each of the n lines (line i is data[offsets[i], offsets[i+1])), which distinct token it
  * holds: token_of_line[i] is NO_TOKEN, UNSURE, or 1 + the token's index among the distinct
@@ -365,38 +445,132 @@ static inline uint64_t fnv1a(const uint8_t *p, int64_t n) {
 int64_t level_tokens(int finder, int k, int brackets, const uint8_t *data, const int64_t *offsets,
                      int64_t n, int32_t *token_of_line, int64_t *token_start,
                      int32_t *token_length) {
-    uint64_t capacity = 64;
-    while (capacity < (uint64_t)n * 2) capacity <<= 1;
-    int32_t *slots = malloc(capacity * sizeof(int32_t)); /* token index, or -1: empty */
-    if (slots == NULL) return -1;
-    memset(slots, 0xff, capacity * sizeof(int32_t));
-    int64_t distinct = 0;
+    struct token_set set;
+    if (token_set_init(&set) < 0) return -1;
     for (int64_t i = 0; i < n; i++) {
-        int64_t end;
-        int64_t start = line_token(finder, k, brackets, data, offsets[i], offsets[i + 1], &end);
-        if (start < 0) {
-            token_of_line[i] = start == NOT_SURE ? UNSURE : NO_TOKEN;
-            continue;
+        int32_t t = token_of(&set, finder, k, brackets, data, offsets[i], offsets[i + 1],
+                             token_start, token_length);
+        if (t == -2) {
+            free(set.slots);
+            return -1;
         }
-        int64_t length = end - start;
-        uint64_t slot = fnv1a(data + start, length) & (capacity - 1);
-        for (;;) {
-            int32_t j = slots[slot];
-            if (j < 0) {
-                slots[slot] = (int32_t)distinct;
-                token_start[distinct] = start;
-                token_length[distinct] = (int32_t)length;
-                token_of_line[i] = (int32_t)++distinct;
-                break;
-            }
-            if (token_length[j] == length &&
-                memcmp(data + token_start[j], data + start, (size_t)length) == 0) {
-                token_of_line[i] = j + 1;
-                break;
-            }
-            slot = (slot + 1) & (capacity - 1);
+        token_of_line[i] = t;
+    }
+    free(set.slots);
+    return set.distinct;
+}
+
+/*
+ * The lines of data[0, size) in one pass: where each newline-terminated line starts, its first
+ * byte, and (finder >= 0) its level token as level_tokens finds it. Bytes after the last newline
+ * are not a line. offsets[0] = 0 and line i is data[offsets[i], offsets[i+1]); offsets has room
+ * for capacity + 1 entries, first and the token arrays for capacity. Returns n; *distinct gets the
+ * number of distinct tokens. -1 when out of memory, -2 when there are more than capacity lines
+ * (size lines is always room enough: a line holds its newline).
+ *
+ * Newlines are found 16 bytes at a time (SSE2, part of every x86-64), elsewhere with memchr.
+ * Each line's token is found as soon as its end is known, while its bytes are still in cache.
+ */
+int64_t frame_lines(int finder, int k, int brackets, const uint8_t *data, int64_t size,
+                    int64_t capacity, int64_t *offsets, uint8_t *first, int32_t *token_of_line,
+                    int64_t *token_start, int32_t *token_length, int64_t *distinct) {
+    struct token_set set = {NULL, 0, 0};
+    if (finder >= 0 && token_set_init(&set) < 0) return -1;
+    int64_t n = 0, start = 0;
+    offsets[0] = 0;
+#define END_OF_LINE(newline)                                                                   \
+    do {                                                                                       \
+        int64_t end_ = (newline) + 1;                                                          \
+        if (n == capacity) {                                                                   \
+            free(set.slots);                                                                   \
+            return -2;                                                                         \
+        }                                                                                      \
+        first[n] = data[start];                                                                \
+        if (finder >= 0) {                                                                     \
+            int32_t t_ = token_of(&set, finder, k, brackets, data, start, end_, token_start,   \
+                                  token_length);                                               \
+            if (t_ == -2) {                                                                    \
+                free(set.slots);                                                               \
+                return -1;                                                                     \
+            }                                                                                  \
+            token_of_line[n] = t_;                                                             \
+        }                                                                                      \
+        offsets[++n] = end_;                                                                   \
+        start = end_;                                                                          \
+    } while (0)
+    int64_t p = 0;
+#if defined(__SSE2__)
+    const __m128i newline = _mm_set1_epi8('\n');
+    for (; p + 16 <= size; p += 16) {
+        __m128i bytes = _mm_loadu_si128((const __m128i *)(data + p));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, newline));
+        while (mask) {
+            END_OF_LINE(p + __builtin_ctz(mask));
+            mask &= mask - 1;
         }
     }
-    free(slots);
-    return distinct;
+#endif
+    while (p < size) {
+        const uint8_t *found = memchr(data + p, '\n', (size_t)(size - p));
+        if (found == NULL) break;
+        END_OF_LINE(found - data);
+        p = start;
+    }
+#undef END_OF_LINE
+    free(set.slots);
+    *distinct = set.distinct;
+    return n;
+}
+
+/* ---- lines that may not start a record ------------------------------------------------------
+ * records.NOT_RECORD is an anchored alternation; each alternative's first bytes are fixed enough
+ * to rule most lines out at a glance. may_not_record answers 1 wherever the pattern can match
+ * (and sometimes where it cannot: the caller runs the pattern on those lines), so it never
+ * changes an answer, only how many lines the pattern is run on. */
+static int starts_with(const uint8_t *b, int64_t p, int64_t end, const char *prefix) {
+    int64_t n = (int64_t)strlen(prefix);
+    return end - p >= n && memcmp(b + p, prefix, (size_t)n) == 0;
+}
+
+static int ends_with(const uint8_t *b, int64_t start, int64_t end, const char *suffix) {
+    int64_t n = (int64_t)strlen(suffix);
+    return end - start >= n && memcmp(b + end - n, suffix, (size_t)n) == 0;
+}
+
+static int is_java_word(uint8_t c) { return is_letter(c) || is_digit(c) || c == '_' || c == '$'; }
+
+static int may_not_record(const uint8_t *b, int64_t p, int64_t end) {
+    if (p >= end || is_space(b[p])) return 1; /* \s*$ */
+    static const char *const PREFIXES[] = {
+        "Caused by:", "Suppressed:", "... ", "Traceback (", "During handling",
+        "The above exception", "Exception in thread ", "goroutine ",
+    };
+    for (size_t i = 0; i < sizeof PREFIXES / sizeof *PREFIXES; i++)
+        if (starts_with(b, p, end, PREFIXES[i])) return 1;
+    /* [A-Z][a-z]{2} \d{1,2}, : java.util.logging's header line */
+    if (end - p >= 7 && (uint8_t)(b[p] - 'A') < 26 && (uint8_t)(b[p + 1] - 'a') < 26 &&
+        (uint8_t)(b[p + 2] - 'a') < 26 && b[p + 3] == ' ' && is_digit(b[p + 4]) &&
+        (b[p + 5] == ',' || (is_digit(b[p + 5]) && b[p + 6] == ',')))
+        return 1;
+    /* (?:[a-zA-Z_$][\w$]*\.)+[\w$]*(?:Exception|Error|Throwable)(?::|\s*$): the name takes the
+     * whole run of [\w$.] the line starts with (the byte after it is `:`, white space or the
+     * end), holds a dot, and ends with one of the three words. */
+    if (!(is_letter(b[p]) || b[p] == '_' || b[p] == '$')) return 0;
+    int64_t q = p, dot = 0;
+    while (q < end && (is_java_word(b[q]) || b[q] == '.')) dot |= b[q++] == '.';
+    return dot && (ends_with(b, p, q, "Exception") || ends_with(b, p, q, "Error") ||
+                   ends_with(b, p, q, "Throwable"));
+}
+
+/* For each of the n lines lines[i] (line j is data[offsets[j], offsets[j+1])), whether
+ * records.NOT_RECORD may match it (out[i] = 1) or cannot (0). Returns how many may. */
+int64_t may_not_be_records(const uint8_t *data, const int64_t *offsets, const int64_t *lines,
+                           int64_t n, uint8_t *out) {
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t j = lines[i];
+        out[i] = (uint8_t)may_not_record(data, offsets[j], offsets[j + 1]);
+        count += out[i];
+    }
+    return count;
 }

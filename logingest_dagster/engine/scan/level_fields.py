@@ -6,6 +6,9 @@ the source tree for an editable install, into the wheel otherwise). Without a C 
 library is missing, `tokens` returns None and the caller runs the format's RE2 pattern instead:
 the same tokens, several times the time on such files, and one warning says so.
 
+It also frames a chunk (`frame`): the line offsets, each line's first byte and, in the same pass,
+its level token, where numpy took several passes over every byte and a second look at each line.
+
 ctypes, not a CPython extension: no Python headers are needed to build it, and a foreign call
 releases the GIL, so both scan threads run it at once.
 """
@@ -29,8 +32,8 @@ SOURCE = Path(__file__).with_name("level_fields.c")
 # The library's interface, declared here only: the build writes ABI and Finder into the header the
 # C source is compiled with (hatch_build.py reads them from this file's syntax tree, so both stay
 # literals), and `load` refuses a library that reports others. ABI: bumped whenever the signature
-# of `level_tokens` or the meaning of its outputs changes.
-ABI = 4
+# of `level_tokens` or `frame_lines` or the meaning of their outputs changes.
+ABI = 5
 
 
 class Finder(enum.IntEnum):
@@ -69,9 +72,30 @@ COLUMN, JSON, LOGFMT = Finder.COLUMN, Finder.JSON, Finder.LOGFMT
 KLOG, SYSLOG_PRI, LOGCAT_THREADTIME = Finder.KLOG, Finder.SYSLOG_PRI, Finder.LOGCAT_THREADTIME
 RUBY_LOGGER, PYTHON_DEFAULT = Finder.RUBY_LOGGER, Finder.PYTHON_DEFAULT
 
+
+class Library(NamedTuple):
+    """The library's functions, typed for ctypes."""
+
+    level_tokens: Any
+    frame_lines: Any
+    may_not_be_records: Any
+
+
+class Framed(NamedTuple):
+    """A chunk's whole lines, as `frame` finds them."""
+
+    offsets: np.ndarray  # line i is data[offsets[i]:offsets[i + 1]] (int64, one more than lines)
+    first: np.ndarray  # each line's first byte (uint8)
+    tokens: tuple[np.ndarray, list[bytes]] | None  # as `tokens` gives them, when a finder ran
+
+
+# `frame` first makes room for a line every this many bytes, and again for a line every byte when
+# a chunk holds more.
+_SHORTEST_USUAL_LINE = 16
+
 _lock = threading.Lock()
 _loaded = False
-_level_tokens: Any = None  # the C function, once loaded
+_library: Library | None = None  # once loaded
 
 
 def is_available() -> bool:
@@ -89,15 +113,15 @@ def tokens(
     `UNSURE`, or 1 + an index into `distinct` (the tokens as bytes). None when the library is not
     available.
     """
-    function = _function()
-    if function is None:
+    library = _function()
+    if library is None:
         return None
     n = len(offsets) - 1
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
     token_of_line = np.empty(n, dtype=np.int32)
     starts = np.empty(n, dtype=np.int64)
     lengths = np.empty(n, dtype=np.int32)
-    count = function(
+    count = library.level_tokens(
         finder.kind,
         finder.column,
         int(finder.brackets),
@@ -110,26 +134,93 @@ def tokens(
     )
     if count < 0:
         raise MemoryError("level_tokens: out of memory")
-    distinct = [
+    return token_of_line, _distinct(data, starts, lengths, count)
+
+
+def frame(data: np.ndarray, finder: LevelFinder | None = None) -> Framed | None:
+    """The newline-terminated lines of `data` (uint8; bytes after its last newline are no line),
+    each line's first byte and, with a `finder`, each line's token as `tokens` finds it. None
+    when the library is not available."""
+    library = _function()
+    if library is None:
+        return None
+    size = len(data)
+    n = -2
+    capacity = min(size, size // _SHORTEST_USUAL_LINE + 64)
+    while n == -2:
+        # Arrays this size come from the heap and are reused chunk after chunk; room for a line
+        # every byte (a mapping per chunk, its pages faulted in anew) only if the chunk needs it.
+        offsets = np.empty(capacity + 1, dtype=np.int64)
+        first = np.empty(capacity, dtype=np.uint8)
+        distinct = ctypes.c_int64(0)
+        if finder is None:
+            token_of_line = starts = lengths = None
+            kind, column, brackets = -1, 0, 0
+            outputs = (None, None, None)
+        else:
+            token_of_line = np.empty(capacity, dtype=np.int32)
+            starts = np.empty(capacity, dtype=np.int64)
+            lengths = np.empty(capacity, dtype=np.int32)
+            kind, column, brackets = finder.kind, finder.column, int(finder.brackets)
+            outputs = (token_of_line.ctypes.data, starts.ctypes.data, lengths.ctypes.data)
+        n = library.frame_lines(
+            kind,
+            column,
+            brackets,
+            data.ctypes.data,
+            size,
+            capacity,
+            offsets.ctypes.data,
+            first.ctypes.data,
+            *outputs,
+            ctypes.byref(distinct),
+        )
+        capacity = size
+    if n < 0:
+        raise MemoryError("frame_lines: out of memory")
+    found = None
+    if token_of_line is not None:
+        found = token_of_line[:n], _distinct(data, starts, lengths, distinct.value)
+    return Framed(offsets[: n + 1], first[:n], found)
+
+
+def may_not_be_records(
+    data: np.ndarray, offsets: np.ndarray, lines: np.ndarray
+) -> np.ndarray | None:
+    """For each line index in `lines`, whether `records.NOT_RECORD` may match that line: False only
+    where it cannot. None when the library is not available."""
+    library = _function()
+    if library is None:
+        return None
+    lines = np.ascontiguousarray(lines, dtype=np.int64)
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    out = np.empty(len(lines), dtype=np.bool_)
+    library.may_not_be_records(
+        data.ctypes.data, offsets.ctypes.data, lines.ctypes.data, len(lines), out.ctypes.data
+    )
+    return out
+
+
+def _distinct(data: np.ndarray, starts: Any, lengths: Any, count: int) -> list[bytes]:
+    return [
         data[s : s + length].tobytes()
         for s, length in zip(starts[:count].tolist(), lengths[:count].tolist(), strict=True)
     ]
-    return token_of_line, distinct
 
 
-def _function() -> Any:
-    global _loaded, _level_tokens
+def _function() -> Library | None:
+    global _loaded, _library
     if _loaded:
-        return _level_tokens
+        return _library
     with _lock:
         if not _loaded:
-            _level_tokens = load(LIBRARY, SOURCE)
+            _library = load(LIBRARY, SOURCE)
             _loaded = True
-    return _level_tokens
+    return _library
 
 
-def load(library_path: Path, source_path: Path) -> Any:
-    """The library's `level_tokens`, or None (logged once) when it is missing, older than its
+def load(library_path: Path, source_path: Path) -> Library | None:
+    """The library's functions, or None (logged once) when it is missing, older than its
     source (the C code changed since the last install: its tokens might differ from the Python
     side's expectations), built from another declaration of the ABI or the finders, or does not
     load. Each case is the RE2 path; the message says so."""
@@ -171,10 +262,19 @@ def load(library_path: Path, source_path: Path) -> Any:
             finders_declaration(),
         )
         return None
-    function = library.level_tokens
-    integer, pointer = ctypes.c_int, ctypes.c_void_p
-    function.argtypes = [
-        integer, integer, integer, pointer, pointer, ctypes.c_int64, pointer, pointer, pointer
+    integer, pointer, int64 = ctypes.c_int, ctypes.c_void_p, ctypes.c_int64
+    level_tokens = library.level_tokens
+    level_tokens.argtypes = [
+        integer, integer, integer, pointer, pointer, int64, pointer, pointer, pointer
     ]  # fmt: skip
-    function.restype = ctypes.c_int64
-    return function
+    level_tokens.restype = int64
+    frame_lines = library.frame_lines
+    frame_lines.argtypes = [
+        integer, integer, integer, pointer, int64, int64, pointer, pointer, pointer, pointer,
+        pointer, pointer,
+    ]  # fmt: skip
+    frame_lines.restype = int64
+    may_not_be_records = library.may_not_be_records
+    may_not_be_records.argtypes = [pointer, pointer, pointer, int64, pointer]
+    may_not_be_records.restype = int64
+    return Library(level_tokens, frame_lines, may_not_be_records)

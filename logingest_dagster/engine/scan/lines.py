@@ -1,5 +1,9 @@
 """Line framing: where the newlines of a buffer are, and the block of whole lines over it.
 
+A chunk is framed by the compiled library where it is built (`LineBlock.frame`: offsets, first
+bytes and the format's level tokens in one pass); `newline_positions` is the numpy path, for when
+it is not and for small buffers framed elsewhere.
+
 `np.flatnonzero` over one flag per byte walks all of them, a visible share of a scan's CPU. Log
 lines are long, so most 8-byte words of flags are zero: the words holding a newline are found
 first, over an eighth as many elements, then the newline inside each one. Short lines (a newline
@@ -14,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+
+from logingest_dagster.engine.scan import level_fields
 
 # The word path wins until about this share of the 8-byte words hold a newline (very short
 # lines): beyond it, the plain walk is quicker.
@@ -70,6 +76,22 @@ class LineBlock:
     # Where each line starts in the file's own bytes, from the block's first line, when that is
     # not `starts`: the lines of a decoded file (`utf16.py`). None: `starts`.
     file_starts: np.ndarray | None = None
+    first: np.ndarray | None = None  # each line's first byte, once known
+    # Each line's level token under `finder` (`level_fields.tokens`), when framing found them.
+    tokens: tuple[np.ndarray, list[bytes]] | None = None
+    finder: level_fields.LevelFinder | None = None
+
+    @classmethod
+    def frame(cls, data: memoryview, finder: level_fields.LevelFinder | None = None) -> LineBlock:
+        """The whole lines of `data` (which ends just after a newline), with each line's level
+        token under `finder` found in the same pass where the compiled library is built."""
+        chars = np.frombuffer(data, dtype=np.uint8)
+        framed = level_fields.frame(chars, finder)
+        if framed is None:
+            return cls.from_buffer(data, newline_positions(data))
+        block = cls._over(data, framed.offsets, chars)
+        block.first, block.tokens, block.finder = framed.first, framed.tokens, finder
+        return block
 
     @classmethod
     def from_buffer(cls, data: memoryview, newline_positions: np.ndarray) -> LineBlock:
@@ -82,10 +104,16 @@ class LineBlock:
         offsets = np.empty(n + 1, dtype=np.int64)
         offsets[0] = 0
         np.add(newline_positions, 1, out=offsets[1:])
+        return cls._over(data, offsets, np.frombuffer(data, dtype=np.uint8))
+
+    @classmethod
+    def _over(cls, data: memoryview, offsets: np.ndarray, chars: np.ndarray) -> LineBlock:
         lines = pa.LargeBinaryArray.from_buffers(
-            pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+            pa.large_binary(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
         )
-        return cls(lines, offsets, offsets[:-1], offsets[1:], np.frombuffer(data, dtype=np.uint8))
+        return cls(lines, offsets, offsets[:-1], offsets[1:], chars)
 
     def first_bytes(self) -> np.ndarray:
-        return self.data[self.starts]
+        if self.first is None:
+            self.first = self.data[self.starts]
+        return self.first

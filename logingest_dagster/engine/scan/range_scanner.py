@@ -151,7 +151,7 @@ class RangeScanner:
                     MinuteCounter(times) if options.minute_counts else None,
                 )
                 if self.before:
-                    self._counter.prime(_block_of(self.before))
+                    self._counter.prime(self._counter.frame(memoryview(self.before)))
                 if encoding is None:
                     self._read(f, initial, begin)
                 else:
@@ -283,7 +283,7 @@ class RangeScanner:
 
     def _count(self, data: memoryview, offset: int) -> None:
         """`offset`: where `data` starts in the file."""
-        self._count_block(_block_of(data), offset)
+        self._count_block(self._counter.frame(data), offset)
 
     def _count_block(self, block: LineBlock, offset: int) -> None:
         assert self._counter is not None
@@ -394,7 +394,3 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"{type(exc).__name__}: {exc.strerror}"
     return f"{type(exc).__name__}: {exc}"
-
-
-def _block_of(data: bytes | memoryview) -> LineBlock:
-    return LineBlock.from_buffer(memoryview(data), newline_positions(data))

@@ -111,6 +111,10 @@ class RecordCounter:
         levels = np.where(codes[record] >= CODE_CONTINUED, UNKNOWN_CODE, codes[record])
         self._counts += np.bincount(levels, minlength=len(LEVELS))
 
+    def frame(self, data: memoryview) -> LineBlock:
+        """`data`'s whole lines as a block, with this file's level tokens found while framing."""
+        return LineBlock.frame(data, self.fmt.finder)
+
     def _count_minutes(
         self, block: LineBlock, record: np.ndarray | None, codes: np.ndarray
     ) -> None:
@@ -165,7 +169,7 @@ class RecordCounter:
         suspect = head & _MAY_NOT_BE_RECORD[first] if self.fmt.matches_traces else None
         if suspect is not None and suspect.any():
             idx = np.flatnonzero(suspect)
-            trace = _matches(_take(lines, idx), NOT_RECORD)
+            trace = _not_record(block, idx)
             codes[idx[trace]] = CODE_NONE
             head[idx[trace]] = False
 
@@ -177,7 +181,7 @@ class RecordCounter:
         not_record = (codes == CODE_CONTINUED) | indented
         other = np.flatnonzero(~head & ~indented & _MAY_NOT_BE_RECORD[first])
         if len(other):
-            not_record[other] = _matches(_take(lines, other), NOT_RECORD)
+            not_record[other] = _not_record(block, other)
 
         prev_indented = np.empty_like(indented)
         prev_indented[0] = self._prev_indented
@@ -219,7 +223,9 @@ class RecordCounter:
         if self.fmt is PLAIN:
             return np.full(n, CODE_NONE, dtype=np.uint8)
         if self.fmt.finder is not None:
-            found = level_fields.tokens(self.fmt.finder, block.data, block.offsets)
+            found = block.tokens if block.finder == self.fmt.finder else None
+            if found is None:
+                found = level_fields.tokens(self.fmt.finder, block.data, block.offsets)
             if found is not None:
                 return self._compiled_codes(lines, *found)
         if n <= _SMALL_BLOCK and self.fmt.name != CUSTOM:  # a user's pattern may be RE2-only
@@ -281,6 +287,19 @@ def _block_of_lines(lines: pa.Array) -> LineBlock:
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + n + 1]
     data = np.frombuffer(lines.buffers()[2], dtype=np.uint8)
     return LineBlock(lines, offsets, offsets[:-1], offsets[1:], data)
+
+
+def _not_record(block: LineBlock, idx: np.ndarray) -> np.ndarray:
+    """Whether NOT_RECORD matches each line `idx` names; the compiled check first rules out the
+    lines no alternative of it can match (most of them), then the pattern runs on the rest."""
+    maybe = level_fields.may_not_be_records(block.data, block.offsets, idx)
+    if maybe is None:
+        return _matches(_take(block.lines, idx), NOT_RECORD)
+    out = np.zeros(len(idx), dtype=bool)
+    candidates = np.flatnonzero(maybe)
+    if len(candidates):
+        out[candidates] = _matches(_take(block.lines, idx[candidates]), NOT_RECORD)
+    return out
 
 
 def record_mask(block: LineBlock) -> np.ndarray:
