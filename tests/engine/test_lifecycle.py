@@ -791,6 +791,20 @@ def test_rotated_twice_with_nothing_at_the_name_reads_both(world):
     world.assert_exact()
 
 
+def test_a_generation_after_a_rename_to_another_log_name_is_read(world):
+    """app.log renamed to another .log name (which reads on in it), a new app.log rotated away
+    before the next run: that generation is still app.log's."""
+    world.append("app.log", 2)
+    world.run()
+    _rotate(world, "app.log", "app-2026.log")
+    world.append("app.log", 3)
+    _rotate(world, "app.log", "app.log.1")
+    world.append("app.log", 1)
+    assert world.run().summary.lines == 4
+    assert world.run().tasks == []
+    world.assert_exact()
+
+
 def test_archives_from_before_a_stream_was_first_seen_are_never_read(world):
     """A new stream reads its .log file only; old `.N` and `.gz` archives next to it stay unread,
     on its first run and when it is rotated later."""

@@ -136,8 +136,12 @@ class _Planner:
                 continue
             if row.path not in self.claimed:
                 self._plan_displaced(row)
-            elif row.path not in self.entries and not os.path.lexists(row.path):
-                self._forget(row)  # renamed to another .log name; nothing replaced it
+                continue
+            # Renamed to another .log name, which reads on in it; generations that were this
+            # name after it are still this stream's.
+            self._unread_generations(row)
+            if row.path not in self.entries and not os.path.lexists(row.path):
+                self._forget(row)  # nothing replaced it
         for row in self.draining:
             self._plan_draining(row)
         return self._assemble(max_files)
