@@ -9,7 +9,7 @@ those) that
 - was modified after the stream's file was last seen (`Checkpoint.mtime`): older files are
   archives from before, never this stream's unread lines (a new stream does not read them either);
 - is not a file some row follows (the rotation search and the draining rows handle those), nor a
-  copy or `.gz` of one (same first bytes);
+  copy or `.gz` of one (same first bytes as any row's file);
 - is not a file the stream read before (`files_read`: same inode and first bytes, or a copy or
   `.gz` of it with its first bytes), or has more than was read of it: then the rest is read.
 A `.gz` unknown to the stream is taken for a new generation only once the stream has a history:
@@ -62,11 +62,8 @@ def unread_generations(
     name = os.path.basename(row.path)
     rows = list(rows)
     followed = {(r.identity.dev, r.identity.inode) for r in rows}
-    own_heads = [
-        r.identity.fingerprint
-        for r in rows
-        if (r.drains_into or r.path) == row.path and r.identity.fingerprint.length > 0
-    ]
+    # A copy or `.gz` of a file some row follows is that row's to read (its rotation search).
+    followed_heads = [r.identity.fingerprint for r in rows if r.identity.fingerprint.length > 0]
     found = []
     for sibling in sorted(siblings, key=lambda s: (s.mtime, s.path)):
         if sibling.mtime <= row.mtime or not is_rotated_name(name, os.path.basename(sibling.path)):
@@ -76,7 +73,7 @@ def unread_generations(
         ):
             continue
         head = try_read_head(sibling.path, compressed=sibling.compressed)
-        if not head or any(fp.matches(head) for fp in own_heads):
+        if not head or any(fp.matches(head) for fp in followed_heads):
             continue
         start = _read_to(sibling, head, known)
         if start is None:
