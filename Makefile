@@ -14,7 +14,7 @@ NATIVE := $(SCAN)/_level_fields.so
 NATIVE_SOURCES := hatch_build.py $(SCAN)/level_fields.c $(SCAN)/level_fields.py
 NATIVE_STAMP := $(VENV)/.native
 
-.PHONY: setup compiler postgres redis run test dev lint bench bench-smoke clean
+.PHONY: setup compiler postgres redis run test test-slow dev lint bench bench-smoke clean
 
 # The package's bytecode too: with PYTHONDONTWRITEBYTECODE set (as on this machine), an editable
 # install would otherwise compile every module from source at each start of a command.
@@ -62,9 +62,14 @@ run: setup
 	$(BIN)/logingest sample --home data
 	$(BIN)/logingest run --home data --log-dir data/sample
 
+# The suite without the tests marked slow or e2e (real servers, SIGKILL at every point, failing
+# file systems): those run in `make test-slow`, which CI runs after this.
 test: setup postgres redis
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not slow and not e2e"
+
+test-slow: setup postgres redis
+	$(BIN)/pytest -q -m "slow or e2e"
 
 # The webserver and the daemon that `dagster dev` would start, started directly: `dagster dev`
 # warns that it is superseded by `dg dev`, which needs the separate dagster-dg-cli and a dg project

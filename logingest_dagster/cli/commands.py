@@ -168,13 +168,16 @@ def _report_failed_run(settings, home, run_id, status: str, progress, as_json: b
     128 + the signal that canceled it."""
     from logingest_dagster.cli.run import committed_state
 
-    if progress.failure:
-        click.echo(f"logingest: error: {progress.failure}", err=True)
     totals, committed = committed_state(settings, home, run_id)
-    if committed:  # failed after its commit: publishing, most likely
+    if progress.failure:
+        # The only line on stderr (issue 12 case 13): a failure after the commit says so
+        # itself, and the tables and `--json` show whether anything was committed.
+        click.echo(f"logingest: error: {progress.failure}", err=True)
+    elif committed:  # failed after its commit: publishing, most likely
         err.print(f"run {run_id} ended {status} after committing its counts.")
     else:
         err.print(f"run {run_id} ended {status}; nothing committed.")
+    if not committed:
         _print_totals(progress.counts, "counted before it stopped (not committed)")
     if totals is not None:
         _print_totals(totals, "all-time totals (committed)")

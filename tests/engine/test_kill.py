@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from lifecycle_driver import LogWriter, run_pipeline, store_totals
 
 from tests.helpers import published_events, timeseries_sums
@@ -106,6 +107,7 @@ def _kill_then_repair(tmp_path: Path, point: str) -> tuple[str, int]:
     return point, code
 
 
+@pytest.mark.slow
 def test_sigkill_at_every_point_of_a_run_then_one_clean_run_is_exact(tmp_path):
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
         codes = dict(pool.map(lambda p: _kill_then_repair(tmp_path, p), KILL_POINTS))
@@ -122,6 +124,7 @@ def _random_kills(tmp_path: Path, seed: int) -> None:
     scenario.assert_exact_after_a_clean_run(f"random kills, seed {seed}")
 
 
+@pytest.mark.slow
 def test_sigkill_from_outside_at_random_moments(tmp_path):
     with ThreadPoolExecutor(max_workers=min(6, os.cpu_count() or 2)) as pool:
         list(pool.map(lambda seed: _random_kills(tmp_path, seed), range(5)))

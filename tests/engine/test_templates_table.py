@@ -113,3 +113,59 @@ def test_the_schema_is_int64_counts_and_utc_microsecond_times(tmp_path):
 def test_with_nothing_published_yet_the_file_exists_and_is_empty(tmp_path):
     assert publish_templates(tmp_path, []) == 0
     assert pq.read_table(tmp_path / TEMPLATES).num_rows == 0
+
+
+def read_with_codes(path, ids, texts, codes):
+    """A read's pending row in the encoding commits write: each event's index into the read's
+    distinct templates."""
+    n = len(codes)
+    return {
+        "path": path,
+        "file": path,
+        "service": "svc",
+        "fingerprint": "f",
+        "start": 0,
+        "events": json.dumps(
+            {
+                "offset": list(range(n)),
+                "line_number": list(range(1, n + 1)),
+                "level": ["ERROR"] * n,
+                "time": [None] * n,
+                "logger": [None] * n,
+                "message": ["m"] * n,
+                "record": ["r"] * n,
+                "truncated": [False] * n,
+                "template_codes": codes,
+                "template_ids": ids,
+                "template_texts": texts,
+            }
+        ),
+    }
+
+
+def test_template_codes_give_each_event_its_templates_id_and_text_across_reads():
+    reads = [
+        read_with_codes("/a.log", ["t1", "t2"], ["disk <*> full", "job <*> failed"], [1, 0, 1]),
+        read_with_codes("/b.log", ["t2"], ["job <*> failed"], [0, 0]),
+        read_with_codes("/c.log", [], [], []),  # a read with no events
+    ]
+    table = events.table({"committed_at": T0, "run_id": "r", "events": reads})
+    assert table["template_id"].to_pylist() == ["t2", "t1", "t2", "t2", "t2"]
+    assert (
+        table["template"].to_pylist()
+        == ["job <*> failed", "disk <*> full"] + ["job <*> failed"] * 3
+    )
+    assert table.schema == events.SCHEMA
+
+
+def test_events_of_a_run_without_mining_have_null_templates_beside_mined_ones():
+    unmined = json.loads(read_with_codes("/a.log", [], [], [0, 0])["events"])
+    for key in ("template_codes", "template_ids", "template_texts"):
+        del unmined[key]
+    reads = [
+        {**read_with_codes("/a.log", [], [], []), "events": json.dumps(unmined)},
+        read_with_codes("/b.log", ["t1"], ["disk <*> full"], [0]),
+    ]
+    table = events.table({"committed_at": T0, "run_id": "r", "events": reads})
+    assert table["template_id"].to_pylist() == [None, None, "t1"]
+    assert table["template"].to_pylist() == [None, None, "disk <*> full"]

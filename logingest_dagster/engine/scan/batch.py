@@ -21,6 +21,7 @@ from pathlib import Path
 
 from logingest_dagster.engine.scan.formats import LogFormat, format_from_key
 from logingest_dagster.engine.scan.range_scanner import RangeScanner, ScanOptions, ScanResult
+from logingest_dagster.engine.scan.result import encoding_from_key
 from logingest_dagster.engine.scan.split import Piece, merge_results, split_range
 
 log = logging.getLogger(__name__)
@@ -151,8 +152,8 @@ class BatchScan(Iterator[ScanResult]):
         """The request as pieces: several for a large uncompressed range when there are threads
         to scan them on, else one."""
         whole = _Group(request, [Piece(request.start, request.stop, None)])
-        if self.workers == 1 or request.compressed:
-            return whole
+        if self.workers == 1 or request.compressed or encoding_from_key(request.format_key):
+            return whole  # a UTF-16 file (its stored key says so) is framed on code units
         if request.stop is not None and request.stop - request.start < self.split_bytes:
             return whole
         try:
@@ -242,9 +243,12 @@ class BatchScan(Iterator[ScanResult]):
         (and None for an interrupted request, whose partial result goes to `stopped`)."""
         request, piece = group.request, group.pieces[index]
         last = index == len(group.pieces) - 1
+        encoding = None
         if group.fmt is None:  # a whole request, resolved here on the scanning thread
             options = self._options(request)
             fmt = _known_format(request, options)
+            if fmt is not None:
+                encoding = encoding_from_key(request.format_key)
         else:
             options, fmt = group.options, group.fmt
         scanner = RangeScanner(
@@ -256,6 +260,7 @@ class BatchScan(Iterator[ScanResult]):
             options=options,
             fmt=fmt,
             before=piece.before,
+            encoding=encoding,
         )
         key = id(scanner)
         with self._lock:

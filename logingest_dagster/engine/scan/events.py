@@ -117,6 +117,7 @@ class EventCollector:
                 [bytes(data[block.starts[i] : block.ends[i]]) for i in found[:200].tolist()]
             )
         add = self.events.add
+        file_starts = block.file_starts
         for i, end in zip(found.tolist(), ends.tolist(), strict=True):
             start = int(block.starts[i])
             line_end = int(block.ends[i])
@@ -126,7 +127,7 @@ class EventCollector:
             stop = min(end, start + RECORD_BYTES)
             add(
                 Event(
-                    offset=base + start,
+                    offset=base + (start if file_starts is None else int(file_starts[i])),
                     line_number=first_line + i + 1,
                     level=LEVELS[min(int(codes[i]), _UNKNOWN_CODE)],  # no level: UNKNOWN
                     time=self.times.exact(text),

@@ -67,6 +67,9 @@ class LineBlock:
     starts: np.ndarray  # each line's offset into `data`
     ends: np.ndarray  # just after each line's newline
     data: np.ndarray  # the buffer, as uint8
+    # Where each line starts in the file's own bytes, from the block's first line, when that is
+    # not `starts`: the lines of a decoded file (`utf16.py`). None: `starts`.
+    file_starts: np.ndarray | None = None
 
     @classmethod
     def from_buffer(cls, data: memoryview, newline_positions: np.ndarray) -> LineBlock:

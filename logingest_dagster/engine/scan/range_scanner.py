@@ -19,7 +19,7 @@ import os
 import stat
 import threading
 import zlib
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from logingest_dagster.engine.levels import empty_counts
 from logingest_dagster.engine.scan.events import EventCollector
@@ -30,6 +30,7 @@ from logingest_dagster.engine.scan.minute_counts import MinuteCounter
 from logingest_dagster.engine.scan.record_times import RecordTimes
 from logingest_dagster.engine.scan.records import LineBlock, RecordCounter, record_mask
 from logingest_dagster.engine.scan.result import Events, ScanOptions, ScanResult
+from logingest_dagster.engine.scan.utf16 import BOM_BYTES, Utf16Framer, decode_head, encoding_of
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +91,16 @@ class RangeScanner:
         options: ScanOptions | None = None,
         fmt: LogFormat | None = None,
         before: bytes | None = None,
+        encoding: str | None = None,
     ) -> None:
-        """`fmt`: the file's format, already detected (a piece of a split range). `before`: the
-        line just before `start`, newline included, whose continuation state the first line
-        needs (a piece after the first one)."""
+        """`fmt`: the file's format, already detected (a piece of a split range), and with it
+        `encoding`, the file's (`utf16.py`; None: read as bytes). `before`: the line just before
+        `start`, newline included, whose continuation state the first line needs (a piece
+        after the first one)."""
         self.path, self.start, self.stop = path, start, stop
         self.final, self.compressed = final, compressed
         self.options = options or ScanOptions()
-        self.fmt, self.before = fmt, before
+        self.fmt, self.before, self.encoding = fmt, before, encoding
         self.result = ScanResult(path=path, start=start, end=start)
         self._counter: RecordCounter | None = None
         self._cancelled = False
@@ -110,29 +113,32 @@ class RangeScanner:
             mtime = self._check_regular_file()
             with self._open() as f:
                 initial = memoryview(b"")
-                # A NUL run where the range begins is a hole (holes.py): read from after it.
+                # A NUL run where the range begins is a hole (holes.py): read from after it. (Its
+                # `lseek` moves the file's position: before the head is read, not after.)
                 begin = self.start
-                if not self.compressed:
+                if not self.compressed and self.encoding is None:
                     begin = end_of_hole(f.fileno(), self.start, self.stop)
+                head, head_at, encoding = None, 0, self.encoding
                 if self.fmt is None:
                     head_at = 0 if self.compressed else end_of_hole(f.fileno(), 0, self.stop)
                     f.seek(head_at)
-                    head, fmt = detect_head(f, self.options)
-                    if fmt is None:
+                    head = detect_head(f, self.options)
+                    if head.fmt is None:
                         self._fail(BINARY)
                         return self.result
-                    self.result.format_settled = not self.options.level_pattern and (
-                        len(head) == SNIFF_BYTES or head.count(b"\n") >= SNIFF_LINES
-                    )
-                    if head_at <= begin < head_at + len(head):
-                        initial = memoryview(head)[begin - head_at :]
-                    else:
-                        f.seek(begin)
+                    fmt, encoding = head.fmt, head.encoding
+                    self.result.format_settled = not self.options.level_pattern and head.full
                 else:
                     fmt = self.fmt
                     self.result.format_settled = not self.options.level_pattern
+                if encoding is not None:  # UTF-16: no holes (a NUL is half a code unit)
+                    begin = max(self.start, BOM_BYTES)  # its text starts after the BOM
                     f.seek(begin)
-                self.result.format = fmt.name
+                elif head is not None and head_at <= begin < head_at + len(head.data):
+                    initial = memoryview(head.data)[begin - head_at :]
+                else:
+                    f.seek(begin)
+                self.result.format, self.result.encoding = fmt.name, encoding
                 options = self.options
                 times = RecordTimes(options.timezone, reference=mtime)
                 self.result.service = options.service
@@ -146,7 +152,10 @@ class RangeScanner:
                 )
                 if self.before:
                     self._counter.prime(_block_of(self.before))
-                self._read(f, initial, begin)
+                if encoding is None:
+                    self._read(f, initial, begin)
+                else:
+                    self._read_decoded(f, begin, encoding)
         except (OSError, EOFError, zlib.error) as exc:
             self._fail(_describe(exc))
         except ValueError as exc:  # a bad per-directory pattern
@@ -242,10 +251,43 @@ class RangeScanner:
             self.result.end = pos + have
         self._publish()
 
+    def _read_decoded(self, f: BinaryIO, begin: int, encoding: str) -> None:
+        """`_read` for a UTF-16 file: its lines framed on code units, counted as UTF-8."""
+        framer = Utf16Framer(
+            encoding,
+            begin,
+            self._count_block,
+            self._count_long,
+            max_line=2 * MAX_LINE_BYTES,  # UTF-16 takes two bytes for what UTF-8 writes in one
+            prefix=LONG_LINE_PREFIX,
+        )
+        self.result.end = begin
+        chunk_size = max(1, self.options.chunk_size)
+        remaining = None if self.stop is None else max(0, self.stop - begin)
+        while True:
+            if self._cancelled:
+                self.result.interrupted = True
+                self._publish()
+                return
+            chunk = f.read(chunk_size if remaining is None else min(chunk_size, remaining))
+            if not chunk:
+                break
+            if remaining is not None:
+                remaining -= len(chunk)
+            framer.feed(chunk)
+            self.result.end = framer.end
+            self._publish()
+        framer.finish(self.final)
+        self.result.end = framer.end
+        self._publish()
+
     def _count(self, data: memoryview, offset: int) -> None:
         """`offset`: where `data` starts in the file."""
+        self._count_block(_block_of(data), offset)
+
+    def _count_block(self, block: LineBlock, offset: int) -> None:
         assert self._counter is not None
-        self._counter.add(_block_of(data), offset)
+        self._counter.add(block, offset)
 
     def _count_long(self, prefix: bytes, offset: int) -> None:
         self.result.long_lines += 1
@@ -279,16 +321,37 @@ class _LineLevelScanner(RangeScanner):
         super().__init__(path, options=options)
         self.levels: list[str | None] = []
 
-    def _count(self, data: memoryview, offset: int) -> None:
+    def _count_block(self, block: LineBlock, offset: int) -> None:
         assert self._counter is not None
-        self.levels += self._counter.line_levels(_block_of(data))
+        self.levels += self._counter.line_levels(block)
 
 
-def detect_head(f: BinaryIO, options: ScanOptions) -> tuple[bytes, LogFormat | None]:
+class Head(NamedTuple):
+    """A file's first bytes and what they say about it."""
+
+    data: bytes  # as read: at most SNIFF_BYTES
+    fmt: LogFormat | None  # None: a binary file
+    encoding: str | None  # a UTF-16 file's (`utf16.py`); None: read as bytes
+    full: bool  # a full sample (SNIFF_BYTES, or SNIFF_LINES lines): no append can change `fmt`
+
+
+def detect_head(f: BinaryIO, options: ScanOptions) -> Head:
     """Read a file's first SNIFF_BYTES (from its current position, its start) and detect its
-    format from them; None for a binary file (NUL bytes there)."""
+    format from them: a BOM says UTF-16, else NUL bytes there say binary."""
     head = f.read(SNIFF_BYTES)
-    return head, None if b"\x00" in head else sniff(head, options)
+    whole = len(head) < SNIFF_BYTES  # the head is the whole file
+    encoding = encoding_of(head)
+    if encoding is None:
+        if b"\x00" in head:
+            return Head(head, None, None, False)
+        full = not whole or head.count(b"\n") >= SNIFF_LINES
+        return Head(head, sniff(head, options), None, full)
+    text = decode_head(head, encoding)
+    cut = text.rfind(b"\n")
+    if not whole and cut >= 0:
+        text = text[: cut + 1]  # the last line may go on past the head
+    full = not whole or text.count(b"\n") >= SNIFF_LINES
+    return Head(head, sniff(text, options), encoding, full)
 
 
 def sniff(head: bytes, options: ScanOptions) -> LogFormat:

@@ -26,6 +26,9 @@ DEFAULT_MIN_LEVEL = "WARN"
 # detection. Bump this whenever detection would choose differently for some file: formats stored
 # under another version are then detected again.
 DETECTION_VERSION = 1
+# The encodings a file is decoded from (`utf16.py`), named after the format in its format key as
+# `<version>/<format>;<encoding>`; a key without one is a file read as bytes (UTF-8 and the like).
+DECODED_ENCODINGS = ("utf-16-le", "utf-16-be")
 
 
 @dataclass
@@ -165,9 +168,13 @@ class ScanResult:
     # record, or NO_TIME; they add up to `counts`.
     minute_counts: dict[tuple[int, str], int] = field(default_factory=dict)
     service: str | None = None
+    # A file read decoded (`DECODED_ENCODINGS`): its encoding. Its figures stay in file bytes
+    # (`bytes_read`, offsets), as `file_stats.bytes` is compared with file sizes.
+    encoding: str | None = None
 
     @property
     def bytes_read(self) -> int:
+        """The file bytes `[start, end)` read, whatever their encoding."""
         return self.end - self.start
 
     @property
@@ -178,12 +185,28 @@ class ScanResult:
     def format_key(self) -> str | None:
         """The format key the offset store keeps, `<DETECTION_VERSION>/<format name>` (read back by
         `format_name_from_key`): only of a settled format, so an early guess from a file's first
-        few lines is not kept."""
-        return f"{DETECTION_VERSION}/{self.format}" if self.format_settled and self.format else None
+        few lines is not kept. A decoded file's key also names its encoding, so a later read
+        from its offset need not look at its first bytes again."""
+        if not (self.format_settled and self.format):
+            return None
+        encoding = f";{self.encoding}" if self.encoding else ""
+        return f"{DETECTION_VERSION}/{self.format}{encoding}"
 
 
 def format_name_from_key(stored: str | None) -> str | None:
     """The format name in a `ScanResult.format_key`, or None: nothing stored, or stored under
-    another DETECTION_VERSION (the file is detected again)."""
-    version, _, name = (stored or "").partition("/")
+    another DETECTION_VERSION or with an encoding this version does not decode (the file is
+    detected again)."""
+    version, _, rest = (stored or "").partition("/")
+    name, marked, encoding = rest.partition(";")
+    if marked and encoding not in DECODED_ENCODINGS:
+        return None
     return name if version == str(DETECTION_VERSION) and name else None
+
+
+def encoding_from_key(stored: str | None) -> str | None:
+    """The encoding a `ScanResult.format_key` names (None: the file is read as bytes), where the
+    key is one this version reads (`format_name_from_key`)."""
+    if format_name_from_key(stored) is None:
+        return None
+    return stored.partition(";")[2] or None  # type: ignore[union-attr]

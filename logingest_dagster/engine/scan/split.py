@@ -44,8 +44,9 @@ def split_range(
     line before it is shorter than SPLIT_WINDOW, so that line is read back whole (its state
     carries into the next piece) and is never one of the over-long lines a scan skips. None
     where the range should be scanned in one piece (a binary file, an unreadable one, nothing
-    to cut); the scan itself then reports what is wrong. `fmt`: the file's format when it is
-    already known (stored from an earlier read); else it is detected from the file's head.
+    to cut, a UTF-16 file); the scan itself then reports what is wrong. `fmt`: the file's format
+    when it is already known (stored from an earlier read of a file read as bytes); else it is
+    detected from the file's head.
     """
     options = options or ScanOptions()
     try:
@@ -56,9 +57,10 @@ def split_range(
         with open(path, "rb", buffering=0) as f:
             fd = f.fileno()
             if fmt is None:
-                _, fmt = detect_head(f, options)
-                if fmt is None:
-                    return None  # binary
+                head = detect_head(f, options)
+                if head.fmt is None or head.encoding is not None:
+                    return None  # binary, or UTF-16: cut at `\n` bytes, a code unit may split
+                fmt = head.fmt
             out: list[Piece] = []
             lo, before = start, None
             for i in range(1, pieces):

@@ -38,7 +38,7 @@ from logingest_dagster.engine.state.schema import (
     stream_stats,
     to_db_int,
 )
-from logingest_dagster.engine.state.templates import mine_event_templates
+from logingest_dagster.engine.state.templates import ReadTemplates, mine_event_templates
 
 log = logging.getLogger(__name__)
 
@@ -271,9 +271,8 @@ def _events_row(
     events: Events,
     service: str,
     commit_id: int,
-    templates: tuple[list[str], list[str]] | None,
+    templates: ReadTemplates | None,
 ) -> dict:
-    ids, texts = templates if templates is not None else ([None] * len(events),) * 2
     encoded = {
         "offset": events.offsets,
         "line_number": events.line_numbers,
@@ -285,9 +284,13 @@ def _events_row(
         "truncated": events.truncated,
         # Lines before the read's start: line_number above counts from it (None: not known).
         "first_line": task.start_line,
-        "template_id": ids,
-        "template": texts,
     }
+    # Each event's index into the read's distinct templates; rows written before this encoding
+    # hold `template_id` and `template` per event (warehouse/events.py reads both).
+    if templates is not None:
+        encoded["template_codes"] = templates.codes
+        encoded["template_ids"] = templates.ids
+        encoded["template_texts"] = templates.texts
     return {
         "commit_id": commit_id,
         "path": task.stream,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -56,42 +57,53 @@ def save_miner_state(conn: sa.Connection, state: MinerState) -> None:
     state.changed_paths.clear()
 
 
+@dataclass(frozen=True)
+class ReadTemplates:
+    """One read's events' templates: each event's index into this read's distinct templates
+    (`ids`, with their `texts`), so an event row stores a small integer, not two strings."""
+
+    codes: list[int]
+    ids: list[str]
+    texts: list[str]
+
+
 def mine_event_templates(
     conn: sa.Connection, batches: Sequence[tuple[str, Sequence[str]]]
-) -> list[tuple[list[str], list[str]]] | None:
-    """Each batch's (stream, messages) as (template ids, template texts), a pair per batch in
-    order: the run's messages mined in one `mine_many` call against the stored state, and what
-    it learnt saved within `conn`'s transaction, the commit's.
+) -> list[ReadTemplates] | None:
+    """Each batch's (stream, messages) as its `ReadTemplates`, one per batch in order: the run's
+    messages mined in one `mine_many` call against the stored state, and what it learnt saved
+    within `conn`'s transaction, the commit's.
 
     None if the miner fails on these messages: the events are then kept without templates and
     nothing of the miner's state is saved, since a message it cannot take must not sink the
     commit of the counts."""
+    import numpy as np
+
     from logingest_dagster.engine.templates import TemplateMiner
 
     messages = [message for _, batch in batches for message in batch]
     if not messages:
-        return [([], []) for _ in batches]
+        return [ReadTemplates([], [], []) for _ in batches]
     paths = [path for path, batch in batches for _ in batch]
     miner = TemplateMiner(load_miner_state(conn))
     try:
         mined = miner.mine_many(messages, paths)
-        ids, texts = _values(mined.template_id), _values(mined.template)
+        raw = mined.template_id.indices  # int32, no nulls; not `to_numpy()` (imports pandas)
+        codes = np.frombuffer(raw.buffers()[1], np.int32, len(raw), raw.offset * 4)
+        ids = mined.template_id.dictionary.to_pylist()
+        texts = mined.template.dictionary.to_pylist()
     except Exception:
         log.exception("template mining failed; this run's events are kept without templates")
         return None
     save_miner_state(conn, miner.state)
     out, at = [], 0
     for _, batch in batches:
-        out.append((ids[at : at + len(batch)], texts[at : at + len(batch)]))
+        used, local = np.unique(codes[at : at + len(batch)], return_inverse=True)
+        used_list = used.tolist()
+        out.append(
+            ReadTemplates(
+                local.tolist(), [ids[k] for k in used_list], [texts[k] for k in used_list]
+            )
+        )
         at += len(batch)
     return out
-
-
-def _values(column) -> list[str]:
-    """A dictionary-encoded column as a list, by its codes (`to_pylist` looks up every row)."""
-    import numpy as np
-
-    names = column.dictionary.to_pylist()
-    raw = column.indices  # int32, no nulls; not `to_numpy()`: its first call imports pandas
-    codes = np.frombuffer(raw.buffers()[1], np.int32, len(raw), raw.offset * 4)
-    return [names[code] for code in codes.tolist()]

@@ -69,10 +69,14 @@ def masked_all(messages: Sequence[str] | pa.Array) -> pa.Array:
         return string_array([masked(m) if m is not None else "" for m in messages])
     if not isinstance(messages, pa.Array | pa.ChunkedArray):
         messages = string_array(messages)
-    if messages.null_count:
-        empty = string_array([""]).cast(messages.type)[0]
-        messages = _compute.call_function("coalesce", [messages, empty])
-    return masked_array(messages)
+    return masked_array(nulls_as_empty(messages))
+
+
+def nulls_as_empty(messages: pa.Array) -> pa.Array:
+    if not messages.null_count:
+        return messages
+    empty = string_array([""]).cast(messages.type)[0]
+    return _compute.call_function("coalesce", [messages, empty])
 
 
 def string_array(values: Sequence[str]) -> pa.Array:

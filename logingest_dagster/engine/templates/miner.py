@@ -29,6 +29,7 @@ from logingest_dagster.engine.templates.masking import (
     WILDCARD,
     masked,
     masked_all,
+    nulls_as_empty,
     string_array,
 )
 from logingest_dagster.engine.templates.state import MinerState, Template
@@ -80,15 +81,16 @@ class TemplateMiner:
         `paths`), in order: the same ids as `mine` one message at a time, with each template's
         text as it is at the end of the batch.
 
-        The batch is masked in one pass and each distinct masked message matched once, so a
+        Each distinct message is masked once, in one pass (most messages repeat: masking them
+        all cost several times more), and each distinct masked message matched once, so a
         batch should be large (a step's events, not a file's): the pass has a fixed cost of
         about half a millisecond."""
-        encoded = _compute.call_function("dictionary_encode", [masked_all(messages)])
+        distinct, codes = _distinct(messages)
+        encoded = _compute.call_function("dictionary_encode", [masked_all(distinct)])
         if isinstance(encoded, pa.ChunkedArray):
             encoded = encoded.combine_chunks()
-        raw = encoded.indices  # int32, no nulls (masked_all makes a null message empty)
-        # Not `to_numpy()`: its first call imports pandas (~0.2 s).
-        indices = np.frombuffer(raw.buffers()[1], np.int32, len(raw), raw.offset * 4)
+        # Both dictionaries are in order of first appearance, so this one is too.
+        indices = _int32s(encoded.indices)[codes]  # int32, no nulls (a null message is empty)
         texts = encoded.dictionary.to_pylist()
         one_path = isinstance(paths, str)
         # The dictionary is in order of first appearance: the order one-at-a-time mining meets
@@ -110,11 +112,8 @@ class TemplateMiner:
                 for i in np.flatnonzero(indices == k)[1:].tolist():
                     indices_out[i] = len(texts) + len(extra)
                     extra.append(self._mine_masked(text, paths[i], 1))
-        if indices_out is None:
-            indices_array = encoded.indices
-        else:
-            buffers = [None, pa.py_buffer(indices_out)]
-            indices_array = pa.Array.from_buffers(pa.int32(), len(indices_out), buffers)
+        final = indices if indices_out is None else indices_out
+        indices_array = pa.Array.from_buffers(pa.int32(), len(final), [None, pa.py_buffer(final)])
         every = templates + extra
         return MinedColumns(
             pa.DictionaryArray.from_arrays(indices_array, string_array([t.id for t in every])),
@@ -159,6 +158,23 @@ class TemplateMiner:
 
 
 _OTHER = Template(OTHER_ID, [OTHER_TEMPLATE])
+
+
+def _distinct(messages: Sequence[str] | pa.Array) -> tuple[Sequence[str] | pa.Array, np.ndarray]:
+    """The distinct messages in order of first appearance, and each message's index there."""
+    if isinstance(messages, pa.Array | pa.ChunkedArray):
+        encoded = _compute.call_function("dictionary_encode", [nulls_as_empty(messages)])
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        return encoded.dictionary, _int32s(encoded.indices)
+    first: dict[str, int] = {}
+    codes = [first.setdefault(message, len(first)) for message in messages]
+    return list(first), np.array(codes, np.intp)
+
+
+def _int32s(array: pa.Array) -> np.ndarray:
+    """An int32 array without nulls as numpy; not `to_numpy()`: its first call imports pandas."""
+    return np.frombuffer(array.buffers()[1], np.int32, len(array), array.offset * 4)
 
 
 def _shape(tokens: list[str]) -> tuple:

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 
 def _validity(values: Sequence) -> tuple[pa.Buffer | None, int]:
-    missing = sum(v is None for v in values)
+    missing = values.count(None)
     if not missing:
         return None, 0
     bitmap = bytearray((len(values) + 7) // 8)
@@ -23,9 +23,16 @@ def _validity(values: Sequence) -> tuple[pa.Buffer | None, int]:
 
 def int64s(values: Sequence[int | None], type: pa.DataType | None = None) -> pa.Array:
     """int64 (or a 64-bit type such as a timestamp) with None as null."""
+    return _ints_with_nulls(values, "q", pa.int64() if type is None else type)
+
+
+def int32s_with_nulls(values: Sequence[int | None]) -> pa.Array:
+    return _ints_with_nulls(values, "i", pa.int32())
+
+
+def _ints_with_nulls(values: Sequence[int | None], typecode: str, kind: pa.DataType) -> pa.Array:
     validity, missing = _validity(values)
-    data = array("q", (0 if v is None else v for v in values))
-    kind = pa.int64() if type is None else type
+    data = array(typecode, (0 if v is None else v for v in values) if missing else values)
     return pa.Array.from_buffers(kind, len(data), [validity, pa.py_buffer(data)], missing)
 
 

@@ -12,8 +12,17 @@ import json
 
 import pyarrow as pa
 
+# The kernel by name: importing `pyarrow.compute` costs ~20 ms (see scan/formats.py).
+from pyarrow import _compute
+
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.warehouse.arrays import bools, dictionary, int64s, strings
+from logingest_dagster.engine.warehouse.arrays import (
+    bools,
+    dictionary,
+    int32s_with_nulls,
+    int64s,
+    strings,
+)
 
 NAME = "events"
 UTC_MICROS = pa.timestamp("us", tz="UTC")
@@ -51,7 +60,8 @@ def event_id(fingerprint: str, offset: int) -> str:
 def table(commit: dict) -> pa.Table:
     """The events of one pending commit (`OffsetStore.pending_publication`), in file order."""
     committed_us = round(commit["committed_at"] * 1e6)
-    columns: dict[str, list] = {name: [] for name in SCHEMA.names}
+    columns: dict[str, list] = {name: [] for name in SCHEMA.names if name not in _TEMPLATE_COLUMNS}
+    templates = _TemplateColumns()
     for read in commit["events"]:
         events = json.loads(read["events"])
         n = len(events["offset"])
@@ -64,9 +74,7 @@ def table(commit: dict) -> pa.Table:
         columns["line_number"] += _line_numbers(events, read["start"])
         columns["logger"] += events["logger"]
         columns["message"] += events["message"]
-        # Absent from events committed before templates were mined (schema 5).
-        columns["template_id"] += events.get("template_id") or [None] * n
-        columns["template"] += events.get("template") or [None] * n
+        templates.add(events, n)
         columns["record"] += [r.rstrip("\r\n") for r in events["record"]]
         columns["truncated"] += events["truncated"]
         for name in ("path", "file", "service"):
@@ -77,7 +85,9 @@ def table(commit: dict) -> pa.Table:
     arrays = []
     for name in SCHEMA.names:
         kind = SCHEMA.field(name).type
-        if name == "level":
+        if name in _TEMPLATE_COLUMNS:
+            arrays.append(templates.column(name))
+        elif name == "level":
             arrays.append(levels_array(columns[name]))
         elif kind == pa.string():
             arrays.append(strings(columns[name]))
@@ -86,6 +96,44 @@ def table(commit: dict) -> pa.Table:
         else:
             arrays.append(int64s(columns[name], kind))
     return pa.Table.from_arrays(arrays, schema=SCHEMA)
+
+
+_TEMPLATE_COLUMNS = ("template_id", "template")
+
+
+class _TemplateColumns:
+    """The two template columns of a commit's events, gathered as one index per event into the
+    commit's distinct templates: an event's template is stored as a small integer (a read's
+    `template_codes`), and the long strings are built once per template, not once per event."""
+
+    def __init__(self) -> None:
+        self.codes: list[int | None] = []
+        self.code_of: dict[str, int] = {}
+        self.texts: list[str] = []
+
+    def add(self, events: dict, n: int) -> None:
+        if "template_codes" in events:
+            here = [
+                self._code(id_, text)
+                for id_, text in zip(events["template_ids"], events["template_texts"], strict=True)
+            ]
+            self.codes += [here[code] for code in events["template_codes"]]
+        elif events.get("template_id"):  # a row written before `template_codes`
+            pairs = zip(events["template_id"], events["template"], strict=True)
+            self.codes += [None if id_ is None else self._code(id_, text) for id_, text in pairs]
+        else:  # mining off, or failed, or a row from before templates (schema 5)
+            self.codes += [None] * n
+
+    def _code(self, template_id: str, text: str) -> int:
+        code = self.code_of.setdefault(template_id, len(self.code_of))
+        if code == len(self.texts):
+            self.texts.append(text)
+        return code
+
+    def column(self, name: str) -> pa.Array:
+        values = list(self.code_of) if name == "template_id" else self.texts
+        indices = int32s_with_nulls(self.codes)
+        return _compute.call_function("take", [strings(values), indices])
 
 
 def _line_numbers(events: dict, start: int) -> list[int | None]:
