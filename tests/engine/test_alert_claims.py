@@ -74,10 +74,11 @@ def test_a_version_7_store_gains_the_alerts_table_at_version_8(tmp_path):
     db = tmp_path / "state" / "offsets.db"
     with sqlite3.connect(db) as conn:
         conn.execute("DROP TABLE alerts_sent")
+        conn.execute("DROP TABLE files_read")  # version 9's
         conn.execute("UPDATE schema_version SET version = 7")
     with open_store(tmp_path) as store:
         assert store.claim_alerts("run-1", KEYS) == list(KEYS)
         with store.engine.connect() as conn:
             assert "alerts_sent" in sa.inspect(conn).get_table_names()
-            assert conn.exec_driver_sql("SELECT version FROM schema_version").scalar() == 8
-    assert SCHEMA_VERSION == 8
+            version = conn.exec_driver_sql("SELECT version FROM schema_version").scalar()
+            assert version == SCHEMA_VERSION >= 8

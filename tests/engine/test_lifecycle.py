@@ -681,3 +681,178 @@ def test_a_copy_of_a_stream_still_intact_is_another_file(world):
     outcome = world.run()
     assert world.kinds(outcome) == [("new", "app.1.log")]
     world.assert_exact()
+
+
+# -- several generations between two runs (issue 12) ------------------------------------------
+
+
+def _age(world: World, name: str, seconds: float = 86400.0) -> None:
+    """Give `name` the mtime of a file last written `seconds` ago (an archive from long ago)."""
+    then = time.time() - seconds
+    os.utime(world.path(name), (then, then))
+
+
+def test_a_file_last_seen_empty_then_written_and_copytruncated_counts_the_copy(world):
+    """Case 5: the empty fingerprint matches any content, so app.log only looks grown; the copy
+    holds the 5 lines written before the truncate, none of them read yet."""
+    world.path("app.log").touch()
+    world.run()
+    world.append("app.log", 5)
+    _copytruncate(world, "app.log", "app.log.1")
+    world.append("app.log", 1)
+    outcome = world.run()
+    assert outcome.summary.lines == 6
+    assert world.run().tasks == []
+    world.assert_exact()
+
+
+def test_a_file_last_seen_empty_then_copytruncated_and_left_empty_counts_the_copy(world):
+    world.path("app.log").touch()
+    world.run()
+    world.append("app.log", 4)
+    _copytruncate(world, "app.log", "app.log.1")
+    assert world.run().summary.lines == 4
+    world.append("app.log", 1)
+    assert world.run().summary.lines == 1
+    world.assert_exact()
+
+
+def test_a_copy_read_before_its_file_was_seen_empty_is_not_read_again(world):
+    """The copy of a copytruncate that was read in full, then lines in the emptied file: the
+    copy is a generation already read, not a new one."""
+    world.append("app.log", 8)
+    world.run()
+    _copytruncate(world, "app.log", "app.log.1")
+    world.run()  # the row now holds the empty, truncated app.log
+    world.append("app.log", 2)
+    assert world.run().summary.lines == 2
+    world.assert_exact()
+
+
+ROTATED_NAMES = {
+    "numbered": ["app.log.1", "app.log.2", "app.log.3"],
+    "dated": ["app.log-20261126", "app.log-20261127", "app.log-20261128"],
+}
+
+
+@pytest.mark.parametrize("scheme", ["numbered", "dated", "numbered.gz", "dated.gz"])
+def test_several_rotations_between_two_runs_read_every_generation_once(world, scheme):
+    """Case 8: `mv app.log app.log.K`, a new app.log, three times before the next run. The first
+    generation is the one the store tracks (its tail is unread); the next two were never seen
+    under the .log name; all are found and read once (compressed or not)."""
+    names = ROTATED_NAMES[scheme.removesuffix(".gz")]
+    world.append("app.log", 2)
+    world.run()
+    for name in names:
+        world.append("app.log", 1)
+        _rotate(world, "app.log", name)
+        if scheme.endswith(".gz"):
+            _gzip(world, name)
+    world.append("app.log", 1)
+    outcome = world.run()
+    assert outcome.summary.lines == 4
+    assert world.run().tasks == []
+    assert world.stats()["app.log"]["lines"] == 6  # every generation counts for its stream
+    world.append("app.log", 1)  # and one more rotation: no generation is read twice
+    _rotate(world, "app.log", names[0] + "0")
+    world.append("app.log", 1)
+    assert world.run().summary.lines == 2
+    world.assert_exact()
+
+
+def test_several_logrotate_shifts_between_two_runs_read_every_generation_once(world):
+    """logrotate's numbering: .2 -> .3, .1 -> .2, app.log -> .1, a new app.log, three times."""
+    world.append("app.log", 3)
+    world.run()
+    for _ in range(3):
+        world.append("app.log", 2)
+        for n in (2, 1):
+            if world.path(f"app.log.{n}").exists():
+                _rotate(world, f"app.log.{n}", f"app.log.{n + 1}")
+        _rotate(world, "app.log", "app.log.1")
+    world.append("app.log", 1)
+    assert world.run().summary.lines == 7
+    assert world.run().tasks == []
+    world.assert_exact()
+
+
+def test_rotated_twice_with_nothing_at_the_name_reads_both(world):
+    """mv, a new file, mv again and no new file yet: the tracked file is followed at its rotated
+    name, and the generation in between is read too."""
+    world.append("app.log", 2)
+    world.run()
+    _rotate(world, "app.log", "app.log.1")
+    world.append("app.log", 3)
+    _rotate(world, "app.log", "app.log.2")
+    assert world.run().summary.lines == 3
+    world.append("app.log", 1)
+    world.run()
+    assert world.run().tasks == []
+    world.assert_exact()
+
+
+def test_a_generation_after_a_rename_to_another_log_name_is_read(world):
+    """app.log renamed to another .log name (which reads on in it), a new app.log rotated away
+    before the next run: that generation is still app.log's."""
+    world.append("app.log", 2)
+    world.run()
+    _rotate(world, "app.log", "app-2026.log")
+    world.append("app.log", 3)
+    _rotate(world, "app.log", "app.log.1")
+    world.append("app.log", 1)
+    assert world.run().summary.lines == 4
+    assert world.run().tasks == []
+    world.assert_exact()
+
+
+def test_archives_from_before_a_stream_was_first_seen_are_never_read(world):
+    """A new stream reads its .log file only; old `.N` and `.gz` archives next to it stay unread,
+    on its first run and when it is rotated later."""
+    archives = LogWriter()  # lines nobody expects to be counted
+    for name in ("app.log.1", "app.log.2", "app.log-20200101"):
+        archives.append(world.path(name), 5)
+        _age(world, name)
+    archives.append(world.path("app.log.3"), 5)
+    _gzip(world, "app.log.3")
+    _age(world, "app.log.3.gz")
+    world.append("app.log", 2)
+    assert world.reads(world.run()) == ["app.log"]
+    world.append("app.log", 1)
+    _rotate(world, "app.log", "app.log.4")
+    world.append("app.log", 1)
+    assert world.run().summary.lines == 2
+    world.assert_exact()
+
+
+def test_logrotate_create_delaycompress_counts_each_generation_once(world):
+    """create + delaycompress, a run between rotations and several rotations without one: the
+    generation before last is compressed (a new inode, a new mtime) when it was read long ago."""
+    world.append("app.log", 5)
+    world.run()
+    for cycle in range(4):
+        world.append("app.log", 2)
+        if world.path("app.log.1").exists():
+            n = cycle + 1
+            _rotate(world, "app.log.1", f"app.log.{n}")
+            _gzip(world, f"app.log.{n}")
+        _rotate(world, "app.log", "app.log.1")
+        world.append("app.log", 1)
+        if cycle != 1:  # no run between the second and third rotation
+            world.run()
+    assert world.run().tasks == []
+    world.assert_exact()
+
+
+def test_copytruncate_with_compression_counts_each_generation_once(world):
+    world.append("app.log", 5)
+    world.run()
+    for cycle in range(4):
+        world.append("app.log", 2)
+        copy = f"app.log.{cycle + 1}"
+        _copytruncate(world, "app.log", copy)
+        _gzip(world, copy)
+        world.append("app.log", 1)
+        if cycle != 1:
+            world.run()
+    assert world.run().tasks == []
+    world.assert_exact()

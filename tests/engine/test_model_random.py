@@ -1,15 +1,16 @@
 """Seeded random lifecycles against a reference model: every line written is counted once.
 
-Each seed applies a random sequence of append / partial line / rotate (plain or .gz) / late write
-to the rotated file / rename to another .log name / copytruncate / truncate / delete / recreate /
-run / killed run / overlapping runs to a few streams.
-The reference model is simply the writer: it knows every line it wrote. After a final clean run,
-the store's totals must equal the writer's, level by level.
+Each seed applies a random sequence of append / partial line / rotate (plain or .gz, after a run
+saw its last lines or not) / late write to the rotated file / rename to another .log name /
+copytruncate / truncate / delete / recreate / run / killed run / overlapping runs to a few
+streams. The reference model is simply the writer: it knows every line it wrote. After a final
+clean run, the store's totals must equal the writer's, level by level.
 
 What no tailer can count is data destroyed before anyone looked at it (a file truncated or
-deleted, or rotated twice, before a run saw it). The model therefore runs a clean run first when
-an operation would destroy lines that no completed run has seen: the writer completes its partial
-line and the shipper catches up, as in any real setup that does not want to lose lines.
+deleted before a run saw it), or a new stream's first file rotated away before any run saw the
+stream (it looks like an archive). The model therefore runs a clean run first when an operation
+would lose lines that no completed run has seen: the writer completes its partial line and the
+shipper catches up, as in any real setup that does not want to lose lines.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ class Stream:
     name: str
     partial: bool = False  # a line without its newline is at the end of the current file
     unseen: bool = True  # the current file holds lines no completed run has read
+    # A completed run has seen the stream since it was created, deleted or renamed away: its
+    # rotated generations are told from archives (a stream never seen reads its .log file only).
+    known: bool = False
     rotations: int = 0
     rotated: Path | None = (
         None  # the last file rotated away by rename: the writer may still hold it
@@ -107,10 +111,16 @@ class Model:
         if s.unseen:
             self.clean_run()
 
-    def rotate(self, s: Stream, compress: bool) -> None:
+    def rotate(self, s: Stream, compress: bool, unseen: bool = False) -> None:
+        """`unseen`: rotated whether or not a run saw its last lines (several rotations between
+        two runs): the rotated generation is found among the stream's rotated names."""
         if not self.path(s).exists():
             return
-        self._settle(s)
+        unseen = unseen and s.known
+        if unseen and s.partial:
+            self._finish(s)
+        elif not unseen:
+            self._settle(s)
         s.rotations += 1
         rotated = self.path(s, f".{s.rotations}")
         os.rename(self.path(s), rotated)
@@ -136,6 +146,7 @@ class Model:
         s.rotations += 1
         renamed = self.logs / f"{s.name[: -len('.log')]}.{s.rotations}.log"
         os.rename(self.path(s), renamed)
+        s.known = False
         if self.rng.random() < 0.5:
             self.writer.append(renamed, self.rng.randint(1, 5))  # the writer still holds it
         if self.rng.random() < 0.7:
@@ -163,6 +174,7 @@ class Model:
             return
         self._settle(s)
         os.unlink(self.path(s))
+        s.known = False
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -202,13 +214,14 @@ class Model:
     def _all_seen(self) -> None:
         for s in self.streams:
             s.unseen = False
+            s.known = s.known or self.path(s).exists()
 
     def step(self) -> None:
         s = self.rng.choice(self.streams)
         op = self.rng.choices(
-            ["append", "partial", "rotate", "rotate_gz", "late_write", "rename_log"]
-            + ["copytruncate", "truncate", "delete", "run", "killed_run", "overlap"],
-            weights=[30, 6, 6, 4, 6, 3, 5, 3, 3, 12, 10, 3],
+            ["append", "partial", "rotate", "rotate_gz", "rotate_unseen", "late_write"]
+            + ["rename_log", "copytruncate", "truncate", "delete", "run", "killed_run", "overlap"],
+            weights=[30, 6, 6, 4, 4, 6, 3, 5, 3, 3, 12, 10, 3],
         )[0]
         self.log.append(f"{op} {s.name}")
         {
@@ -216,6 +229,7 @@ class Model:
             "partial": lambda: self.partial(s),
             "rotate": lambda: self.rotate(s, compress=False),
             "rotate_gz": lambda: self.rotate(s, compress=True),
+            "rotate_unseen": lambda: self.rotate(s, compress=self.rng.random() < 0.3, unseen=True),
             "late_write": lambda: self.late_write(s),
             "rename_log": lambda: self.rename_to_log_name(s),
             "copytruncate": lambda: self.copytruncate(s),

@@ -13,6 +13,7 @@ from logingest_dagster.engine.plan.planner import plan_reads
 from logingest_dagster.engine.plan.read_plan import (
     Checkpoint,
     Expectation,
+    FileRead,
     Forget,
     Plan,
     ReadTask,
@@ -24,6 +25,7 @@ __all__ = [
     "Checkpoint",
     "Expectation",
     "FileIdentity",
+    "FileRead",
     "Fingerprint",
     "Forget",
     "Plan",

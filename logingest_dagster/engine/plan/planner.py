@@ -12,6 +12,8 @@ Per stream (logical `.log` path), by how its file relates to the row:
   among the rotated siblings (same inode, or same head for `.gz` rotations and copies);
 - nothing at the path: the old file is followed to its rotated name while no new file exists,
   or the row is forgotten if the file is gone for good.
+Whenever a stream's file changed identity, or grew when it was last seen empty, rotated
+generations it never read (several rotations between runs) are looked for too (`generations`).
 
 A rotated file written to within `rotate_wait_seconds` when a new file takes its name may still
 get lines (the writer has not reopened its log yet). Its tail is read into a *draining* row of its
@@ -23,16 +25,18 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from logingest_dagster.engine.discover import LogFileEntry
 from logingest_dagster.engine.plan.copies import find_log_named_copies
+from logingest_dagster.engine.plan.generations import unread_generations
 from logingest_dagster.engine.plan.identity import FileIdentity, fingerprint_of, try_read_head
 from logingest_dagster.engine.plan.read_plan import (
     Checkpoint,
     Expectation,
+    FileRead,
     Forget,
     Plan,
     ReadTask,
@@ -45,9 +49,12 @@ log = logging.getLogger(__name__)
 
 
 class CheckpointSource(Protocol):
-    """What planning needs of the offset store: every tracked stream's checkpoint, by row key."""
+    """What planning needs of the offset store: every tracked stream's checkpoint, by row key,
+    and, for the few streams whose file changed identity, the files each has read before."""
 
     def checkpoints(self) -> dict[str, Checkpoint]: ...
+
+    def files_read(self, stream: str) -> list[FileRead]: ...
 
 
 class StatLike(Protocol):
@@ -74,7 +81,12 @@ def plan_reads(
     the rest waits for the next run without starving anyone.
     """
     planner = _Planner(
-        store.checkpoints(), entries, now, partial_line_grace_seconds, rotate_wait_seconds
+        store.checkpoints(),
+        entries,
+        now,
+        partial_line_grace_seconds,
+        rotate_wait_seconds,
+        store.files_read,
     )
     return planner.plan(max_files)
 
@@ -93,6 +105,7 @@ class _Planner:
         now: float,
         grace: float,
         rotate_wait: float,
+        files_read: Callable[[str], list[FileRead]],
     ) -> None:
         self.rows = {k: row for k, row in rows.items() if row.drains_into is None}
         self.draining = [row for row in rows.values() if row.drains_into is not None]
@@ -103,6 +116,8 @@ class _Planner:
         self.unchanged = 0
         self.notes: list[str] = []
         self.claimed: set[str] = set()  # rows whose file was followed to another .log name
+        self.files_read = files_read
+        self.searched: set[str] = set()  # streams whose unread generations were looked for
         # Rows whose file is not at their path any more, by inode: where renames are looked up
         # (a draining file renamed to a `.log` name goes on as that stream, like any other).
         self.displaced: dict[tuple[int, int], list[Checkpoint]] = {}
@@ -121,8 +136,12 @@ class _Planner:
                 continue
             if row.path not in self.claimed:
                 self._plan_displaced(row)
-            elif row.path not in self.entries and not os.path.lexists(row.path):
-                self._forget(row)  # renamed to another .log name; nothing replaced it
+                continue
+            # Renamed to another .log name, which reads on in it; generations that were this
+            # name after it are still this stream's.
+            self._unread_generations(row)
+            if row.path not in self.entries and not os.path.lexists(row.path):
+                self._forget(row)  # nothing replaced it
         for row in self.draining:
             self._plan_draining(row)
         return self._assemble(max_files)
@@ -191,6 +210,9 @@ class _Planner:
             elif counts_as_unchanged:
                 self.unchanged += 1
             return
+        if row.identity.fingerprint.length == 0:
+            # Last seen empty: nothing tells this file from one written and copytruncated since.
+            self._unread_generations(row)
         head = try_read_head(f.path)
         fingerprint = row.identity.fingerprint if head is None else fingerprint_of(head)
         identity = FileIdentity(f.dev, f.inode, fingerprint)
@@ -215,6 +237,7 @@ class _Planner:
         copy = self.siblings.find(replace(row, path=stream), exclude_inode=True)
         if copy is not None:
             self._tail(row, copy, TaskKind.COPYTRUNCATE_TAIL)
+        self._unread_generations(row)
 
     # -- rows whose file is not at their path -----------------------------------------------
 
@@ -231,6 +254,7 @@ class _Planner:
         if not self.siblings.is_directory_listable(row.path):
             self.notes.append(f"{row.path}: its directory cannot be listed; state kept as is")
             return
+        self._unread_generations(row)
         found = self.siblings.find(row)
         if found is None:
             if row.offset < row.size:
@@ -266,14 +290,35 @@ class _Planner:
         """A rotated file quiet long enough that its writer has surely reopened its log."""
         return self.now - f.mtime >= self.rotate_wait
 
-    def _start_draining(self, row: Checkpoint, found: Whereabouts) -> None:
+    def _unread_generations(self, row: Checkpoint) -> None:
+        """Read the rotated files of `row`'s stream it never read (or not to their end): each
+        once, whole, or drained like any rotated file while its writer may still hold it."""
+        if row.drains_into is not None or row.path in self.searched:
+            return
+        self.searched.add(row.path)
+        rows = [*self.rows.values(), *self.draining]
+        candidates = self.siblings.candidates(row.path)
+        for unread in unread_generations(row, candidates, rows, self.files_read(row.path)):
+            generation = replace(
+                row, offset=unread.start, format_key=None, lines=0 if unread.start == 0 else None
+            )
+            plain = not unread.sibling.compressed
+            found = Whereabouts(unread.sibling, unread.identity, same_file=plain)
+            if plain and not self._is_done_rotating(unread.sibling):
+                self._start_draining(generation, found, TaskKind.GENERATION)
+            else:
+                self._tail(generation, found, TaskKind.GENERATION)
+
+    def _start_draining(
+        self, row: Checkpoint, found: Whereabouts, kind: TaskKind = TaskKind.ROTATED_TAIL
+    ) -> None:
         """Read the old file's unread tail into a draining row of its own (even an empty read:
         the row is what catches the lines still to come)."""
         key = draining_key(row.path, found.identity)
         if any(d.path == key for d in self.draining):
             return  # the file came back to the stream's name and left again: its row reads on
         self._task(
-            found.sibling, row.offset, TaskKind.ROTATED_TAIL, stream=row.path,
+            found.sibling, row.offset, kind, stream=row.path,
             identity=found.identity, expects=((row.path, row.seq), (key, None)),
             priority=row.committed_at, fmt=row.format_key, lines=row.lines, row=key,
         )  # fmt: skip

@@ -39,6 +39,14 @@ class Checkpoint:
     lines: int | None = None  # lines before `offset`; None where not known (older rows)
 
 
+@dataclass(frozen=True)
+class FileRead:
+    """A file a stream has read, and how far, kept after the stream's row moved on."""
+
+    identity: FileIdentity
+    read_to: int  # bytes read (uncompressed bytes for gzip)
+
+
 def draining_key(stream: str, identity: FileIdentity) -> str:
     """The row key of `stream`'s rotated file `identity` while it drains: one row per old file,
     never a discovered path (those end in `.log`)."""
@@ -56,6 +64,7 @@ class TaskKind(StrEnum):
     DRAINING = "draining"  # a rotated file still written to after a new one took its name
     COPYTRUNCATE_TAIL = "copytruncate_tail"  # the copy of a truncated file: its unread tail
     COPIED = "copied"  # a `.log` copy of a truncated file: its own stream from that file's offset
+    GENERATION = "generation"  # a rotated file the stream never saw under its name (or its copy)
 
 
 @dataclass(frozen=True)

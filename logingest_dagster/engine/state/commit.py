@@ -19,10 +19,19 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
-from logingest_dagster.engine.plan import Expectation, Forget, ReadTask
+from logingest_dagster.engine.plan import (
+    Checkpoint,
+    Expectation,
+    FileIdentity,
+    Fingerprint,
+    Forget,
+    ReadTask,
+)
 from logingest_dagster.engine.scan import Events, ScanResult
+from logingest_dagster.engine.state.files_read import FilesReadNotes
 from logingest_dagster.engine.state.schema import (
     commits,
+    from_db_int,
     offsets,
     pending_events,
     pending_minutes,
@@ -73,7 +82,8 @@ def commit_results(
 
     units = _group_units(completed, forgotten)
     expected = {path for members in units.values() for m in members for path, _ in m.expects}
-    seqs = _current_seqs(conn, expected)
+    current = _current_rows(conn, expected)
+    seqs = {path: row.seq for path, row in current.items()}
     accepted: list[_Member] = []
     conflicts = incomplete = 0
     for unit, members in units.items():
@@ -92,7 +102,7 @@ def commit_results(
         else:
             accepted.extend(members)
 
-    summary = _apply(conn, commit_id, now, accepted, mine_templates)
+    summary = _apply(conn, commit_id, now, accepted, mine_templates, current)
     totals = {level.lower(): summary.counts[level] for level in LEVELS}
     conn.execute(
         sa.update(commits)
@@ -165,12 +175,12 @@ def _group_units(
     return units
 
 
-def _current_seqs(conn: sa.Connection, paths: Iterable[str]) -> dict[str, int]:
-    seqs: dict[str, int] = {}
+def _current_rows(conn: sa.Connection, paths: Iterable[str]) -> dict[str, Checkpoint]:
+    rows: dict[str, Checkpoint] = {}
     for chunk in _chunks(sorted(paths)):
-        query = sa.select(offsets.c.path, offsets.c.seq).where(offsets.c.path.in_(chunk))
-        seqs.update({path: seq for path, seq in conn.execute(query)})
-    return seqs
+        query = sa.select(offsets).where(offsets.c.path.in_(chunk))
+        rows.update({row.path: checkpoint_of(row) for row in conn.execute(query)})
+    return rows
 
 
 @dataclass
@@ -185,9 +195,16 @@ class _Applied:
 
 
 def _apply(
-    conn: sa.Connection, commit_id: int, now: float, members: list[_Member], mine_templates: bool
+    conn: sa.Connection,
+    commit_id: int,
+    now: float,
+    members: list[_Member],
+    mine_templates: bool,
+    current: dict[str, Checkpoint],
 ) -> _Applied:
     applied = _Applied()
+    reads = FilesReadNotes()
+    unfollowed: set[str] = set()  # rows a read without a row of its own was planned from
     rows: dict[str, dict | None] = {}  # path -> new offset row, or None: drop it
     deltas: dict[str, dict[str, int]] = {}
     with_events: list[tuple[ReadTask, Events, str]] = []
@@ -208,6 +225,14 @@ def _apply(
         add_counts(applied.counts, result.counts)
         if item.follow:
             rows[item.row_key] = _offset_row(item, result, commit_id, now)
+            prior = current.get(item.row_key)
+            if prior is None or not prior.identity.same_inode(
+                item.identity.dev, item.identity.inode
+            ):
+                reads.note_read(item.stream, item.identity, result.end)
+        else:
+            reads.note_read(item.stream, item.identity, result.end)
+            unfollowed.update(path for path, _ in item.expects)
         service = result.service or _stem(item.stream)
         if len(result.events):
             with_events.append((item, result.events, service))
@@ -216,7 +241,15 @@ def _apply(
         if result.minute_counts:
             minutes.append(_minutes_row(item, result.minute_counts, service, commit_id))
     applied.forgotten = sum(row is None for row in rows.values())
+    for key, row in rows.items():
+        prior = current.get(key)
+        if prior is not None and (row is None or _other_file(prior, row)):
+            reads.note_left(prior.drains_into or key, prior.identity, prior.offset)
     _replace_offsets(conn, rows)
+    # A read that no row follows changed what its stream has read: another run planned from the
+    # same rows must find them changed (compare-and-set), even where no row moved.
+    _bump_seqs(conn, unfollowed - rows.keys(), commit_id)
+    reads.save(conn, commit_id)
     _add_stats(conn, deltas)
     if with_events:
         batches = [(task.stream, found.messages) for task, found, _ in with_events]
@@ -317,6 +350,39 @@ def _replace_offsets(conn: sa.Connection, rows: dict[str, dict | None]) -> None:
     new_rows = [row for row in rows.values() if row is not None]
     if new_rows:
         conn.execute(sa.insert(offsets), new_rows)
+
+
+def checkpoint_of(row: sa.Row) -> Checkpoint:
+    """An `offsets` row as the planner sees it."""
+    identity = FileIdentity(
+        from_db_int(row.dev),
+        from_db_int(row.inode),
+        Fingerprint(row.fingerprint, row.fingerprint_len),
+    )
+    return Checkpoint(
+        path=row.path,
+        identity=identity,
+        offset=row.committed_offset,
+        size=row.size,
+        mtime=row.mtime,
+        seq=row.seq,
+        committed_at=row.committed_at,
+        format_key=row.format,
+        drains_into=row.drains_into,
+        lines=row.committed_lines,
+    )
+
+
+def _other_file(prior: Checkpoint, row: dict) -> bool:
+    return (to_db_int(prior.identity.dev), to_db_int(prior.identity.inode)) != (
+        row["dev"],
+        row["inode"],
+    )
+
+
+def _bump_seqs(conn: sa.Connection, paths: set[str], commit_id: int) -> None:
+    for chunk in _chunks(sorted(paths)):
+        conn.execute(sa.update(offsets).where(offsets.c.path.in_(chunk)).values(seq=commit_id))
 
 
 def _add_stats(conn: sa.Connection, deltas: dict[str, dict[str, int]]) -> None:

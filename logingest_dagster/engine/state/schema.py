@@ -19,6 +19,8 @@ never from the current ones below, which later versions change.
 - 7: `message_templates` and `template_paths`: the template miner's state (`engine.templates`),
   committed with the offsets of the records it was mined from.
 - 8: `alerts_sent`: each alert claimed by a run, so that no alert is sent twice.
+- 9: `files_read`: the files each stream has read and how far, kept after its row moved on, so a
+  rotated sibling can be told from a generation read long ago (`plan.generations`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 metadata = sa.MetaData()
 
@@ -200,6 +202,23 @@ def _alerts_sent_columns_v8() -> list[sa.Column]:
 # transaction, so two runs, overlapping or not, never both send it.
 alerts_sent = sa.Table("alerts_sent", metadata, *_alerts_sent_columns_v8())
 
+
+def _files_read_columns_v9() -> list[sa.Column]:
+    return [
+        sa.Column("stream", sa.String, primary_key=True),
+        sa.Column("dev", sa.BigInteger, primary_key=True),
+        sa.Column("inode", sa.BigInteger, primary_key=True),
+        sa.Column("fingerprint", sa.String, nullable=False),
+        sa.Column("fingerprint_len", sa.Integer, nullable=False),
+        sa.Column("read_to", sa.BigInteger, nullable=False),  # bytes read (uncompressed for gzip)
+        sa.Column("seq", sa.BigInteger, nullable=False),  # commits.id that wrote it: newest kept
+    ]
+
+
+# Per stream, the files it has read (its rows' files once they moved on, rotated tails, copies,
+# .gz), the newest few only: a file in here is a generation already read, not a new one.
+files_read = sa.Table("files_read", metadata, *_files_read_columns_v9())
+
 # A single row every writer updates first: serializes commits on any database (on SQLite the
 # transaction already starts with BEGIN IMMEDIATE; on Postgres this is the row lock).
 write_lock = sa.Table(
@@ -281,6 +300,10 @@ def _migrate_to_8(conn: sa.Connection) -> None:
     sa.Table("alerts_sent", sa.MetaData(), *_alerts_sent_columns_v8()).create(conn)
 
 
+def _migrate_to_9(conn: sa.Connection) -> None:
+    sa.Table("files_read", sa.MetaData(), *_files_read_columns_v9()).create(conn)
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
@@ -290,6 +313,7 @@ MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     6: _migrate_to_6,
     7: _migrate_to_7,
     8: _migrate_to_8,
+    9: _migrate_to_9,
 }
 
 

@@ -24,8 +24,7 @@ import sqlalchemy as sa
 from logingest_dagster.engine.levels import LEVELS
 from logingest_dagster.engine.plan import (
     Checkpoint,
-    FileIdentity,
-    Fingerprint,
+    FileRead,
     Forget,
     Plan,
     ReadTask,
@@ -35,14 +34,14 @@ from logingest_dagster.engine.problems import CORRUPT_MESSAGES, StoreDamaged, da
 from logingest_dagster.engine.scan import ScanResult, format_name_from_key
 from logingest_dagster.engine.state import alerts_sent
 from logingest_dagster.engine.state.alerts_sent import AlertKey
-from logingest_dagster.engine.state.commit import CommitSummary, commit_results
+from logingest_dagster.engine.state.commit import CommitSummary, checkpoint_of, commit_results
+from logingest_dagster.engine.state.files_read import files_read_by, forget_files_read
 from logingest_dagster.engine.state.integrity import check_sqlite_file
 from logingest_dagster.engine.state.schema import (
     SCHEMA_VERSION,
     commits,
     current_version,
     expired,
-    from_db_int,
     migrate,
     offsets,
     pending_events,
@@ -116,7 +115,12 @@ class OffsetStore:
 
     def checkpoints(self) -> dict[str, Checkpoint]:
         with self._reading() as conn:
-            return {row.path: _checkpoint(row) for row in conn.execute(sa.select(offsets))}
+            return {row.path: checkpoint_of(row) for row in conn.execute(sa.select(offsets))}
+
+    def files_read(self, stream: str) -> list[FileRead]:
+        """The files `stream` has read and let go of (see `files_read.py`)."""
+        with self._reading() as conn:
+            return files_read_by(conn, stream)
 
     # -- the commit -----------------------------------------------------------------------
 
@@ -355,6 +359,7 @@ class OffsetStore:
             forgotten.update(row["path"] for row in removed)
             conn.execute(sa.delete(offsets).where(where_offsets))
             conn.execute(sa.delete(stream_stats).where(where_stats))
+            forget_files_read(conn, None if paths is None else chosen)
             # Not yet published: they are read again, once.
             conn.execute(sa.delete(pending_events).where(where_events))
             conn.execute(sa.delete(pending_minutes).where(where_minutes))
@@ -416,26 +421,6 @@ def _tracked_row(row: Checkpoint, status: str, size: int, unread: int) -> dict:
         "format": format_name_from_key(row.format_key),
         "committed_at": row.committed_at,
     }
-
-
-def _checkpoint(row: sa.Row) -> Checkpoint:
-    identity = FileIdentity(
-        from_db_int(row.dev),
-        from_db_int(row.inode),
-        Fingerprint(row.fingerprint, row.fingerprint_len),
-    )
-    return Checkpoint(
-        path=row.path,
-        identity=identity,
-        offset=row.committed_offset,
-        size=row.size,
-        mtime=row.mtime,
-        seq=row.seq,
-        committed_at=row.committed_at,
-        format_key=row.format,
-        drains_into=row.drains_into,
-        lines=row.committed_lines,
-    )
 
 
 def _create_engine(url: str) -> sa.Engine:
