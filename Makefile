@@ -76,14 +76,15 @@ test-slow: setup postgres redis
 # layout. The instance's dagster.yaml is written once from the project's dagster.yaml (as
 # `logingest run` does), then left for the user to edit.
 DAGSTER_HOME_DIR := $(abspath data/dagster_home)
+DEV_PORT ?= 3000
 dev: setup
 	$(BIN)/logingest sample --home data
 	mkdir -p $(DAGSTER_HOME_DIR)
 	test -f $(DAGSTER_HOME_DIR)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
 	export DAGSTER_HOME=$(DAGSTER_HOME_DIR) LOGINGEST_HOME=$(abspath data); \
 		$(BIN)/dagster-daemon run -w workspace.yaml & daemon=$$!; \
-		trap 'kill $$daemon; wait $$daemon' EXIT INT TERM; \
-		$(BIN)/dagster-webserver -h 127.0.0.1 -p 3000 -w workspace.yaml
+		trap 'kill $$daemon 2>/dev/null; wait $$daemon' EXIT INT TERM; \
+		$(BIN)/dagster-webserver -h 127.0.0.1 -p $(DEV_PORT) -w workspace.yaml
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

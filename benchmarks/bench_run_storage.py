@@ -1,9 +1,11 @@
 """Dagster run storage per run: this tree against an earlier commit, in one run of this script.
 
-Each side gets a fresh Dagster instance (this tree's dagster.yaml for both, SQLite) and the sample logs;
-a first `logingest run` reads them all, then RUNS more each find a few new lines in one file (what
-a sensor tick every 30 s starts). Reported: bytes the instance's directory grew by per run, and
-events stored per run, for the earlier commit and this tree, and their ratio.
+Each side gets a fresh Dagster instance (SQLite) and the sample logs; a first `logingest run`
+reads them all, then RUNS more each find a few new lines in one file (what a sensor tick every
+30 s starts). Three sides: the earlier commit with its own dagster.yaml; this tree on Dagster's
+default event log (a database per run and an index database); this tree with its dagster.yaml
+(one event log database). Reported: bytes the instance's directory grew by per run and events
+stored per run, against the earlier commit; then this tree's events per run by type.
 
     python benchmarks/bench_run_storage.py [--before REV] [--runs N]
 """
@@ -16,7 +18,10 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections import Counter
 from pathlib import Path
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 LINE = "2026-11-26 12:00:00,000 INFO [main] com.acme.App - request served\n"
@@ -37,11 +42,25 @@ def tree_at(rev: str, into: Path) -> Path:
     return into
 
 
+def instance_yaml(rev: str | None, default_event_log: bool = False) -> str:
+    """dagster.yaml at `rev` (None: this tree's), without its event log storage if asked."""
+    if rev is None:
+        text = (REPO / "dagster.yaml").read_text()
+    else:
+        show = ["git", "-C", str(REPO), "show", f"{rev}:dagster.yaml"]
+        text = subprocess.run(show, check=True, capture_output=True, text=True).stdout
+    if not default_event_log:
+        return text
+    settings = yaml.safe_load(text)
+    settings.pop("event_log_storage", None)
+    return yaml.safe_dump(settings)
+
+
 def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def measure(package_root: Path | None, work: Path, runs: int) -> dict:
+def measure(package_root: Path | None, work: Path, runs: int, instance_settings: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGINGEST_", "DAGSTER_"))}
     env["DAGSTER_HOME"] = str(work / "dagster_home")
     if package_root is not None:
@@ -50,9 +69,7 @@ def measure(package_root: Path | None, work: Path, runs: int) -> dict:
     cli = [sys.executable, "-c", "from logingest_dagster.cli import main; main()"]
     run = [*cli, "run", "--home", str(home), "--log-dir", str(logs), "--worker-count", "2"]
     (work / "dagster_home").mkdir(parents=True, exist_ok=True)
-    # Both sides on the same instance settings (the earlier tree's CLI did not copy its own).
-    instance_yaml = (REPO / "dagster.yaml").read_text()
-    (work / "dagster_home" / "dagster.yaml").write_text(instance_yaml)
+    (work / "dagster_home" / "dagster.yaml").write_text(instance_settings)
     # Run from `work`: `python -c` puts the current directory first on sys.path, which in the
     # repository would load this tree's package over PYTHONPATH's.
     quiet = {"env": env, "check": True, "capture_output": True, "cwd": work}
@@ -67,11 +84,22 @@ def measure(package_root: Path | None, work: Path, runs: int) -> dict:
         subprocess.run(run, **quiet)
     grown = du(work / "dagster_home") - before
     from dagster import DagsterInstance
+    from dagster._serdes import serialize_value
 
+    os.environ["DAGSTER_HOME"] = env["DAGSTER_HOME"]  # dagster.yaml may name it (`env:`)
+    by_type: Counter = Counter()
+    size_by_type: Counter = Counter()
     with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
-        run_ids = [r.run_id for r in instance.get_runs(limit=runs)]
-        events = sum(len(instance.all_logs(run_id)) for run_id in run_ids)
-    return {"bytes_per_run": grown / runs, "events_per_run": events / runs}
+        for run in instance.get_runs(limit=runs):
+            for entry in instance.all_logs(run.run_id):
+                kind = entry.dagster_event_type.value if entry.is_dagster_event else "log line"
+                by_type[kind] += 1
+                size_by_type[kind] += len(serialize_value(entry))
+    return {
+        "bytes_per_run": grown / runs,
+        "events_per_run": sum(by_type.values()) / runs,
+        "by_type": {k: (n / runs, size_by_type[k] / runs) for k, n in by_type.items()},
+    }
 
 
 def main() -> int:
@@ -84,16 +112,37 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="run-storage-") as tmp:
         tmp = Path(tmp)
         (tmp / "before").mkdir()
-        old = measure(tree_at(args.before, tmp / "before"), tmp / "before" / "work", args.runs)
-        new = measure(None, tmp / "after", args.runs)
-    print(f"| per incremental run ({args.runs} runs) | {args.before} | this tree | ratio |")
-    print("| --- | --- | --- | --- |")
+        sides = {
+            args.before: measure(
+                tree_at(args.before, tmp / "before"),
+                tmp / "before" / "work",
+                args.runs,
+                instance_yaml(args.before),
+            ),
+            "this tree, default event log": measure(
+                None, tmp / "sharded", args.runs, instance_yaml(None, default_event_log=True)
+            ),
+            "this tree": measure(None, tmp / "after", args.runs, instance_yaml(None)),
+        }
+    old = sides[args.before]
+    print(f"| per incremental run ({args.runs} runs) | " + " | ".join(sides) + " |")
+    print("| --- " * (len(sides) + 1) + "|")
     for key, unit in (("bytes_per_run", " KB"), ("events_per_run", "")):
         scale = 1024 if unit else 1
-        print(
-            f"| {key.replace('_', ' ')} | {old[key] / scale:,.0f}{unit} | "
-            f"{new[key] / scale:,.0f}{unit} | {new[key] / old[key]:.2f} |"
-        )
+        cells = [f"{old[key] / scale:,.0f}{unit}"] + [
+            f"{side[key] / scale:,.0f}{unit} ({side[key] / old[key]:.2f})"
+            for name, side in sides.items()
+            if name != args.before
+        ]
+        print(f"| {key.replace('_', ' ')} | " + " | ".join(cells) + " |")
+    print()
+    print(f"| this tree, per run | events | KB of JSON | {args.before}: events | KB of JSON |")
+    print("| --- | --- | --- | --- | --- |")
+    new = sides["this tree"]["by_type"]
+    for kind in sorted(set(new) | set(old["by_type"]), key=lambda k: -new.get(k, (0, 0))[1]):
+        n, size = new.get(kind, (0, 0))
+        n0, size0 = old["by_type"].get(kind, (0, 0))
+        print(f"| {kind} | {n:.1f} | {size / 1024:.1f} | {n0:.1f} | {size0 / 1024:.1f} |")
     return 0
 
 

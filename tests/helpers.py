@@ -128,3 +128,13 @@ def read_history(dataset: Path):
 
     parts = [pq.read_table(path) for path in sorted(dataset.glob("date=*/*.parquet"))]
     return pa.concat_tables(parts).sort_by("committed_at")
+
+
+def restart_forkserver() -> None:
+    """Stop this process's forkserver (multiprocessing's own hook for tests), so that the next
+    multiprocess run starts one with the current environment. The project's dagster.yaml names
+    the event log through DAGSTER_HOME, which step processes read from their own environment: a
+    forkserver an earlier test started would hand them that test's instance."""
+    from multiprocessing import forkserver
+
+    forkserver._forkserver._stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 from tests.alerts.logs import write_burst, write_quiet
 from tests.alerts.receiver import Receiver
@@ -71,8 +70,9 @@ def test_logingest_run_with_a_slow_receiver_ends_at_the_deadline_with_every_coun
 def test_a_failed_logingest_run_is_posted_by_the_failure_sensor_of_its_instance(
     tmp_path, cli_env, monkeypatch
 ):
-    from dagster import DagsterInstance, build_sensor_context
+    from dagster import build_sensor_context
 
+    from logingest_dagster.cli.run import ensure_instance
     from logingest_dagster.defs.alert_sensor import build_failure_alert_sensor
     from logingest_dagster.engine.state import SCHEMA_VERSION, open_store
 
@@ -87,8 +87,7 @@ def test_a_failed_logingest_run_is_posted_by_the_failure_sensor_of_its_instance(
     with Receiver() as receiver:
         monkeypatch.setenv("LOGINGEST_ALERT_WEBHOOK", receiver.url)  # the daemon's, here
         env = cli_env | {"LOGINGEST_ALERT_WEBHOOK": receiver.url}
-        Path(cli_env["DAGSTER_HOME"]).mkdir()
-        instance = DagsterInstance.from_config(cli_env["DAGSTER_HOME"])  # the CLI's instance
+        instance = ensure_instance(str(home))  # the CLI's instance, with its dagster.yaml
         cursor = sensor.evaluate_tick(build_sensor_context(instance=instance)).cursor
         failed = logingest(
             "run", "--config", str(tmp_path / "settings.json"), "--home", str(home), "--json",

@@ -8,6 +8,7 @@ import os
 import re
 
 from dagster import (
+    AssetExecutionContext,
     AssetKey,
     DynamicOut,
     DynamicOutput,
@@ -155,7 +156,7 @@ def publish_results(
             context.run_id, {f"logingest/{k}": v for k, v in problems.items()}
         )
     # The run's headline figures; all of them are on the run's one observation (run_summary):
-    # repeated on every materialization, and on its step output, they would be stored 2N times.
+    # repeated on every materialization they would be stored N times.
     figures = {k: summary[k] for k in MATERIALIZATION_FIGURES}
     appended = appended_metadata(published.appended)
     changes = summary | published_changes(published.appended)
@@ -171,7 +172,10 @@ def publish_results(
             "dagster/row_count": published.rows[output.name],
             "dagster/column_schema": parquet_table_schema(path),
         } | appended.get(output.name, {})
-        yield Output(None, output_name=output.name, metadata=metadata | figures)
+        # On the materialization only: an Output's own metadata is stored on its step-output
+        # event as well, which would double the largest events of a run.
+        AssetExecutionContext(context).add_asset_metadata(metadata | figures, asset_key=output.name)
+        yield Output(None, output_name=output.name)
         recorded.append(output.name)
     # Checked with each materialization; an output not recorded again keeps its last evaluation
     # (and the check_warehouse job checks every file on demand).

@@ -20,6 +20,7 @@ from tests.helpers import (
     parquet_totals,
     published_events,
     read_history,
+    restart_forkserver,
     run_summary_of,
     timeseries_sums,
 )
@@ -178,6 +179,7 @@ def test_cli_progress_is_read_from_the_runs_own_events(tmp_path, monkeypatch):
     from logingest_dagster.cli.run import run_ingest
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    restart_forkserver()
     files = write_sample(tmp_path / "logs", lines_per_file=60)
     settings = Settings(log_dirs=[str(tmp_path / "logs")], fan_out_limit=len(files))
     _, status, summary, progress = run_ingest(settings, str(tmp_path / "home"), worker_count=2)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -95,10 +96,12 @@ class Servers:
 
 
 @pytest.fixture
-def dagster_stack(tmp_path):
+def dagster_stack(tmp_path, monkeypatch):
     """`dagster-webserver` and `dagster-daemon` on loopback, with the project's dagster.yaml."""
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
+    # The test opens the same instance: dagster.yaml places its event log under $DAGSTER_HOME.
+    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
     shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
     logs = tmp_path / "logs"
     write_sample(logs, lines_per_file=100)
@@ -127,6 +130,19 @@ def dagster_stack(tmp_path):
             yield Stack(client, tmp_path, logs, graphql, servers, receiver)
         finally:
             servers.stop_all()
+    # What the servers and their runs printed has no warning a user would have to decode.
+    for name in servers.commands:
+        assert not warnings_in(tmp_path / f"{name}.log"), name
+
+
+# Python's warnings as printed (`file.py:12: DeprecationWarning: ...`), and Dagster's notice that
+# `dagster dev` is superseded; not a run's WARNING-level log lines.
+WARNING_LINE = re.compile(r"[A-Z][A-Za-z]*Warning: |superseded")
+
+
+def warnings_in(log: Path) -> list[str]:
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    return [line for line in lines if WARNING_LINE.search(line)]
 
 
 def create_storages(dagster_home: Path) -> None:
@@ -137,7 +153,7 @@ def create_storages(dagster_home: Path) -> None:
     with DagsterInstance.from_config(str(dagster_home)) as instance:
         instance.get_runs(limit=1)  # history/runs.db
         instance.all_instigator_state()  # schedules/schedules.db
-        instance.get_latest_materialization_event(AssetKey("any"))  # history/runs/index.db
+        instance.get_latest_materialization_event(AssetKey("any"))  # event_log.db
 
 
 def descendants(pid: int) -> list[int]:
