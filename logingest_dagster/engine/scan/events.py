@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.scan.event_fields import describe
+from logingest_dagster.engine.scan.event_fields import describer
 from logingest_dagster.engine.scan.event_times import exact_times, head_ends
 from logingest_dagster.engine.scan.formats import LogFormat
 from logingest_dagster.engine.scan.lines import LineBlock
@@ -54,6 +54,7 @@ class EventCollector:
     ) -> None:
         self.limit = limit
         self.fmt = fmt
+        self._describe = describer(fmt)
         self.times = times
         self.low, self.high = level_codes_from(min_level)
         self.every_record = self.high == _UNKNOWN_CODE
@@ -148,8 +149,7 @@ class EventCollector:
             for a, b in zip(begin, line_stops.tolist(), strict=True)
         ]
         records = [bytes(source[a:b]) for a, b in zip(begin, record_stops.tolist(), strict=True)]
-        fmt = self.fmt
-        described = [describe(fmt, text) for text in texts]
+        described = list(map(self._describe, texts))
         reader = self.times.reader
         times = (
             [None] * len(texts)
