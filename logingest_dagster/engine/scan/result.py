@@ -100,6 +100,11 @@ class Events:
         for name, value in zip(_EVENT_COLUMNS, event, strict=True):
             getattr(self, name).append(value)
 
+    def add_columns(self, **columns: list) -> None:
+        """Add events given column by column (each of `_EVENT_COLUMNS`, of one length)."""
+        for name in _EVENT_COLUMNS:
+            getattr(self, name).extend(columns[name])
+
     def continue_last(self, data: bytes) -> None:
         """Add continuation lines to the last record, within RECORD_BYTES."""
         if not self.records or not data:

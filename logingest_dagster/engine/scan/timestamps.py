@@ -153,6 +153,11 @@ class TimeReader:
             return np.full(n, -1, dtype=np.int64)
         if self.family.epoch:
             return self._epoch_minutes(found)
+        return self.minutes_of(found)
+
+    def minutes_of(self, found: pa.StructArray) -> np.ndarray:
+        """The minute (epoch seconds) of each match `extract_regex` found with this family's
+        pattern (not the epoch family's), -1 where none: Python parses each distinct minute."""
         fields = [_field(found, name) for name in self.family.key_groups]
         keys = _call(
             "binary_join_element_wise",
