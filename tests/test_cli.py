@@ -104,14 +104,27 @@ def test_scan_prints_engine_counts_as_json(tmp_path, cli_env):
     assert not (tmp_path / "logs" / "state").exists()
 
 
+@pytest.mark.parametrize("executor", ["in-process", "multiprocess"])
 @pytest.mark.parametrize("to_group", [False, True], ids=["kill-INT", "terminal-ctrl-c"])
-def test_ctrl_c_cancels_the_run_reports_and_leaves_no_partial_output(tmp_path, cli_env, to_group):
+def test_ctrl_c_cancels_the_run_reports_and_leaves_no_partial_output(
+    tmp_path, cli_env, to_group, executor
+):
     logs = tmp_path / "logs"
     logs.mkdir()
     # Short lines are the engine's slowest case: 400 MB of them take several seconds to scan.
     (logs / "big.log").write_bytes(b"tick\n" * 80_000_000)
     proc = subprocess.Popen(
-        [LOGINGEST, "run", "--home", str(tmp_path / "home"), "--log-dir", str(logs), "--json"],
+        [
+            LOGINGEST,
+            "run",
+            "--home",
+            str(tmp_path / "home"),
+            "--log-dir",
+            str(logs),
+            "--json",
+            "--executor",
+            executor,
+        ],  # fmt: skip
         env=cli_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
