@@ -67,7 +67,7 @@ def _breakdown(dagster_home: Path, started: float, ended: float) -> dict:
 
     overheads = []
     for s in ingest:
-        launch, loaded = at(s, "STEP_WORKER_STARTING"), at(s, "STEP_INPUT")
+        launch, loaded = at(s, "STEP_WORKER_STARTING") or at(s, "STEP_START"), at(s, "STEP_INPUT")
         output, done = at(s, "STEP_OUTPUT"), at(s, "STEP_SUCCESS")
         if None not in (launch, loaded, output, done):
             overheads.append((loaded - launch) + (done - output))
@@ -83,9 +83,10 @@ def _breakdown(dagster_home: Path, started: float, ended: float) -> dict:
     }
     if ingest:
         out["ingest"] = max(at(s, "STEP_SUCCESS") or 0 for s in ingest) - min(
-            at(s, "STEP_WORKER_STARTING") or float("inf") for s in ingest
+            at(s, "STEP_WORKER_STARTING") or at(s, "STEP_START") or float("inf") for s in ingest
         )
-    p0, p1 = at("publish_results", "STEP_WORKER_STARTING"), at("publish_results", "STEP_SUCCESS")
+    p0 = at("publish_results", "STEP_WORKER_STARTING") or at("publish_results", "STEP_START")
+    p1 = at("publish_results", "STEP_SUCCESS")
     if p0 and p1:
         out["publish"] = p1 - p0
     return out

@@ -27,6 +27,8 @@ from dagster import (
 )
 
 from logingest_dagster import startup
+from logingest_dagster.cli.executor import in_process_execution
+from logingest_dagster.cli.thread_interrupt import interrupt_thread
 from logingest_dagster.defs.jobs import build_ingest_job, execution_config
 from logingest_dagster.defs.orphaned_runs import fail_orphaned_runs, process_tags
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
@@ -77,13 +79,19 @@ def ensure_instance(home: str) -> DagsterInstance:
         return DagsterInstance.get()
 
 
-def run_config_for(settings: Settings, home: str, worker_count: int) -> dict:
+def run_config_for(
+    settings: Settings, home: str, worker_count: int, in_process: bool = False
+) -> dict:
+    """The run's config: the settings as the resource's, and the executor (step processes, at
+    most `worker_count` at once, unless `in_process`)."""
     resource = resource_from_settings(settings, home).model_dump(exclude_none=True)
     if state_url_is_from_env(settings):  # the variable's name, never its value (a password)
         resource["state_url"] = {"env": STATE_URL_ENV}
     return {
         "resources": {"logingest": {"config": resource}},
-        "execution": execution_config(worker_count, job_module=__name__),
+        "execution": in_process_execution()
+        if in_process
+        else execution_config(worker_count, job_module=__name__),
         # The terminal shows progress and the totals; Dagster's own events stay in the instance
         # (and the UI), and only the ops' warnings (skipped files, missing directories) and
         # errors reach stderr, a line each (`defs/terminal_logger.py`).
@@ -97,6 +105,7 @@ def run_ingest(
     worker_count: int,
     on_progress: Callable[[Progress], None] | None = None,
     on_orphaned: Callable[[list[str]], None] | None = None,
+    in_process: bool = False,
 ) -> tuple[str, DagsterRunStatus, dict | None, Progress]:
     """Execute `ingest_logs`; returns (run_id, status, publish summary or None, progress).
 
@@ -124,7 +133,7 @@ def run_ingest(
             with execute_job(
                 reconstructable(build_ingest_job_default),
                 instance=instance,
-                run_config=run_config_for(settings, home, worker_count),
+                run_config=run_config_for(settings, home, worker_count, in_process),
                 tags={"logingest/cli": token, **process_tags()},
             ) as result:
                 # Present whenever the run committed, even if it was cancelled afterwards.
@@ -155,7 +164,10 @@ def run_ingest(
         if run is not None and not run.is_finished:
             how = "Ctrl+C" if progress.stopped_by == signal.SIGINT else "SIGTERM"
             instance.report_run_canceling(run, message=f"Canceled with {how} in `logingest run`.")
-        request_executor_interrupt()
+        if in_process:  # the steps run on the worker thread, which no signal reaches
+            interrupt_thread(worker)
+        else:
+            request_executor_interrupt()
 
     previous = {signo: signal.signal(signo, on_interrupt) for signo in CANCEL_SIGNALS}
     worker.start()
