@@ -17,7 +17,7 @@ from logingest_dagster import startup
 from logingest_dagster.cli.executor import CHOICES as EXECUTOR_CHOICES
 from logingest_dagster.cli.executor import IN_PROCESS, choose_executor
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.environment import HOME_ENV, RUN_CHILD_ENV
+from logingest_dagster.environment import CONFIG_ENV, HOME_ENV, RUN_CHILD_ENV
 from logingest_dagster.settings import (
     Settings,
     SettingsError,
@@ -152,6 +152,8 @@ def run(config, home, log_dirs, worker_count, executor, as_json) -> None:
         except KeyboardInterrupt:
             err.print("[yellow]interrupted[/yellow]")
             sys.exit(130)
+        except SettingsError as exc:  # the code location's settings: its job is the one run
+            _fail(f"{CONFIG_ENV}: {exc}")
         except Exception as exc:
             _fail_plainly(exc)
             raise

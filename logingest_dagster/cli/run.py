@@ -22,16 +22,17 @@ from dagster import (
     DagsterInstance,
     DagsterRunStatus,
     RunsFilter,
-    execute_job,
     reconstructable,
 )
+from dagster._core.execution.api import execute_run  # private: pinned Dagster version
 
 from logingest_dagster import startup
+from logingest_dagster.cli.code_location_job import code_location_job, code_location_origin
 from logingest_dagster.cli.executor import in_process_execution
 from logingest_dagster.cli.thread_interrupt import interrupt_thread
-from logingest_dagster.defs.jobs import build_ingest_job, execution_config
+from logingest_dagster.defs.jobs import execution_config
 from logingest_dagster.defs.orphaned_runs import fail_orphaned_runs, process_tags
-from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
+from logingest_dagster.defs.resources import resource_from_settings
 from logingest_dagster.defs.run_summary import run_summary
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.environment import STATE_URL_ENV
@@ -120,6 +121,7 @@ def run_ingest(
     """
     # Engine events the executor logs in this process (step workers starting) are debug detail here.
     logging.getLogger("dagster").setLevel(logging.WARNING)
+    code_location_job()  # its settings errors here, before there is a run
     instance = ensure_instance(home)
     startup.resume_collection()  # paused by the command line while Dagster loaded
     orphaned = fail_orphaned_runs(instance)
@@ -131,12 +133,16 @@ def run_ingest(
 
     def execute() -> None:
         try:
-            with execute_job(
-                reconstructable(build_ingest_job_default),
-                instance=instance,
+            job = reconstructable(build_ingest_job_default)
+            definition = job.get_definition()
+            run = instance.create_run_for_job(
+                definition,
                 run_config=run_config_for(settings, home, worker_count, in_process),
-                tags={"logingest/cli": token, **process_tags()},
-            ) as result:
+                tags={**definition.run_tags, "logingest/cli": token, **process_tags()},
+                job_code_origin=job.get_python_origin(),
+                remote_job_origin=code_location_origin(),
+            )
+            with execute_run(job, run, instance, raise_on_error=True) as result:
                 # Present whenever the run committed, even if it was cancelled afterwards.
                 outcome["summary"] = run_summary(instance, result.run_id)
                 outcome["run_id"], outcome["status"] = result.run_id, result.dagster_run.status
@@ -234,12 +240,10 @@ def request_executor_interrupt() -> None:
 
 
 def build_ingest_job_default():
-    """Module-level, so `reconstructable` can rebuild the job in each step process.
-
-    The settings arrive through run config, so a bad `LOGINGEST_CONFIG` in the environment cannot
-    break a CLI run that passed its own `--config`.
-    """
-    return build_ingest_job(worker_count=None, resource=LogIngestResource.configure_at_launch())
+    """Module-level, so `reconstructable` can rebuild the job in each step process: the code
+    location's `ingest_logs` (`code_location_job`), run with the command line's settings in run
+    config."""
+    return code_location_job()
 
 
 def _find_run_id(instance: DagsterInstance, token: str) -> str | None:
