@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,6 @@ from dagster import (
     DagsterEventType,
     DagsterInstance,
     DagsterRunStatus,
-    RunsFilter,
     reconstructable,
 )
 from dagster._core.execution.api import execute_run  # private: pinned Dagster version
@@ -127,25 +125,30 @@ def run_ingest(
     orphaned = fail_orphaned_runs(instance)
     if orphaned and on_orphaned:
         on_orphaned(orphaned)
-    token = uuid.uuid4().hex
     progress = Progress()
     outcome: dict = {}
+    job = reconstructable(build_ingest_job_default)
+    definition = job.get_definition()
+    run_id = instance.create_run_for_job(
+        definition,
+        run_config=run_config_for(settings, home, worker_count, in_process),
+        tags={**definition.run_tags, **process_tags()},
+        job_code_origin=job.get_python_origin(),
+        remote_job_origin=code_location_origin(),
+    ).run_id
 
     def execute() -> None:
         try:
-            job = reconstructable(build_ingest_job_default)
-            definition = job.get_definition()
-            run = instance.create_run_for_job(
-                definition,
-                run_config=run_config_for(settings, home, worker_count, in_process),
-                tags={**definition.run_tags, "logingest/cli": token, **process_tags()},
-                job_code_origin=job.get_python_origin(),
-                remote_job_origin=code_location_origin(),
-            )
-            with execute_run(job, run, instance, raise_on_error=True) as result:
-                # Present whenever the run committed, even if it was cancelled afterwards.
-                outcome["summary"] = run_summary(instance, result.run_id)
-                outcome["run_id"], outcome["status"] = result.run_id, result.dagster_run.status
+            run = instance.get_run_by_id(run_id)
+            if run.status == DagsterRunStatus.CANCELED:  # by a signal before it started
+                outcome["summary"], outcome["status"] = None, run.status
+                return
+            # Not entered as a context: that would start the run's resources again, only to read
+            # outputs that the run's summary event already holds.
+            result = execute_run(job, run, instance)
+            # Present whenever the run committed, even if it was cancelled afterwards.
+            outcome["summary"] = run_summary(instance, run_id)
+            outcome["status"] = result.dagster_run.status
         except BaseException as exc:  # surfaced in the main thread below
             outcome["error"] = exc
 
@@ -164,12 +167,15 @@ def run_ingest(
         if interrupts["count"] > 1:
             raise KeyboardInterrupt
 
-    def cancel(run_id: str | None) -> None:
+    def cancel(run_id: str) -> None:
         """Record the cancel request, then stop the executor: in that order, else the run ends
         FAILURE rather than CANCELED."""
-        run = instance.get_run_by_id(run_id) if run_id else None
-        if run is not None and not run.is_finished:
-            how = "Ctrl+C" if progress.stopped_by == signal.SIGINT else "SIGTERM"
+        run = instance.get_run_by_id(run_id)
+        how = "Ctrl+C" if progress.stopped_by == signal.SIGINT else "SIGTERM"
+        if run.status == DagsterRunStatus.NOT_STARTED:  # nothing to stop yet
+            instance.report_run_canceled(run, message=f"Canceled with {how} before it started.")
+            return
+        if not run.is_finished:
             instance.report_run_canceling(run, message=f"Canceled with {how} in `logingest run`.")
         if in_process:  # the steps run on the worker thread, which no signal reaches
             interrupt_thread(worker)
@@ -178,25 +184,23 @@ def run_ingest(
 
     previous = {signo: signal.signal(signo, on_interrupt) for signo in CANCEL_SIGNALS}
     worker.start()
-    run_id = None
     try:
         while worker.is_alive():
             if interrupts["count"] > interrupts["handled"]:
                 interrupts["handled"] = interrupts["count"]
-                cancel(run_id or _find_run_id(instance, token))
+                cancel(run_id)
             worker.join(0.25)
-            run_id = run_id or _find_run_id(instance, token)
-            if run_id and _poll(instance, run_id, progress) and on_progress:
+            if _poll(instance, run_id, progress) and on_progress:
                 on_progress(progress)
     finally:
         for signo, handler in previous.items():
             signal.signal(signo, handler)
     if "error" in outcome:
         raise outcome["error"]
-    _poll(instance, outcome["run_id"], progress)
+    _poll(instance, run_id, progress)
     if outcome["status"] == DagsterRunStatus.FAILURE:
-        progress.failure = failure_line(instance, outcome["run_id"])
-    return outcome["run_id"], outcome["status"], outcome["summary"], progress
+        progress.failure = failure_line(instance, run_id)
+    return run_id, outcome["status"], outcome["summary"], progress
 
 
 def failure_line(instance: DagsterInstance, run_id: str) -> str | None:
@@ -244,11 +248,6 @@ def build_ingest_job_default():
     location's `ingest_logs` (`code_location_job`), run with the command line's settings in run
     config."""
     return code_location_job()
-
-
-def _find_run_id(instance: DagsterInstance, token: str) -> str | None:
-    runs = instance.get_runs(filters=RunsFilter(tags={"logingest/cli": token}), limit=1)
-    return runs[0].run_id if runs else None
 
 
 def _poll(instance: DagsterInstance, run_id: str | None, progress: Progress) -> bool:
