@@ -29,17 +29,25 @@ from dagster._core.remote_origin import (  # private: pinned Dagster version
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
 from logingest_dagster.defs.job_tag import JOB_NAME
+from logingest_dagster.settings import settings_from_env
 
 LOCATION_NAME = "logingest"  # workspace.yaml's location_name
 DEFINITIONS_MODULE = "logingest_dagster.definitions"
 
 
 @functools.cache
-def code_location_job() -> JobDefinition:
-    """`ingest_logs` resolved as the code location resolves it. Raises `SettingsError` if the
-    code location's own settings (`LOGINGEST_CONFIG`) do not load: they are its job's defaults."""
-    from logingest_dagster.definitions import defs
+def code_location_job() -> JobDefinition | str:
+    """`ingest_logs` resolved as the code location resolves it, or why the code location does
+    not load here: a variable only it reads (the sensor's interval, the catch-up cron) then
+    leaves the command line's run to a job of its own, not linked.
 
+    Raises `SettingsError` if `LOGINGEST_CONFIG` does not load: it holds the job's defaults,
+    which the run's resource falls back on either way."""
+    try:
+        from logingest_dagster.definitions import defs
+    except Exception as exc:
+        settings_from_env()
+        return str(exc)
     return defs.resolve_job_def(JOB_NAME)
 
 

@@ -148,6 +148,11 @@ def run(config, home, log_dirs, worker_count, executor, as_json) -> None:
                 on_progress=show,
                 on_orphaned=orphaned,
                 in_process=in_process,
+                on_unlinked=lambda why: click.echo(
+                    f"logingest: warning: the run is not linked to the code location's job, "
+                    f"which does not load here: {why}",
+                    err=True,
+                ),
             )
         except KeyboardInterrupt:
             err.print("[yellow]interrupted[/yellow]")

@@ -28,9 +28,9 @@ from logingest_dagster import startup
 from logingest_dagster.cli.code_location_job import code_location_job, code_location_origin
 from logingest_dagster.cli.executor import in_process_execution
 from logingest_dagster.cli.thread_interrupt import interrupt_thread
-from logingest_dagster.defs.jobs import execution_config
+from logingest_dagster.defs.jobs import build_ingest_job, execution_config
 from logingest_dagster.defs.orphaned_runs import fail_orphaned_runs, process_tags
-from logingest_dagster.defs.resources import resource_from_settings
+from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
 from logingest_dagster.defs.run_summary import run_summary
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.environment import STATE_URL_ENV
@@ -106,6 +106,7 @@ def run_ingest(
     on_progress: Callable[[Progress], None] | None = None,
     on_orphaned: Callable[[list[str]], None] | None = None,
     in_process: bool = False,
+    on_unlinked: Callable[[str], None] | None = None,
 ) -> tuple[str, DagsterRunStatus, dict | None, Progress]:
     """Execute `ingest_logs`; returns (run_id, status, publish summary or None, progress).
 
@@ -115,11 +116,14 @@ def run_ingest(
     signal stops waiting at once.
 
     First, runs left unfinished by a process of this host that died are marked failed
-    (`orphaned_runs`); `on_orphaned` gets their ids.
+    (`orphaned_runs`); `on_orphaned` gets their ids. If the code location does not load here,
+    the run has a job of its own, not linked to the code location's, and `on_unlinked` gets why.
     """
     # Engine events the executor logs in this process (step workers starting) are debug detail here.
     logging.getLogger("dagster").setLevel(logging.WARNING)
-    code_location_job()  # its settings errors here, before there is a run
+    linked = code_location_job()  # a bad LOGINGEST_CONFIG raises here, before there is a run
+    if isinstance(linked, str) and on_unlinked:
+        on_unlinked(linked)
     instance = ensure_instance(home)
     startup.resume_collection()  # paused by the command line while Dagster loaded
     orphaned = fail_orphaned_runs(instance)
@@ -134,7 +138,7 @@ def run_ingest(
         run_config=run_config_for(settings, home, worker_count, in_process),
         tags={**definition.run_tags, **process_tags()},
         job_code_origin=job.get_python_origin(),
-        remote_job_origin=code_location_origin(),
+        remote_job_origin=None if isinstance(linked, str) else code_location_origin(),
     ).run_id
 
     def execute() -> None:
@@ -246,8 +250,11 @@ def request_executor_interrupt() -> None:
 def build_ingest_job_default():
     """Module-level, so `reconstructable` can rebuild the job in each step process: the code
     location's `ingest_logs` (`code_location_job`), run with the command line's settings in run
-    config."""
-    return code_location_job()
+    config; a job of its own if the code location does not load."""
+    job = code_location_job()
+    if isinstance(job, str):
+        return build_ingest_job(worker_count=None, resource=LogIngestResource.configure_at_launch())
+    return job
 
 
 def _poll(instance: DagsterInstance, run_id: str | None, progress: Progress) -> bool:
