@@ -34,6 +34,13 @@ TARGETS = {"few": "≤ 2", "many": "≤ 2", "big": "≤ 1.3", "mix": ""}
 NOTHING_NEW = (("few", 1.5), ("many10k", 2.0))
 
 
+def _op_step(step_key: str) -> str:
+    """`ingest_graph.ingest_log_files[group_0]` -> `ingest_log_files[group_0]`: the op's own
+    step, whatever graph-backed asset it runs in."""
+    key, bracket, mapping = step_key.partition("[")
+    return key.rpartition(".")[2] + bracket + mapping
+
+
 def _breakdown(dagster_home: Path, started: float, ended: float) -> dict:
     """Seconds per phase of the one run recorded in `dagster_home` (see the module docstring)."""
     from dagster import DagsterInstance
@@ -57,8 +64,9 @@ def _breakdown(dagster_home: Path, started: float, ended: float) -> dict:
         elif kind in ("PIPELINE_SUCCESS", "PIPELINE_FAILURE"):
             run_end = r.timestamp
         if r.step_key:
-            first.setdefault((r.step_key, kind), r.timestamp)
-            last[(r.step_key, kind)] = r.timestamp
+            step = _op_step(r.step_key)
+            first.setdefault((step, kind), r.timestamp)
+            last[(step, kind)] = r.timestamp
     steps = {key for key, _ in first}
     ingest = sorted(s for s in steps if s.startswith("ingest_log_files"))
 
@@ -67,7 +75,7 @@ def _breakdown(dagster_home: Path, started: float, ended: float) -> dict:
 
     overheads = []
     for s in ingest:
-        launch, loaded = at(s, "STEP_WORKER_STARTING"), at(s, "STEP_INPUT")
+        launch, loaded = at(s, "STEP_WORKER_STARTING") or at(s, "STEP_START"), at(s, "STEP_INPUT")
         output, done = at(s, "STEP_OUTPUT"), at(s, "STEP_SUCCESS")
         if None not in (launch, loaded, output, done):
             overheads.append((loaded - launch) + (done - output))
@@ -83,9 +91,10 @@ def _breakdown(dagster_home: Path, started: float, ended: float) -> dict:
     }
     if ingest:
         out["ingest"] = max(at(s, "STEP_SUCCESS") or 0 for s in ingest) - min(
-            at(s, "STEP_WORKER_STARTING") or float("inf") for s in ingest
+            at(s, "STEP_WORKER_STARTING") or at(s, "STEP_START") or float("inf") for s in ingest
         )
-    p0, p1 = at("publish_results", "STEP_WORKER_STARTING"), at("publish_results", "STEP_SUCCESS")
+    p0 = at("publish_results", "STEP_WORKER_STARTING") or at("publish_results", "STEP_START")
+    p1 = at("publish_results", "STEP_SUCCESS")
     if p0 and p1:
         out["publish"] = p1 - p0
     return out

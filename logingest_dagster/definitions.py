@@ -11,7 +11,7 @@ from logingest_dagster.defs.alert_sensor import build_failure_alert_sensor
 from logingest_dagster.defs.assets import ASSETS
 from logingest_dagster.defs.checks import ASSET_CHECKS, check_warehouse
 from logingest_dagster.defs.executor import preloading_executor
-from logingest_dagster.defs.jobs import build_ingest_job
+from logingest_dagster.defs.jobs import LOGGERS, build_ingest_job
 from logingest_dagster.defs.resources import resource_from_env
 from logingest_dagster.defs.retention import build_retention_schedule, retention_days_from_env
 from logingest_dagster.defs.schedules import build_catchup_schedule, catchup_cron_from_env
@@ -43,6 +43,7 @@ defs = Definitions(
     sensors=[log_dirs_changed, ingest_failed_alert],
     schedules=[ingest_logs_catchup, delete_old_runs],
     resources={"logingest": resource_from_env()},
+    loggers=LOGGERS,
     # Also for the jobs Dagster builds itself (`dagster asset materialize`, a Materialize of a
     # selection that is not a job): steps fork from the preloaded forkserver.
     executor=preloading_executor(__name__),

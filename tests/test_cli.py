@@ -105,13 +105,14 @@ def test_scan_prints_engine_counts_as_json(tmp_path, cli_env):
     assert not (tmp_path / "logs" / "state").exists()
 
 
+@pytest.mark.parametrize("executor", ["in-process", "multiprocess"])
 @pytest.mark.parametrize(
     ("signo", "to_group"),
     [(signal.SIGINT, False), (signal.SIGINT, True), (signal.SIGTERM, False)],
     ids=["kill-INT", "terminal-ctrl-c", "kill-TERM"],
 )
 def test_ctrl_c_or_sigterm_cancels_the_run_reports_and_leaves_no_partial_output(
-    tmp_path, cli_env, signo, to_group
+    tmp_path, cli_env, signo, to_group, executor
 ):
     """SIGTERM (`kill`, systemd, a container stopping) cancels the run as Ctrl+C does: it used to
     kill the run's process and leave the run STARTED until the next run noticed."""
@@ -120,7 +121,17 @@ def test_ctrl_c_or_sigterm_cancels_the_run_reports_and_leaves_no_partial_output(
     # Short lines are the engine's slowest case: 400 MB of them take several seconds to scan.
     (logs / "big.log").write_bytes(b"tick\n" * 80_000_000)
     proc = subprocess.Popen(
-        [LOGINGEST, "run", "--home", str(tmp_path / "home"), "--log-dir", str(logs), "--json"],
+        [
+            LOGINGEST,
+            "run",
+            "--home",
+            str(tmp_path / "home"),
+            "--log-dir",
+            str(logs),
+            "--json",
+            "--executor",
+            executor,
+        ],  # fmt: skip
         env=cli_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -14,8 +14,10 @@ from typing import Any
 import click
 
 from logingest_dagster import startup
+from logingest_dagster.cli.executor import CHOICES as EXECUTOR_CHOICES
+from logingest_dagster.cli.executor import IN_PROCESS, choose_executor
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.environment import HOME_ENV, RUN_CHILD_ENV
+from logingest_dagster.environment import CONFIG_ENV, HOME_ENV, RUN_CHILD_ENV
 from logingest_dagster.settings import (
     Settings,
     SettingsError,
@@ -90,10 +92,18 @@ def main() -> None:
     "--worker-count",
     type=int,
     default=None,
-    help="Concurrent ingestion steps (ingestion.worker_count).",
+    help="Concurrent ingestion steps (ingestion.worker_count); runs steps in processes.",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(EXECUTOR_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Steps in this process, or one process per step (auto: in-process unless "
+    "--worker-count is given).",
 )
 @click.option("--json", "as_json", is_flag=True, help="End with a one-line JSON summary.")
-def run(config, home, log_dirs, worker_count, as_json) -> None:
+def run(config, home, log_dirs, worker_count, executor, as_json) -> None:
     """Run the `ingest_logs` job as a real Dagster run and print the totals."""
     home = home or home_from_env()
     try:
@@ -106,10 +116,12 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
         click.echo(f"logingest: warning: {warning}", err=True)
     if os.environ.get(RUN_CHILD_ENV) != "1":  # set: already the run's own process (tests)
         _continue_in_own_session()
-    from logingest_dagster.startup import forkserver
+    in_process = choose_executor(executor, worker_count) == IN_PROCESS
+    if not in_process:
+        from logingest_dagster.startup import forkserver
 
-    # Preloads on the other core while Dagster is imported here.
-    forkserver.start_early(job_module="logingest_dagster.cli.run")
+        # Preloads on the other core while Dagster is imported here.
+        forkserver.start_early(job_module="logingest_dagster.cli.run")
     from logingest_dagster.cli.run import run_ingest  # Dagster loads only for commands that need it
 
     started = time.monotonic()
@@ -130,11 +142,23 @@ def run(config, home, log_dirs, worker_count, as_json) -> None:
 
         try:
             run_id, status_, summary, progress = run_ingest(
-                settings, home, settings.worker_count, on_progress=show, on_orphaned=orphaned
+                settings,
+                home,
+                settings.worker_count,
+                on_progress=show,
+                on_orphaned=orphaned,
+                in_process=in_process,
+                on_unlinked=lambda why: click.echo(
+                    f"logingest: warning: the run is not linked to the code location's job, "
+                    f"which does not load here: {why}",
+                    err=True,
+                ),
             )
         except KeyboardInterrupt:
             err.print("[yellow]interrupted[/yellow]")
             sys.exit(130)
+        except SettingsError as exc:  # the code location's settings: its job is the one run
+            _fail(f"{CONFIG_ENV}: {exc}")
         except Exception as exc:
             _fail_plainly(exc)
             raise

@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +20,14 @@ from dagster import (
     DagsterEventType,
     DagsterInstance,
     DagsterRunStatus,
-    RunsFilter,
-    execute_job,
     reconstructable,
 )
+from dagster._core.execution.api import execute_run  # private: pinned Dagster version
 
 from logingest_dagster import startup
+from logingest_dagster.cli.code_location_job import code_location_job, code_location_origin
+from logingest_dagster.cli.executor import in_process_execution
+from logingest_dagster.cli.thread_interrupt import interrupt_thread
 from logingest_dagster.defs.jobs import build_ingest_job, execution_config
 from logingest_dagster.defs.orphaned_runs import fail_orphaned_runs, process_tags
 from logingest_dagster.defs.resources import LogIngestResource, resource_from_settings
@@ -34,7 +35,7 @@ from logingest_dagster.defs.run_summary import run_summary
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.environment import STATE_URL_ENV
 from logingest_dagster.settings import Settings, state_url_is_from_env
-from logingest_dagster.startup import alembic_cache
+from logingest_dagster.startup import alembic_cache, sqlite_sync
 
 # The instance settings a new instance starts from: the project's dagster.yaml.
 PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[2] / "dagster.yaml"
@@ -66,6 +67,7 @@ def ensure_instance(home: str) -> DagsterInstance:
         os.environ["DAGSTER_HOME"] = dagster_home
     Path(dagster_home).mkdir(parents=True, exist_ok=True)
     alembic_cache.install()
+    sqlite_sync.install(dagster_home)
     # Dagster's SQLite storage is not safe to create from two processes at once (both stamp the
     # schema version: "more than one head present"), which two `logingest run`s on a new home
     # would do. One at a time creates or opens it; later runs find it ready.
@@ -77,13 +79,19 @@ def ensure_instance(home: str) -> DagsterInstance:
         return DagsterInstance.get()
 
 
-def run_config_for(settings: Settings, home: str, worker_count: int) -> dict:
+def run_config_for(
+    settings: Settings, home: str, worker_count: int, in_process: bool = False
+) -> dict:
+    """The run's config: the settings as the resource's, and the executor (step processes, at
+    most `worker_count` at once, unless `in_process`)."""
     resource = resource_from_settings(settings, home).model_dump(exclude_none=True)
     if state_url_is_from_env(settings):  # the variable's name, never its value (a password)
         resource["state_url"] = {"env": STATE_URL_ENV}
     return {
         "resources": {"logingest": {"config": resource}},
-        "execution": execution_config(worker_count, job_module=__name__),
+        "execution": in_process_execution()
+        if in_process
+        else execution_config(worker_count, job_module=__name__),
         # The terminal shows progress and the totals; Dagster's own events stay in the instance
         # (and the UI), and only the ops' warnings (skipped files, missing directories) and
         # errors reach stderr, a line each (`defs/terminal_logger.py`).
@@ -97,6 +105,8 @@ def run_ingest(
     worker_count: int,
     on_progress: Callable[[Progress], None] | None = None,
     on_orphaned: Callable[[list[str]], None] | None = None,
+    in_process: bool = False,
+    on_unlinked: Callable[[str], None] | None = None,
 ) -> tuple[str, DagsterRunStatus, dict | None, Progress]:
     """Execute `ingest_logs`; returns (run_id, status, publish summary or None, progress).
 
@@ -106,30 +116,43 @@ def run_ingest(
     signal stops waiting at once.
 
     First, runs left unfinished by a process of this host that died are marked failed
-    (`orphaned_runs`); `on_orphaned` gets their ids.
+    (`orphaned_runs`); `on_orphaned` gets their ids. If the code location does not load here,
+    the run has a job of its own, not linked to the code location's, and `on_unlinked` gets why.
     """
     # Engine events the executor logs in this process (step workers starting) are debug detail here.
     logging.getLogger("dagster").setLevel(logging.WARNING)
+    linked = code_location_job()  # a bad LOGINGEST_CONFIG raises here, before there is a run
+    if isinstance(linked, str) and on_unlinked:
+        on_unlinked(linked)
     instance = ensure_instance(home)
     startup.resume_collection()  # paused by the command line while Dagster loaded
     orphaned = fail_orphaned_runs(instance)
     if orphaned and on_orphaned:
         on_orphaned(orphaned)
-    token = uuid.uuid4().hex
     progress = Progress()
     outcome: dict = {}
+    job = reconstructable(build_ingest_job_default)
+    definition = job.get_definition()
+    run_id = instance.create_run_for_job(
+        definition,
+        run_config=run_config_for(settings, home, worker_count, in_process),
+        tags={**definition.run_tags, **process_tags()},
+        job_code_origin=job.get_python_origin(),
+        remote_job_origin=None if isinstance(linked, str) else code_location_origin(),
+    ).run_id
 
     def execute() -> None:
         try:
-            with execute_job(
-                reconstructable(build_ingest_job_default),
-                instance=instance,
-                run_config=run_config_for(settings, home, worker_count),
-                tags={"logingest/cli": token, **process_tags()},
-            ) as result:
-                # Present whenever the run committed, even if it was cancelled afterwards.
-                outcome["summary"] = run_summary(instance, result.run_id)
-                outcome["run_id"], outcome["status"] = result.run_id, result.dagster_run.status
+            run = instance.get_run_by_id(run_id)
+            if run.status == DagsterRunStatus.CANCELED:  # by a signal before it started
+                outcome["summary"], outcome["status"] = None, run.status
+                return
+            # Not entered as a context: that would start the run's resources again, only to read
+            # outputs that the run's summary event already holds.
+            result = execute_run(job, run, instance)
+            # Present whenever the run committed, even if it was cancelled afterwards.
+            outcome["summary"] = run_summary(instance, run_id)
+            outcome["status"] = result.dagster_run.status
         except BaseException as exc:  # surfaced in the main thread below
             outcome["error"] = exc
 
@@ -148,36 +171,40 @@ def run_ingest(
         if interrupts["count"] > 1:
             raise KeyboardInterrupt
 
-    def cancel(run_id: str | None) -> None:
+    def cancel(run_id: str) -> None:
         """Record the cancel request, then stop the executor: in that order, else the run ends
         FAILURE rather than CANCELED."""
-        run = instance.get_run_by_id(run_id) if run_id else None
-        if run is not None and not run.is_finished:
-            how = "Ctrl+C" if progress.stopped_by == signal.SIGINT else "SIGTERM"
+        run = instance.get_run_by_id(run_id)
+        how = "Ctrl+C" if progress.stopped_by == signal.SIGINT else "SIGTERM"
+        if run.status == DagsterRunStatus.NOT_STARTED:  # nothing to stop yet
+            instance.report_run_canceled(run, message=f"Canceled with {how} before it started.")
+            return
+        if not run.is_finished:
             instance.report_run_canceling(run, message=f"Canceled with {how} in `logingest run`.")
-        request_executor_interrupt()
+        if in_process:  # the steps run on the worker thread, which no signal reaches
+            interrupt_thread(worker)
+        else:
+            request_executor_interrupt()
 
     previous = {signo: signal.signal(signo, on_interrupt) for signo in CANCEL_SIGNALS}
     worker.start()
-    run_id = None
     try:
         while worker.is_alive():
             if interrupts["count"] > interrupts["handled"]:
                 interrupts["handled"] = interrupts["count"]
-                cancel(run_id or _find_run_id(instance, token))
+                cancel(run_id)
             worker.join(0.25)
-            run_id = run_id or _find_run_id(instance, token)
-            if run_id and _poll(instance, run_id, progress) and on_progress:
+            if _poll(instance, run_id, progress) and on_progress:
                 on_progress(progress)
     finally:
         for signo, handler in previous.items():
             signal.signal(signo, handler)
     if "error" in outcome:
         raise outcome["error"]
-    _poll(instance, outcome["run_id"], progress)
+    _poll(instance, run_id, progress)
     if outcome["status"] == DagsterRunStatus.FAILURE:
-        progress.failure = failure_line(instance, outcome["run_id"])
-    return outcome["run_id"], outcome["status"], outcome["summary"], progress
+        progress.failure = failure_line(instance, run_id)
+    return run_id, outcome["status"], outcome["summary"], progress
 
 
 def failure_line(instance: DagsterInstance, run_id: str) -> str | None:
@@ -221,17 +248,13 @@ def request_executor_interrupt() -> None:
 
 
 def build_ingest_job_default():
-    """Module-level, so `reconstructable` can rebuild the job in each step process.
-
-    The settings arrive through run config, so a bad `LOGINGEST_CONFIG` in the environment cannot
-    break a CLI run that passed its own `--config`.
-    """
-    return build_ingest_job(worker_count=None, resource=LogIngestResource.configure_at_launch())
-
-
-def _find_run_id(instance: DagsterInstance, token: str) -> str | None:
-    runs = instance.get_runs(filters=RunsFilter(tags={"logingest/cli": token}), limit=1)
-    return runs[0].run_id if runs else None
+    """Module-level, so `reconstructable` can rebuild the job in each step process: the code
+    location's `ingest_logs` (`code_location_job`), run with the command line's settings in run
+    config; a job of its own if the code location does not load."""
+    job = code_location_job()
+    if isinstance(job, str):
+        return build_ingest_job(worker_count=None, resource=LogIngestResource.configure_at_launch())
+    return job
 
 
 def _poll(instance: DagsterInstance, run_id: str | None, progress: Progress) -> bool:

@@ -21,6 +21,9 @@ from logingest_dagster.defs.terminal_logger import terminal_logger
 # The warehouse outputs; their checks are reported by the publishing step, not as steps of
 # their own (each would be a process and a dozen events more a run).
 WAREHOUSE = AssetSelection.assets(*WAREHOUSE_KEYS).without_checks()
+# console: Dagster's default; terminal: what `logingest run` picks (one line a problem). The code
+# location offers both, so that `logingest run` can run the code location's own job.
+LOGGERS = {"console": colored_console_logger, "terminal": terminal_logger}
 
 
 def execution_config(worker_count: int, job_module: str | None = None) -> dict[str, Any]:
@@ -69,8 +72,7 @@ def resolve(job, resource):
         assets=ASSETS,
         jobs=[job],
         resources={"logingest": resource},
-        # console: Dagster's default; terminal: what `logingest run` picks (one line a problem).
-        loggers={"console": colored_console_logger, "terminal": terminal_logger},
+        loggers=LOGGERS,
     )
     return definitions.resolve_job_def(job.name)
 
