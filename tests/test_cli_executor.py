@@ -46,3 +46,22 @@ def test_auto_is_in_process_unless_the_command_line_sets_worker_count():
     assert choose_executor("auto", 1) == "multiprocess"
     assert choose_executor("multiprocess", None) == "multiprocess"
     assert choose_executor("in-process", 4) == "in-process"
+
+
+def test_step_processes_find_the_instance_of_a_home_without_dagster_home_set(
+    tmp_path, cli_env, monkeypatch
+):
+    """Without DAGSTER_HOME, the run's instance is `<home>/dagster_home`, whose dagster.yaml names
+    its event log through that variable: the step processes (forked from a forkserver started
+    early) must inherit it, or each dies before its first event."""
+    env = {k: v for k, v in cli_env.items() if k != "DAGSTER_HOME"}
+    files = write_sample(tmp_path / "logs", lines_per_file=200)
+    home = tmp_path / "home"
+    result = logingest(
+        "run", "--home", str(home), "--log-dir", str(tmp_path / "logs"), "--json",
+        "--worker-count", "2", env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["totals"] == expected_totals(files)
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster_home"))  # where its yaml looks
+    assert len(_step_processes(str(home / "dagster_home"))) > 1

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from logingest_dagster import startup
+from logingest_dagster.cli.dagster_home import set_dagster_home
 from logingest_dagster.cli.executor import CHOICES as EXECUTOR_CHOICES
 from logingest_dagster.cli.executor import IN_PROCESS, choose_executor
 from logingest_dagster.engine.levels import LEVELS
@@ -117,6 +118,7 @@ def run(config, home, log_dirs, worker_count, executor, as_json) -> None:
     if os.environ.get(RUN_CHILD_ENV) != "1":  # set: already the run's own process (tests)
         _continue_in_own_session()
     in_process = choose_executor(executor, worker_count) == IN_PROCESS
+    set_dagster_home(home)  # before the forkserver starts: it and its steps inherit it
     if not in_process:
         from logingest_dagster.startup import forkserver
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import shutil
 import signal
 import threading
@@ -26,6 +25,7 @@ from dagster._core.execution.api import execute_run  # private: pinned Dagster v
 
 from logingest_dagster import startup
 from logingest_dagster.cli.code_location_job import code_location_job, code_location_origin
+from logingest_dagster.cli.dagster_home import set_dagster_home
 from logingest_dagster.cli.executor import in_process_execution
 from logingest_dagster.cli.thread_interrupt import interrupt_thread
 from logingest_dagster.defs.jobs import build_ingest_job, execution_config
@@ -61,10 +61,7 @@ class Progress:
 
 def ensure_instance(home: str) -> DagsterInstance:
     """DAGSTER_HOME if set, else `<home>/dagster_home` with the project's dagster.yaml."""
-    dagster_home = os.environ.get("DAGSTER_HOME")
-    if not dagster_home:
-        dagster_home = str(Path(home).resolve() / "dagster_home")
-        os.environ["DAGSTER_HOME"] = dagster_home
+    dagster_home = set_dagster_home(home)
     Path(dagster_home).mkdir(parents=True, exist_ok=True)
     alembic_cache.install()
     sqlite_sync.install(dagster_home)
