@@ -23,11 +23,11 @@ from logingest_dagster.engine.state import open_store
 class World:
     """A log directory, a home for the store, and a writer that knows the right answer."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, writer: LogWriter | None = None) -> None:
         self.logs = root / "logs"
-        self.logs.mkdir()
+        self.logs.mkdir(parents=True)
         self.home = root / "home"
-        self.writer = LogWriter()
+        self.writer = writer or LogWriter()
 
     def path(self, name: str) -> Path:
         return self.logs / name

@@ -16,7 +16,8 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-from lifecycle_driver import LogWriter, Outcome, run_pipeline, store_totals
+import test_lifecycle as lifecycle
+from lifecycle_driver import LogWriter
 
 from logingest_dagster.engine.plan import TaskKind
 from logingest_dagster.engine.scan import range_scanner
@@ -51,25 +52,9 @@ class EncodedWriter(LogWriter):
             f.write(data)
 
 
-class World:
+class World(lifecycle.World):
     def __init__(self, root: Path, encoding: str) -> None:
-        self.logs = root / "logs"
-        self.logs.mkdir(parents=True)
-        self.home = root / "home"
-        self.writer = EncodedWriter(encoding)
-
-    def path(self, name: str) -> Path:
-        return self.logs / name
-
-    def append(self, name: str, n: int = 1) -> None:
-        self.writer.append(self.path(name), n)
-
-    def run(self, **kwargs) -> Outcome:
-        kwargs.setdefault("grace", 3600.0)  # partial lines wait, unless a test says otherwise
-        return run_pipeline(self.home, [str(self.logs)], **kwargs)
-
-    def assert_exact(self) -> None:
-        assert store_totals(self.home) == self.writer.totals()
+        super().__init__(root, EncodedWriter(encoding))
 
     def tracked(self) -> dict[str, dict]:
         with open_store(self.home) as store:
