@@ -7,8 +7,9 @@ from the run's own event log, polled from a side thread while the job executes h
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
-import shutil
+import re
 import signal
 import threading
 from collections.abc import Callable
@@ -59,6 +60,17 @@ class Progress:
     failure: str | None = None  # a failed run: why, in one line
 
 
+def instance_yaml(dagster_home: str) -> str:
+    """The project's dagster.yaml for an instance in `dagster_home`: its event log's directory
+    written out, where the project's file names it through `env: DAGSTER_HOME`, so any process
+    (a script's `DagsterInstance.from_config`, a benchmark) opens this instance's event log
+    whatever its own environment says."""
+    text = PROJECT_INSTANCE_YAML.read_text()
+    return re.sub(
+        r"base_dir:\s*\n\s*env: DAGSTER_HOME", f"base_dir: {json.dumps(dagster_home)}", text
+    )
+
+
 def ensure_instance(home: str) -> DagsterInstance:
     """DAGSTER_HOME if set, else `<home>/dagster_home` with the project's dagster.yaml."""
     dagster_home = set_dagster_home(home)
@@ -72,7 +84,7 @@ def ensure_instance(home: str) -> DagsterInstance:
         fcntl.flock(lock, fcntl.LOCK_EX)
         target = Path(dagster_home) / "dagster.yaml"
         if not target.exists() and PROJECT_INSTANCE_YAML.exists():
-            shutil.copyfile(PROJECT_INSTANCE_YAML, target)
+            target.write_text(instance_yaml(dagster_home))
         return DagsterInstance.get()
 
 
