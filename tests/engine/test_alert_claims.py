@@ -75,6 +75,7 @@ def test_a_version_7_store_gains_the_alerts_table_at_version_8(tmp_path):
     with sqlite3.connect(db) as conn:
         conn.execute("DROP TABLE alerts_sent")
         conn.execute("DROP TABLE files_read")  # version 9's
+        conn.execute("ALTER TABLE pending_events DROP COLUMN batch")  # version 10's
         conn.execute("UPDATE schema_version SET version = 7")
     with open_store(tmp_path) as store:
         assert store.claim_alerts("run-1", KEYS) == list(KEYS)

@@ -63,12 +63,14 @@ def test_a_version_8_store_gains_files_read_at_version_9_and_keeps_its_offsets(w
     db = world.home / "state" / "offsets.db"
     with sqlite3.connect(db) as conn:
         conn.execute("DROP TABLE files_read")
+        conn.execute("ALTER TABLE pending_events DROP COLUMN batch")  # version 10's
         conn.execute("UPDATE schema_version SET version = 8")
     with open_store(world.home) as store, store.engine.connect() as conn:
         assert "files_read" in sa.inspect(conn).get_table_names()
-        assert conn.exec_driver_sql("SELECT version FROM schema_version").scalar() == 9
+        version = conn.exec_driver_sql("SELECT version FROM schema_version").scalar()
+        assert version == SCHEMA_VERSION
         assert len(store.checkpoints()) == 1
-    assert SCHEMA_VERSION == 9
+    assert SCHEMA_VERSION >= 9
     assert world.run().tasks == []
     world.assert_exact()
 

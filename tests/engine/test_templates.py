@@ -115,6 +115,7 @@ def test_a_version_6_store_gains_the_template_tables_and_keeps_its_data(tmp_path
         conn.execute("DROP TABLE template_paths")
         conn.execute("DROP TABLE alerts_sent")  # version 8's
         conn.execute("DROP TABLE files_read")  # version 9's
+        conn.execute("ALTER TABLE pending_events DROP COLUMN batch")  # version 10's
         conn.execute("UPDATE schema_version SET version = 6")
         conn.execute("UPDATE write_lock SET writes = 41")
     with OffsetStore(default_state_url(tmp_path)) as store, store.engine.begin() as conn:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from logingest_dagster.engine.arrays import strings
 from logingest_dagster.engine.levels import LEVELS
+from logingest_dagster.engine.scan.event_columns import EventChunk, gather_records
 from logingest_dagster.engine.scan.event_fields import describer
 from logingest_dagster.engine.scan.event_times import exact_times, head_ends
 from logingest_dagster.engine.scan.formats import LogFormat
@@ -134,42 +136,49 @@ class EventCollector:
         base: int,
         first_line: int,
     ) -> None:
-        """Add the events whose first lines are `found`, their records ending at `ends`: the
-        columns in numpy, and in Python only what each event's text needs (its bytes, decoded,
-        and its logger and message)."""
+        """Add the events whose first lines are `found`, their records ending at `ends`, as one
+        chunk: the columns in numpy, the records gathered from the block by Arrow, and in Python
+        only what each event's first line needs (decoded, its logger and message)."""
         data = block.data
         starts = block.starts[found]
         line_stops = head_ends(data, starts, np.minimum(block.ends[found], starts + LINE_BYTES))
         record_stops = np.minimum(ends, starts + RECORD_BYTES)
+        # Records are kept without their trailing line ends, as published, but the last: the
+        # next block may continue it (`Events.continue_last`), and the batch strips it.
+        kept_stops = head_ends(data, starts, record_stops)
+        kept_stops[-1] = record_stops[-1]
         # Slicing bytes is several times quicker than slicing a view: copy a busy block once.
         source = data.tobytes() if len(found) * _COPY_WHEN_EVENTS_PER_BYTE > len(data) else data
-        begin = starts.tolist()
         texts = [
             bytes(source[a:b]).decode("utf-8", "replace")
-            for a, b in zip(begin, line_stops.tolist(), strict=True)
+            for a, b in zip(starts.tolist(), line_stops.tolist(), strict=True)
         ]
-        records = [bytes(source[a:b]) for a, b in zip(begin, record_stops.tolist(), strict=True)]
         described = list(map(self._describe, texts))
+        buffer = pa.py_buffer(data)
         reader = self.times.reader
         times = (
             [None] * len(texts)
             if reader is None
-            else exact_times(reader, pa.py_buffer(data), data, starts, line_stops, texts)
+            else exact_times(reader, buffer, data, starts, line_stops, texts)
         )
+        timed = np.fromiter((t is not None for t in times), bool, len(times))
         file_starts = starts if block.file_starts is None else block.file_starts[found]
-        self.events.add_columns(
-            offsets=(file_starts + base).tolist(),
-            line_numbers=(found + (first_line + 1)).tolist(),
-            levels=_LEVEL_NAMES[np.minimum(codes[found], _UNKNOWN_CODE)].tolist(),
-            times=times,
-            loggers=[logger for logger, _ in described],
-            messages=[message for _, message in described],
-            records=records,
-            truncated=(ends > record_stops).tolist(),
+        self.events.add_chunk(
+            EventChunk(
+                offsets=file_starts + base,
+                line_numbers=found + (first_line + 1),
+                levels=np.minimum(codes[found], _UNKNOWN_CODE).astype(np.int8),
+                times=np.array(
+                    [t if ok else 0 for t, ok in zip(times, timed.tolist(), strict=True)], np.int64
+                ),
+                timed=timed,
+                loggers=strings([logger for logger, _ in described]),
+                messages=strings([message for _, message in described]),
+                records=gather_records(buffer, starts, kept_stops),
+                truncated=ends > record_stops,
+            )
         )
 
 
-# Level names by code, no level (and a continued record's code) as UNKNOWN.
-_LEVEL_NAMES = np.array(LEVELS, dtype=object)
 # A block is copied to bytes when it holds more than one event per this many bytes.
 _COPY_WHEN_EVENTS_PER_BYTE = 4096

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from logingest_dagster.engine.levels import empty_counts
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from logingest_dagster.engine.scan.event_columns import EventChunk
 
 DEFAULT_CHUNK_SIZE = 4 << 20
 NO_TIME = -1  # the minute of a record whose text gives no time
@@ -49,7 +54,8 @@ class Event(NamedTuple):
     `offset`: of its first line in the file read (uncompressed, for gzip); `line_number`: that
     line's number counted from the read's start (1-based; a line number in the file when the
     read starts at 0); `time`: microseconds since the epoch (UTC) written in the line, if any;
-    `record`: the whole record, continuation lines included, at most `RECORD_BYTES`."""
+    `record`: the whole record, continuation lines included, at most `RECORD_BYTES`, without its
+    trailing line ends."""
 
     offset: int
     line_number: int
@@ -61,19 +67,14 @@ class Event(NamedTuple):
     truncated: bool
 
 
-@dataclass
+@dataclass(eq=False)
 class Events:
-    """A read's events in file order, kept column by column: a result crosses from its ingestion
-    step to the publish step pickled, and lists pickle far faster than as many objects."""
+    """A read's events in file order, kept as columns: a chunk of numpy and Arrow arrays per
+    block the collector took them from (`event_columns.EventChunk`), joined into one Arrow
+    record batch by `batch()`. A result crosses from its ingestion step to the publish step
+    pickled, and arrays pickle as their buffers."""
 
-    offsets: list[int] = field(default_factory=list)
-    line_numbers: list[int] = field(default_factory=list)
-    levels: list[str] = field(default_factory=list)
-    times: list[int | None] = field(default_factory=list)
-    loggers: list[str | None] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
-    records: list[bytes] = field(default_factory=list)
-    truncated: list[bool] = field(default_factory=list)
+    chunks: list[EventChunk] = field(default_factory=list)
     dropped: int = 0  # events beyond the read's limit: counted, not kept
     # For a piece of a split read: the continuation lines before its first record, which belong
     # to the previous piece's last record; and whether its own last record may go on.
@@ -81,73 +82,120 @@ class Events:
     open_at_end: bool = False
 
     def __len__(self) -> int:
-        return len(self.offsets)
+        return sum(len(chunk) for chunk in self.chunks)
 
     def __iter__(self) -> Iterator[Event]:
-        return map(
-            Event,
-            self.offsets,
-            self.line_numbers,
-            self.levels,
-            self.times,
-            self.loggers,
-            self.messages,
-            self.records,
-            self.truncated,
+        """Each event as an `Event` (level by name, `record` its bytes): for tests and tools;
+        the run itself uses `batch()`."""
+        from logingest_dagster.engine.levels import LEVELS
+
+        for chunk in self.chunks:
+            records = chunk.records.to_pylist()
+            records[-1] = (records[-1] + chunk.tail).rstrip(b"\r\n")
+            yield from map(
+                Event,
+                chunk.offsets.tolist(),
+                chunk.line_numbers.tolist(),
+                [LEVELS[code] for code in chunk.levels.tolist()],
+                [
+                    t if ok else None
+                    for t, ok in zip(chunk.times.tolist(), chunk.timed.tolist(), strict=True)
+                ],
+                chunk.loggers.to_pylist(),
+                chunk.messages.to_pylist(),
+                records,
+                chunk.truncated.tolist(),
+            )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Events):
+            return NotImplemented
+        return (self.dropped, self.head, self.open_at_end, list(self)) == (
+            other.dropped,
+            other.head,
+            other.open_at_end,
+            list(other),
         )
 
-    def add(self, event: Event) -> None:
-        for name, value in zip(_EVENT_COLUMNS, event, strict=True):
-            getattr(self, name).append(value)
+    @property
+    def offsets(self) -> _Column:
+        """The events' offsets; the last one read cheaply (`offsets[-1:]`)."""
+        return _Column(self.chunks, "offsets")
 
-    def add_columns(self, **columns: list) -> None:
-        """Add events given column by column (each of `_EVENT_COLUMNS`, of one length)."""
-        for name in _EVENT_COLUMNS:
-            getattr(self, name).extend(columns[name])
+    @property
+    def truncated(self) -> _Column:
+        """The events' truncated flags; the last one can be set (`truncated[-1] = True`)."""
+        return _Column(self.chunks, "truncated")
+
+    def add_chunk(self, chunk: EventChunk) -> None:
+        if len(chunk):
+            self.chunks.append(chunk)
+
+    def batch(self) -> pa.RecordBatch:
+        """The events as one record batch of `event_columns.EVENT_SCHEMA`."""
+        from logingest_dagster.engine.scan.event_columns import event_batch
+
+        return event_batch(self.chunks)
 
     def continue_last(self, data: bytes) -> None:
         """Add continuation lines to the last record, within RECORD_BYTES."""
-        if not self.records or not data:
+        if not self.chunks or not data:
             return
-        record = self.records[-1]
-        room = RECORD_BYTES - len(record)
+        last = self.chunks[-1]
+        room = RECORD_BYTES - last.last_record_size()
         if len(data) > room:
-            self.truncated[-1] = True
+            last.truncated[-1] = True
         if room > 0:
-            self.records[-1] = record + data[:room]
+            last.tail += data[:room]
 
     def extend(self, other: Events, lines_before: int = 0) -> None:
         """Append the events of the next piece of a read, which started `lines_before` lines
         into it."""
         if self.open_at_end:
             self.continue_last(other.head)
-        for name in _EVENT_COLUMNS:
-            values = getattr(other, name)
-            if name == "line_numbers" and lines_before:
-                values = [n + lines_before for n in values]
-            getattr(self, name).extend(values)
+        self.chunks.extend(chunk.shifted(lines_before) for chunk in other.chunks)
         self.dropped += other.dropped
         self.open_at_end = other.open_at_end if len(other) else self.open_at_end and not other.head
 
     def keep_first(self, limit: int) -> None:
         """Keep the first `limit` events; count the rest as dropped."""
-        if len(self) > limit:
-            self.dropped += len(self) - limit
-            for name in _EVENT_COLUMNS:
-                del getattr(self, name)[limit:]
+        kept, room = [], limit
+        for chunk in self.chunks:
+            if room <= 0:
+                self.dropped += len(chunk)
+            elif len(chunk) > room:
+                self.dropped += len(chunk) - room
+                kept.append(chunk.head(room))
+            else:
+                kept.append(chunk)
+            room -= len(chunk)
+        self.chunks = kept
 
 
-# The Events list of each Event field, in field order.
-_EVENT_COLUMNS = (
-    "offsets",
-    "line_numbers",
-    "levels",
-    "times",
-    "loggers",
-    "messages",
-    "records",
-    "truncated",
-)
+class _Column:
+    """One numeric column over a read's chunks, as a list reads: iterated, indexed and sliced,
+    with the last value cheap to read (`[-1:]`) and to set (`[-1] = value`)."""
+
+    def __init__(self, chunks: list[EventChunk], name: str) -> None:
+        self._chunks, self._name = chunks, name
+
+    def __len__(self) -> int:
+        return sum(len(chunk) for chunk in self._chunks)
+
+    def __iter__(self) -> Iterator:
+        for chunk in self._chunks:
+            yield from getattr(chunk, self._name).tolist()
+
+    def __getitem__(self, index: int | slice) -> object:
+        if index in (-1, slice(-1, None)) and self._chunks:
+            last = getattr(self._chunks[-1], self._name)[-1:].tolist()
+            return last if isinstance(index, slice) else last[0]
+        return list(self)[index]
+
+    def __setitem__(self, index: int, value: object) -> None:
+        if index != -1 or not self._chunks:
+            raise IndexError("only the last event can be changed")
+        getattr(self._chunks[-1], self._name)[-1] = value
 
 
 @dataclass

@@ -38,7 +38,7 @@ from logingest_dagster.engine.state.schema import (
     stream_stats,
     to_db_int,
 )
-from logingest_dagster.engine.state.templates import ReadTemplates, mine_event_templates
+from logingest_dagster.engine.state.templates import mine_event_templates
 
 log = logging.getLogger(__name__)
 
@@ -252,55 +252,49 @@ def _apply(
     reads.save(conn, commit_id)
     _add_stats(conn, deltas)
     if with_events:
-        batches = [(task.stream, found.messages) for task, found, _ in with_events]
-        templates = mine_event_templates(conn, batches) if mine_templates else None
-        events = [
-            _events_row(
-                task, found, service, commit_id, None if templates is None else templates[i]
-            )
-            for i, (task, found, service) in enumerate(with_events)
-        ]
-        conn.execute(sa.insert(pending_events), events)
+        conn.execute(
+            sa.insert(pending_events), _events_rows(conn, with_events, commit_id, mine_templates)
+        )
     if minutes:
         conn.execute(sa.insert(pending_minutes), minutes)
     return applied
 
 
-def _events_row(
-    task: ReadTask,
-    events: Events,
-    service: str,
+def _events_rows(
+    conn: sa.Connection,
+    with_events: list[tuple[ReadTask, Events, str]],
     commit_id: int,
-    templates: ReadTemplates | None,
-) -> dict:
-    encoded = {
-        "offset": events.offsets,
-        "line_number": events.line_numbers,
-        "level": events.levels,
-        "time": events.times,
-        "logger": events.loggers,
-        "message": events.messages,
-        "record": [r.decode("utf-8", "replace") for r in events.records],
-        "truncated": events.truncated,
-        # Lines before the read's start: line_number above counts from it (None: not known).
-        "first_line": task.start_line,
-    }
-    # Each event's index into the read's distinct templates; rows written before this encoding
-    # hold `template_id` and `template` per event (warehouse/events.py reads both).
-    if templates is not None:
-        encoded["template_codes"] = templates.codes
-        encoded["template_ids"] = templates.ids
-        encoded["template_texts"] = templates.texts
-    return {
-        "commit_id": commit_id,
-        "path": task.stream,
-        "file": task.path,
-        "service": service,
-        "fingerprint": task.identity.fingerprint.digest,
-        "start": task.start,
-        "count": len(events),
-        "events": json.dumps(encoded, ensure_ascii=False),
-    }
+    mine_templates: bool,
+) -> list[dict]:
+    """The `pending_events` rows of the accepted reads: each read's events as one Arrow batch
+    (`event_rows`), with its templates mined here, in the commit's transaction."""
+    from logingest_dagster.engine.state.event_rows import encode, stored_batch
+
+    batches = [found.batch() for _, found, _ in with_events]
+    templates = None
+    if mine_templates:
+        messages = [
+            (task.stream, batch["message"])
+            for (task, _, _), batch in zip(with_events, batches, strict=True)
+        ]
+        templates = mine_event_templates(conn, messages)
+    rows = []
+    for i, ((task, _, service), batch) in enumerate(zip(with_events, batches, strict=True)):
+        stored = stored_batch(batch, task.start_line, None if templates is None else templates[i])
+        rows.append(
+            {
+                "commit_id": commit_id,
+                "path": task.stream,
+                "file": task.path,
+                "service": service,
+                "fingerprint": task.identity.fingerprint.digest,
+                "start": task.start,
+                "count": batch.num_rows,
+                "events": "",
+                "batch": encode(stored),
+            }
+        )
+    return rows
 
 
 def _minutes_row(

@@ -21,6 +21,9 @@ never from the current ones below, which later versions change.
 - 8: `alerts_sent`: each alert claimed by a run, so that no alert is sent twice.
 - 9: `files_read`: the files each stream has read and how far, kept after its row moved on, so a
   rotated sibling can be told from a generation read long ago (`plan.generations`).
+- 10: `pending_events.batch`: a read's events and templates as Arrow IPC bytes
+  (`event_rows.py`), `events` left empty; rows written before keep their JSON and publish as
+  they did.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import sqlalchemy as sa
 
 from logingest_dagster.engine.levels import LEVELS
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 metadata = sa.MetaData()
 
@@ -109,6 +112,24 @@ commits = sa.Table(
     sqlite_autoincrement=True,  # ids are never reused, so a seq can never come back
 )
 
+
+def _pending_event_columns_v5() -> list[sa.Column]:
+    """`pending_events` as version 5 made it; version 10 adds `batch`."""
+    return [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("commit_id", sa.Integer, nullable=False, index=True),  # commits.id
+        sa.Column("path", sa.String, nullable=False),  # the stream
+        sa.Column("file", sa.String, nullable=False),  # the file read (a rotated name, a .gz)
+        sa.Column("service", sa.String, nullable=False),
+        sa.Column("fingerprint", sa.String, nullable=False),  # the file's: with an offset, the id
+        sa.Column("start", sa.BigInteger, nullable=False),  # where the read started
+        sa.Column("count", sa.Integer, nullable=False),
+        # Before version 10: JSON, {"offset": [...], "line_number": [...], ...} (`Events`
+        # columns); empty where `batch` holds the events.
+        sa.Column("events", sa.Text, nullable=False),
+    ]
+
+
 # One row per read with events, inserted in the transaction that commits the read's counts and
 # deleted once the warehouse's part files for that commit are written (`warehouse/publish.py`): a
 # run killed between the two leaves them here for the next run to publish. A row per read, not
@@ -116,16 +137,8 @@ commits = sa.Table(
 pending_events = sa.Table(
     "pending_events",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("commit_id", sa.Integer, nullable=False, index=True),  # commits.id
-    sa.Column("path", sa.String, nullable=False),  # the stream
-    sa.Column("file", sa.String, nullable=False),  # the file read (a rotated name, a .gz)
-    sa.Column("service", sa.String, nullable=False),
-    sa.Column("fingerprint", sa.String, nullable=False),  # the file's: with an offset, the id
-    sa.Column("start", sa.BigInteger, nullable=False),  # where the read started
-    sa.Column("count", sa.Integer, nullable=False),
-    # JSON: {"offset": [...], "line_number": [...], "level": [...], ...} (`Events` columns).
-    sa.Column("events", sa.Text, nullable=False),
+    *_pending_event_columns_v5(),
+    sa.Column("batch", sa.LargeBinary, nullable=True),  # version 10: `event_rows.encode`
     sqlite_autoincrement=True,
 )
 
@@ -279,7 +292,11 @@ def _migrate_to_5(conn: sa.Connection) -> None:
     # Stored error events were already published to error_events.parquet, which events/ replaces.
     conn.execute(sa.text("DROP TABLE error_events"))
     conn.execute(sa.text("ALTER TABLE commits ADD COLUMN events_dropped BIGINT NOT NULL DEFAULT 0"))
-    metadata.create_all(conn, tables=[pending_events, pending_minutes, expired])
+    frozen = sa.MetaData()
+    sa.Table(
+        "pending_events", frozen, *_pending_event_columns_v5(), sqlite_autoincrement=True
+    ).create(conn)
+    metadata.create_all(conn, tables=[pending_minutes, expired])
 
 
 def _migrate_to_6(conn: sa.Connection) -> None:
@@ -304,6 +321,11 @@ def _migrate_to_9(conn: sa.Connection) -> None:
     sa.Table("files_read", sa.MetaData(), *_files_read_columns_v9()).create(conn)
 
 
+def _migrate_to_10(conn: sa.Connection) -> None:
+    kind = sa.LargeBinary().compile(dialect=conn.dialect)
+    conn.execute(sa.text(f"ALTER TABLE pending_events ADD COLUMN batch {kind}"))
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
@@ -314,6 +336,7 @@ MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     7: _migrate_to_7,
     8: _migrate_to_8,
     9: _migrate_to_9,
+    10: _migrate_to_10,
 }
 
 

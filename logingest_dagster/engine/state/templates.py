@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from logingest_dagster.engine.state.schema import message_templates, template_paths
 from logingest_dagster.engine.templates.state import MinerState, Template
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -57,20 +60,11 @@ def save_miner_state(conn: sa.Connection, state: MinerState) -> None:
     state.changed_paths.clear()
 
 
-@dataclass(frozen=True)
-class ReadTemplates:
-    """One read's events' templates: each event's index into this read's distinct templates
-    (`ids`, with their `texts`), so an event row stores a small integer, not two strings."""
-
-    codes: list[int]
-    ids: list[str]
-    texts: list[str]
-
-
 def mine_event_templates(
-    conn: sa.Connection, batches: Sequence[tuple[str, Sequence[str]]]
-) -> list[ReadTemplates] | None:
-    """Each batch's (stream, messages) as its `ReadTemplates`, one per batch in order: the run's
+    conn: sa.Connection, batches: Sequence[tuple[str, pa.Array]]
+) -> list[tuple[pa.DictionaryArray, pa.DictionaryArray]] | None:
+    """Each batch's (stream, messages) as its events' (template_id, template) columns, one pair
+    per batch in order, each dictionary-encoded over that batch's distinct templates: the run's
     messages mined in one `mine_many` call against the stored state, and what it learnt saved
     within `conn`'s transaction, the commit's.
 
@@ -78,32 +72,57 @@ def mine_event_templates(
     nothing of the miner's state is saved, since a message it cannot take must not sink the
     commit of the counts."""
     import numpy as np
+    import pyarrow as pa
 
     from logingest_dagster.engine.templates import TemplateMiner
 
-    messages = [message for _, batch in batches for message in batch]
-    if not messages:
-        return [ReadTemplates([], [], []) for _ in batches]
-    paths = [path for path, batch in batches for _ in batch]
+    sizes = [len(messages) for _, messages in batches]
+    if not sum(sizes):
+        empty = pa.DictionaryArray.from_arrays(pa.nulls(0, pa.int32()), pa.nulls(0, pa.string()))
+        return [(empty, empty) for _ in batches]
+    messages = pa.concat_arrays([batch for _, batch in batches])
     miner = TemplateMiner(load_miner_state(conn))
     try:
-        mined = miner.mine_many(messages, paths)
+        mined = miner.mine_many(messages, _PathOfEach([path for path, _ in batches], sizes))
         raw = mined.template_id.indices  # int32, no nulls; not `to_numpy()` (imports pandas)
         codes = np.frombuffer(raw.buffers()[1], np.int32, len(raw), raw.offset * 4)
-        ids = mined.template_id.dictionary.to_pylist()
-        texts = mined.template.dictionary.to_pylist()
     except Exception:
         log.exception("template mining failed; this run's events are kept without templates")
         return None
     save_miner_state(conn, miner.state)
+    ids, texts = mined.template_id.dictionary, mined.template.dictionary
     out, at = [], 0
-    for _, batch in batches:
-        used, local = np.unique(codes[at : at + len(batch)], return_inverse=True)
-        used_list = used.tolist()
+    for size in sizes:
+        # Each read's own dictionary: only the templates its events name are stored with it.
+        used, local = np.unique(codes[at : at + size], return_inverse=True)
+        indices = pa.Array.from_buffers(
+            pa.int32(), size, [None, pa.py_buffer(local.astype(np.int32))]
+        )
+        chosen = pa.Array.from_buffers(pa.int32(), len(used), [None, pa.py_buffer(used)])
         out.append(
-            ReadTemplates(
-                local.tolist(), [ids[k] for k in used_list], [texts[k] for k in used_list]
+            (
+                pa.DictionaryArray.from_arrays(indices, ids.take(chosen)),
+                pa.DictionaryArray.from_arrays(indices, texts.take(chosen)),
             )
         )
-        at += len(batch)
+        at += size
     return out
+
+
+class _PathOfEach:
+    """The stream of each message of the concatenated batches, by index, without a list of one
+    entry per message."""
+
+    def __init__(self, paths: list[str], sizes: list[int]) -> None:
+        import numpy as np
+
+        self._paths = paths
+        self._ends = np.cumsum(sizes)
+
+    def __getitem__(self, index: int) -> str:
+        import numpy as np
+
+        return self._paths[int(np.searchsorted(self._ends, index, side="right"))]
+
+    def __len__(self) -> int:
+        return int(self._ends[-1]) if len(self._ends) else 0

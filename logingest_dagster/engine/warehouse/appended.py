@@ -28,10 +28,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from logingest_dagster.engine.arrays import int64s, strings
 from logingest_dagster.engine.levels import LEVELS
 from logingest_dagster.engine.scan.result import EVENTS_PER_READ
 from logingest_dagster.engine.warehouse import events, history, timeseries
-from logingest_dagster.engine.warehouse.arrays import int64s, strings
 from logingest_dagster.engine.warehouse.files import write_parquet_atomic
 from logingest_dagster.engine.warehouse.partitions import (
     compact_closed_days,

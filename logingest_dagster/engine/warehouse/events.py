@@ -8,21 +8,15 @@ the file's fingerprint (its identity, kept across renames and rotation) and the 
 from __future__ import annotations
 
 import hashlib
-import json
 
+import numpy as np
 import pyarrow as pa
 
 # The kernel by name: importing `pyarrow.compute` costs ~20 ms (see scan/formats.py).
 from pyarrow import _compute
 
+from logingest_dagster.engine.arrays import dictionary, int32s, int64s, strings
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.warehouse.arrays import (
-    bools,
-    dictionary,
-    int32s_with_nulls,
-    int64s,
-    strings,
-)
 
 NAME = "events"
 UTC_MICROS = pa.timestamp("us", tz="UTC")
@@ -58,95 +52,80 @@ def event_id(fingerprint: str, offset: int) -> str:
 
 
 def table(commit: dict) -> pa.Table:
-    """The events of one pending commit (`OffsetStore.pending_publication`), in file order."""
+    """The events of one pending commit (`OffsetStore.pending_publication`), in file order,
+    built from each read's stored batch (`state/event_rows.py`) with Arrow kernels."""
+    from logingest_dagster.engine.state.event_rows import STORED_SCHEMA, read_batch
+
+    reads = commit["events"]
+    batches = [read_batch(read) for read in reads]
+    stored = pa.Table.from_batches(batches, schema=STORED_SCHEMA)
+    n = stored.num_rows
     committed_us = round(commit["committed_at"] * 1e6)
-    columns: dict[str, list] = {name: [] for name in SCHEMA.names if name not in _TEMPLATE_COLUMNS}
-    templates = _TemplateColumns()
-    for read in commit["events"]:
-        events = json.loads(read["events"])
-        n = len(events["offset"])
-        columns["event_id"] += [event_id(read["fingerprint"], o) for o in events["offset"]]
-        times = events["time"]
-        columns["time"] += [committed_us if t is None else t for t in times]
-        columns["time_source"] += ["ingested" if t is None else "logged" for t in times]
-        columns["level"] += events["level"]
-        columns["offset"] += events["offset"]
-        columns["line_number"] += _line_numbers(events, read["start"])
-        columns["logger"] += events["logger"]
-        columns["message"] += events["message"]
-        templates.add(events, n)
-        columns["record"] += [r.rstrip("\r\n") for r in events["record"]]
-        columns["truncated"] += events["truncated"]
-        for name in ("path", "file", "service"):
-            columns[name] += [read[name]] * n
-    n = len(columns["event_id"])
-    columns["run_id"] = [commit["run_id"]] * n
-    columns["committed_at"] = [committed_us] * n
-    arrays = []
-    for name in SCHEMA.names:
-        kind = SCHEMA.field(name).type
-        if name in _TEMPLATE_COLUMNS:
-            arrays.append(templates.column(name))
-        elif name == "level":
-            arrays.append(levels_array(columns[name]))
-        elif kind == pa.string():
-            arrays.append(strings(columns[name]))
-        elif kind == pa.bool_():
-            arrays.append(bools(columns[name]))
-        else:
-            arrays.append(int64s(columns[name], kind))
-    return pa.Table.from_arrays(arrays, schema=SCHEMA)
+    read_of = int32s(
+        np.repeat(np.arange(len(reads), dtype=np.int32), [b.num_rows for b in batches])
+    )
+    times = stored["time"]
+    columns = {
+        "event_id": _event_ids(reads, batches),
+        "time": _call("coalesce", times, pa.scalar(committed_us, pa.int64())).cast(UTC_MICROS),
+        "time_source": _call(
+            "if_else", _call("is_valid", times), pa.scalar("logged"), pa.scalar("ingested")
+        ),
+        "level": pa.DictionaryArray.from_arrays(
+            stored["level"].cast(pa.int32()).combine_chunks(), _LEVEL_NAMES
+        ),
+        "offset": stored["offset"],
+        "line_number": stored["line_number"],
+        "logger": stored["logger"],
+        "message": stored["message"],
+        "template_id": stored["template_id"].cast(pa.string()),
+        "template": stored["template"].cast(pa.string()),
+        "record": stored["record"].cast(pa.string()),
+        "truncated": stored["truncated"],
+        "run_id": _repeated(commit["run_id"], n),
+        "committed_at": _call("take", int64s([committed_us], UTC_MICROS), _zeros(n)),
+    }
+    for name in ("path", "file", "service"):
+        columns[name] = _call("take", strings([read[name] for read in reads]), read_of)
+    return pa.Table.from_arrays([columns[name] for name in SCHEMA.names], schema=SCHEMA)
 
 
-_TEMPLATE_COLUMNS = ("template_id", "template")
+def _event_ids(reads: list[dict], batches: list[pa.RecordBatch]) -> pa.Array:
+    """`event_id` of each event: blake2b digests (hashlib, one call per event: the one step per
+    event left in Python), written as hex by numpy."""
+    blake2b = hashlib.blake2b
+    digests = []
+    for read, batch in zip(reads, batches, strict=True):
+        prefix = f"{read['fingerprint']}:".encode()
+        offsets = np.frombuffer(batch["offset"].buffers()[1], np.int64)
+        offsets = offsets[batch["offset"].offset : batch["offset"].offset + batch.num_rows]
+        digests += [blake2b(prefix + b"%d" % o, digest_size=8).digest() for o in offsets.tolist()]
+    raw = np.frombuffer(b"".join(digests), np.uint8)
+    text = np.empty(2 * len(raw), np.uint8)
+    text[0::2], text[1::2] = _HEX[raw >> 4], _HEX[raw & 15]
+    ends = np.arange(0, len(text) + 1, 16, dtype=np.int32)
+    return pa.Array.from_buffers(
+        pa.string(), len(digests), [None, pa.py_buffer(ends), pa.py_buffer(text)]
+    )
 
 
-class _TemplateColumns:
-    """The two template columns of a commit's events, gathered as one index per event into the
-    commit's distinct templates: an event's template is stored as a small integer (a read's
-    `template_codes`), and the long strings are built once per template, not once per event."""
-
-    def __init__(self) -> None:
-        self.codes: list[int | None] = []
-        self.code_of: dict[str, int] = {}
-        self.texts: list[str] = []
-
-    def add(self, events: dict, n: int) -> None:
-        if "template_codes" in events:
-            here = [
-                self._code(id_, text)
-                for id_, text in zip(events["template_ids"], events["template_texts"], strict=True)
-            ]
-            self.codes += [here[code] for code in events["template_codes"]]
-        elif events.get("template_id"):  # a row written before `template_codes`
-            pairs = zip(events["template_id"], events["template"], strict=True)
-            self.codes += [None if id_ is None else self._code(id_, text) for id_, text in pairs]
-        else:  # mining off, or failed, or a row from before templates (schema 5)
-            self.codes += [None] * n
-
-    def _code(self, template_id: str, text: str) -> int:
-        code = self.code_of.setdefault(template_id, len(self.code_of))
-        if code == len(self.texts):
-            self.texts.append(text)
-        return code
-
-    def column(self, name: str) -> pa.Array:
-        values = list(self.code_of) if name == "template_id" else self.texts
-        indices = int32s_with_nulls(self.codes)
-        return _compute.call_function("take", [strings(values), indices])
+def _call(name: str, *args, options=None):
+    return _compute.call_function(name, list(args), options)
 
 
-def _line_numbers(events: dict, start: int) -> list[int | None]:
-    """In the file: the read's own numbers go on from the lines before its start, stored with
-    the events since schema 6 (`first_line`, None where the row did not know them); events
-    committed before that know it only for a read from the file's start."""
-    first_line = events.get("first_line", 0 if start == 0 else None)
-    if first_line is None:
-        return [None] * len(events["line_number"])
-    return [first_line + n for n in events["line_number"]]
+def _zeros(n: int) -> pa.Array:
+    return int32s(np.zeros(n, np.int32))
+
+
+def _repeated(value: str, n: int) -> pa.Array:
+    return _call("take", strings([value]), _zeros(n))
 
 
 def levels_array(levels: list[str]) -> pa.Array:
     """Dictionary-encoded over the canonical levels, so every file has the same dictionary."""
     index = {level: i for i, level in enumerate(LEVELS)}
     return dictionary([index[level] for level in levels], LEVELS)
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
+_LEVEL_NAMES = strings(LEVELS)

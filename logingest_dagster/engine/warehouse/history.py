@@ -15,8 +15,8 @@ from typing import Protocol
 
 import pyarrow as pa
 
+from logingest_dagster.engine.arrays import int64s, strings
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.warehouse.arrays import int64s, strings
 from logingest_dagster.engine.warehouse.partitions import write_commit_parts
 
 NAME = "severity_history"

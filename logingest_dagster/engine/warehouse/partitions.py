@@ -20,7 +20,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from logingest_dagster.engine.warehouse.arrays import int64s
 from logingest_dagster.engine.warehouse.files import (
     exchange_dirs,
     remove_dir,
@@ -43,8 +42,9 @@ def write_commit_parts(dataset: Path, table: pa.Table, time_column: str, commit_
         column.offset : column.offset + len(column)
     ]
     days = micros // _DAY_US
-    order = np.argsort(micros, kind="stable")
-    table, days = table.take(int64s(order.tolist())), days[order]
+    if (micros[1:] < micros[:-1]).any():
+        order = np.argsort(micros, kind="stable")
+        table, days = table.take(_indices(order)), days[order]
     written = 0
     for day in np.unique(days).tolist():
         rows = np.flatnonzero(days == day)
@@ -139,11 +139,24 @@ def split_expired(
     old = days < first_kept
     if not old.any():
         return table, {}
-    by_day = {
-        _iso(day): table.take(int64s(np.flatnonzero(days == day).tolist()))
-        for day in np.unique(days[old]).tolist()
-    }
-    return table.take(int64s(np.flatnonzero(~old).tolist())), by_day
+    # One take into day order (stable: a day's rows keep their order), then a slice per day.
+    order = np.argsort(days, kind="stable")
+    table, days = table.take(_indices(order)), days[order]
+    bounds = np.flatnonzero(np.r_[True, days[1:] != days[:-1]]).tolist() + [len(days)]
+    by_day = {}
+    kept_from = len(days)
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        day = int(days[start])
+        if day >= first_kept:
+            kept_from = start
+            break
+        by_day[_iso(day)] = table.slice(start, stop - start)
+    return table.slice(kept_from), by_day
+
+
+def _indices(order: np.ndarray) -> pa.Array:
+    order = order.astype(np.int64, copy=False)
+    return pa.Array.from_buffers(pa.int64(), len(order), [None, pa.py_buffer(order)])
 
 
 def _days_of(column: pa.Array) -> np.ndarray:

@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 # The kernels by name: importing `pyarrow.compute` costs ~20 ms (see scan/formats.py).
 from pyarrow import _compute
 
+from logingest_dagster.engine.arrays import int32s, int64s, strings
 from logingest_dagster.engine.levels import LEVELS
-from logingest_dagster.engine.warehouse.arrays import int32s, int64s, strings
 from logingest_dagster.engine.warehouse.events import UTC_MICROS
 from logingest_dagster.engine.warehouse.files import write_parquet_atomic
 

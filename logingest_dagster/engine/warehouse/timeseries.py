@@ -11,8 +11,8 @@ import json
 
 import pyarrow as pa
 
+from logingest_dagster.engine.arrays import int64s, strings
 from logingest_dagster.engine.scan.result import NO_TIME
-from logingest_dagster.engine.warehouse.arrays import int64s, strings
 from logingest_dagster.engine.warehouse.events import UTC_MICROS, levels_array
 
 NAME = "severity_timeseries"
