@@ -117,7 +117,7 @@ def publish_appended(
                 # Days retention would delete in this same publish are recorded, not written
                 # (an old log read for the first time): in the pending transaction, so a
                 # publisher killed here records them again with the rows, not twice.
-                table, too_old = split_expired(table, column, cutoff)
+                table, too_old = split_expired(table, column, cutoff, _TALLIED[name])
                 for day_name, old in too_old.items():
                     rows, counts = _tally_table(old, name)
                     state.record_expired(name, day_name, rows, counts)
@@ -186,6 +186,10 @@ def _tally(day: Path, dataset: str) -> tuple[int, dict[str, int]]:
         for level, count in file_counts.items():
             counts[level] += count
     return rows, counts
+
+
+# The columns `_tally_table` reads of each dataset.
+_TALLIED = {events.NAME: ["level"], timeseries.NAME: ["level", "count"]}
 
 
 def _tally_table(table: pa.Table, dataset: str) -> tuple[int, dict[str, int]]:

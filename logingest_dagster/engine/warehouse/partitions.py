@@ -44,7 +44,7 @@ def write_commit_parts(dataset: Path, table: pa.Table, time_column: str, commit_
     days = micros // _DAY_US
     if (micros[1:] < micros[:-1]).any():
         order = np.argsort(micros, kind="stable")
-        table, days = table.take(_indices(order)), days[order]
+        table, days = _take(table, order), days[order]
     written = 0
     for day in np.unique(days).tolist():
         rows = np.flatnonzero(days == day)
@@ -129,9 +129,10 @@ def expired_days(dataset: Path, today: date, retention_days: int) -> dict[str, P
 
 
 def split_expired(
-    table: pa.Table, time_column: str, cutoff: str | None
+    table: pa.Table, time_column: str, cutoff: str | None, old_columns: list[str] | None = None
 ) -> tuple[pa.Table, dict[str, pa.Table]]:
-    """`table`'s rows dated `cutoff` or later, and the older ones by date."""
+    """`table`'s rows dated `cutoff` or later, and the older ones by date (only their
+    `old_columns`, when given: what the caller tallies of rows it will not write)."""
     if cutoff is None or table.num_rows == 0:
         return table, {}
     days = _days_of(table[time_column].combine_chunks())
@@ -139,24 +140,26 @@ def split_expired(
     old = days < first_kept
     if not old.any():
         return table, {}
-    # One take into day order (stable: a day's rows keep their order), then a slice per day.
+    # Rows into day order (stable: a day's rows keep their order), then a slice per day.
     order = np.argsort(days, kind="stable")
-    table, days = table.take(_indices(order)), days[order]
-    bounds = np.flatnonzero(np.r_[True, days[1:] != days[:-1]]).tolist() + [len(days)]
-    by_day = {}
-    kept_from = len(days)
-    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
-        day = int(days[start])
-        if day >= first_kept:
-            kept_from = start
-            break
-        by_day[_iso(day)] = table.slice(start, stop - start)
-    return table.slice(kept_from), by_day
+    days = days[order]
+    n_old = int(np.count_nonzero(old))
+    kept = _take(table, order[n_old:])
+    older = _take(table if old_columns is None else table.select(old_columns), order[:n_old])
+    bounds = np.flatnonzero(np.r_[True, days[1:n_old] != days[: n_old - 1]]).tolist() + [n_old]
+    by_day = {
+        _iso(int(days[start])): older.slice(start, stop - start)
+        for start, stop in zip(bounds[:-1], bounds[1:], strict=True)
+    }
+    return kept, by_day
 
 
-def _indices(order: np.ndarray) -> pa.Array:
-    order = order.astype(np.int64, copy=False)
-    return pa.Array.from_buffers(pa.int64(), len(order), [None, pa.py_buffer(order)])
+def _take(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """`table`'s `rows`, in that order. Its chunks (a commit's reads) are joined first: a take
+    across many chunks costs several times more than joining them and taking from one."""
+    rows = rows.astype(np.int64, copy=False)
+    indices = pa.Array.from_buffers(pa.int64(), len(rows), [None, pa.py_buffer(rows)])
+    return table.combine_chunks().take(indices)
 
 
 def _days_of(column: pa.Array) -> np.ndarray:
