@@ -155,7 +155,5 @@ def test_events_without_templates_differ_only_by_their_null_templates(tmp_path, 
     assert rows == untemplated
 
 
-def test_pending_rows_in_the_json_encoding_of_older_stores_still_publish(
-    tmp_path, corpus, golden
-):
+def test_pending_rows_in_the_json_encoding_of_older_stores_still_publish(tmp_path, corpus, golden):
     assert published_rows(tmp_path, corpus, mine=True, to_json=True) == golden
