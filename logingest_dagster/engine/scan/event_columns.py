@@ -157,17 +157,25 @@ def _concat(arrays: list[pa.Array], kind: pa.DataType) -> pa.Array:
 
 def _decoded(records: pa.Array) -> pa.Array:
     """`records` as large_string, each decoded as `bytes.decode("utf-8", "replace")` does: valid
-    groups are reinterpreted as they are, a group with an invalid byte decoded record by record."""
+    UTF-8 as it is (checked record by record by Arrow); where a record is not, its group of
+    records is decoded in Python."""
+    as_text = records.view(pa.large_string())
+    try:
+        as_text.validate(full=True)
+        return as_text
+    except pa.ArrowInvalid:
+        pass
     groups = []
     for at in range(0, len(records), _DECODE_GROUP):
-        group = records.slice(at, _DECODE_GROUP)
-        as_text = group.view(pa.large_string())
+        group = as_text.slice(at, _DECODE_GROUP)
         try:
-            as_text.validate(full=True)
+            group.validate(full=True)
         except pa.ArrowInvalid:
-            texts = [r.decode("utf-8", "replace") for r in group.to_pylist()]
-            as_text = strings(texts).cast(pa.large_string())
-        groups.append(as_text)
+            texts = [
+                r.decode("utf-8", "replace") for r in records.slice(at, _DECODE_GROUP).to_pylist()
+            ]
+            group = strings(texts).cast(pa.large_string())
+        groups.append(group)
     return _concat(groups, pa.large_string())
 
 

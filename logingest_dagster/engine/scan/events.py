@@ -1,10 +1,12 @@
 """Events: every record at or above a minimum level, whole (stack trace included), with its time.
 
 Taken from the levels the scan has already worked out for a block (no second look at the text to
-classify), so the cost is one comparison over the block's line codes plus, per event, a copy of
-its record and a parse of its first line (`timestamps`, `event_fields`). A record runs from its
-first line to the next record's first line, across blocks; it is kept up to `RECORD_BYTES`, and
-flagged `truncated` beyond. A read keeps at most `ScanOptions.max_events` events and counts the
+classify), so the cost is one comparison over the block's line codes, one Arrow gather of the
+block's event records, and per event a parse of its first line (`timestamps`, `event_fields`).
+Each block's events are one chunk of columns (`event_columns`); nothing after this module runs
+Python per event. A record runs from its first line to the next record's first line, across
+blocks; it is kept up to `RECORD_BYTES`, without its trailing line ends, and flagged `truncated`
+beyond. A read keeps at most `ScanOptions.max_events` events and counts the
 rest as dropped (reported with the run, and failed as an asset check), so one file full of errors
 cannot make a step's result (or the store) arbitrarily large.
 """
