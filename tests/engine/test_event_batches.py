@@ -4,13 +4,14 @@ without a time, across block boundaries; with templates mined and without.
 
 `events_golden.json` holds the events dataset the JSON-row pipeline (a721dcb) published from
 `write_corpus`, one row per event in event_id order, without `committed_at` and `run_id` (and the
-time of an event without one, which is the commit's), paths as file names. Pending rows in that JSON encoding, as a
-store written before schema 10 holds them, still publish the same rows.
+time of an event without one, which is the commit's), paths as file names. A version 9 store's
+pending rows (JSON) still publish the same rows once the store is upgraded.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,7 +22,6 @@ from logingest_dagster.engine import pipeline
 from logingest_dagster.engine.scan import ScanOptions
 from logingest_dagster.engine.scan.result import RECORD_BYTES
 from logingest_dagster.engine.state import open_store
-from logingest_dagster.engine.state.schema import pending_events
 from logingest_dagster.settings import Settings
 
 GOLDEN = Path(__file__).with_name("events_golden.json")
@@ -61,26 +61,32 @@ def write_corpus(root: Path) -> None:
     )
 
 
-def published_rows(home: Path, corpus: Path, mine: bool, to_json: bool = False) -> list[dict]:
+def published_rows(home: Path, corpus: Path, mine: bool, as_version_9: bool = False) -> list[dict]:
     """The events dataset after one run over `corpus`, as comparable rows (see GOLDEN); with
-    `to_json`, the commit's pending rows are rewritten in the encoding before schema 10."""
+    `as_version_9`, the store is taken back to schema 9 between the commit and the publish, its
+    pending rows in that version's JSON encoding, as an upgrade finds them."""
     settings = Settings(log_dirs=[str(corpus)])
     with open_store(home) as store:
         found = pipeline.discover(settings, store, home=home)
         results = pipeline.ingest(found.tasks, lambda _path: OPTIONS)
         pipeline.commit(store, "run-1", found.plan, results, mine_templates=mine)
-        if to_json:
-            with store.engine.begin() as conn:
-                for row in conn.execute(pending_events.select()).mappings().all():
-                    conn.execute(
-                        pending_events.update()
-                        .where(pending_events.c.id == row["id"])
-                        .values(events=_json_encoding(dict(row)), batch=None)
-                    )
+    if as_version_9:
+        _to_version_9(home / "state" / "offsets.db")
+    with open_store(home) as store:
         pipeline.publish(store, home, retention_days=0)
     files = sorted((home / "warehouse" / "events").rglob("*.parquet"))
     table = pa.concat_tables(pq.read_table(f) for f in files).sort_by("event_id")
     return comparable(table)
+
+
+def _to_version_9(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        for row in conn.execute("SELECT * FROM pending_events").fetchall():
+            encoded = _json_encoding(dict(row))
+            conn.execute("UPDATE pending_events SET events = ? WHERE id = ?", (encoded, row["id"]))
+        conn.execute("ALTER TABLE pending_events DROP COLUMN batch")
+        conn.execute("UPDATE schema_version SET version = 9")
 
 
 def comparable(table: pa.Table) -> list[dict]:
@@ -155,5 +161,5 @@ def test_events_without_templates_differ_only_by_their_null_templates(tmp_path, 
     assert rows == untemplated
 
 
-def test_pending_rows_in_the_json_encoding_of_older_stores_still_publish(tmp_path, corpus, golden):
-    assert published_rows(tmp_path, corpus, mine=True, to_json=True) == golden
+def test_pending_rows_of_a_version_9_store_publish_after_its_upgrade(tmp_path, corpus, golden):
+    assert published_rows(tmp_path, corpus, mine=True, as_version_9=True) == golden
