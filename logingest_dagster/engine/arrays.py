@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
-from itertools import accumulate
+from itertools import compress, repeat
+from operator import is_not
 
+import numpy as np
 import pyarrow as pa
 
 
@@ -14,11 +16,12 @@ def _validity(values: Sequence) -> tuple[pa.Buffer | None, int]:
     missing = values.count(None)
     if not missing:
         return None, 0
-    bitmap = bytearray((len(values) + 7) // 8)
-    for i, value in enumerate(values):
-        if value is not None:
-            bitmap[i >> 3] |= 1 << (i & 7)
-    return pa.py_buffer(bitmap), missing
+    return pa.py_buffer(np.packbits(_present(values), bitorder="little")), missing
+
+
+def _present(values: Sequence) -> np.ndarray:
+    """Whether each value is not None, without a Python step per value (`map` of a builtin)."""
+    return np.fromiter(map(is_not, values, repeat(None)), bool, len(values))
 
 
 def int64s(values: Sequence[int | None], type: pa.DataType | None = None) -> pa.Array:
@@ -42,17 +45,33 @@ def int32s(values: Sequence[int]) -> pa.Array:
 
 
 def strings(values: Sequence[str | None]) -> pa.Array:
-    validity, missing = _validity(values)
-    encoded = [b"" if v is None else v.encode("utf-8", "surrogatepass") for v in values]
-    if sum(map(len, encoded)) >= 1 << 31:
+    """A string array, None as null. ASCII text (most log text) is joined and encoded in one
+    call, each value's length taken by `map(len)`: no Python step per value."""
+    missing = values.count(None)
+    present = _present(values) if missing else None
+    given = values if present is None else list(compress(values, present))
+    joined = "".join(given)
+    if joined.isascii():
+        data = joined.encode("ascii")
+        sizes = np.fromiter(map(len, given), np.int64, len(given))
+        if present is not None:
+            sizes, given_sizes = np.zeros(len(values), np.int64), sizes
+            sizes[present] = given_sizes
+    else:
+        encoded = [b"" if v is None else v.encode("utf-8", "surrogatepass") for v in values]
+        data = b"".join(encoded)
+        sizes = np.fromiter(map(len, encoded), np.int64, len(encoded))
+    if len(data) >= 1 << 31:
         return pa.chunked_array(
             [strings(values[i : i + 4096]) for i in range(0, len(values), 4096)], pa.string()
         ).combine_chunks()
-    offsets = array("i", accumulate((len(e) for e in encoded), initial=0))
+    offsets = np.zeros(len(values) + 1, np.int32)
+    offsets[1:] = np.cumsum(sizes)
+    validity = None if present is None else pa.py_buffer(np.packbits(present, bitorder="little"))
     return pa.Array.from_buffers(
         pa.string(),
-        len(encoded),
-        [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))],
+        len(values),
+        [validity, pa.py_buffer(offsets), pa.py_buffer(data)],
         missing,
     )
 

@@ -163,23 +163,33 @@ class EventCollector:
             if reader is None
             else exact_times(reader, buffer, data, starts, line_stops, texts)
         )
-        timed = np.fromiter((t is not None for t in times), bool, len(times))
+        micros, timed = _times_column(times)
+        loggers, messages = zip(*described, strict=True)
         file_starts = starts if block.file_starts is None else block.file_starts[found]
         self.events.add_chunk(
             EventChunk(
                 offsets=file_starts + base,
                 line_numbers=found + (first_line + 1),
                 levels=np.minimum(codes[found], _UNKNOWN_CODE).astype(np.int8),
-                times=np.array(
-                    [t if ok else 0 for t, ok in zip(times, timed.tolist(), strict=True)], np.int64
-                ),
+                times=micros,
                 timed=timed,
-                loggers=strings([logger for logger, _ in described]),
-                messages=strings([message for _, message in described]),
+                loggers=strings(loggers),
+                messages=strings(messages),
                 records=gather_records(buffer, starts, kept_stops),
                 truncated=ends > record_stops,
             )
         )
+
+
+def _times_column(times: list[int | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Times (None: not found) as int64 values (0 where None) and whether each was found,
+    converted by numpy, not by a Python step per event."""
+    if None not in times:
+        return np.array(times, np.int64), np.ones(len(times), bool)
+    values = np.array(times, dtype=object)
+    found = values != None  # noqa: E711 (elementwise, on an object array)
+    values[~found] = 0
+    return values.astype(np.int64), found.astype(bool)
 
 
 # A block is copied to bytes when it holds more than one event per this many bytes.
