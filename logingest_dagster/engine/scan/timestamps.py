@@ -304,11 +304,13 @@ class TimeReader:
             return self._yearless(month, day, hour, minute)
         try:
             when = datetime(year, month, day, hour, minute, tzinfo=self.zone)
+            if offset is not None:
+                when = when.replace(tzinfo=UTC) - offset
+            return int(when.timestamp())
         except ValueError:
             return -1
-        if offset is not None:
-            when = when.replace(tzinfo=UTC) - offset
-        return int(when.timestamp())
+        except OverflowError:  # an offset taking it out of years 1-9999: no time, not a failure
+            return -1
 
     def _yearless(self, month: int, day: int, hour: int, minute: int) -> int:
         if self.reference is None:
