@@ -24,8 +24,12 @@ import pyarrow.compute as pc
 import pytest
 
 from benchmarks import corpus
+from logingest_dagster.engine.levels import LEVELS
 from logingest_dagster.engine.scan import time_keys
 from logingest_dagster.engine.scan.event_times import _re2_pattern, exact_times, re2_exact_times
+from logingest_dagster.engine.scan.minute_counts import MinuteCounter
+from logingest_dagster.engine.scan.record_times import RecordTimes
+from logingest_dagster.engine.scan.result import NO_TIME
 from logingest_dagster.engine.scan.timestamps import (
     FAMILIES,
     HEAD_CHARS,
@@ -388,3 +392,61 @@ def test_a_compiled_minute_is_pythons_datetime_on_every_calendar_edge():
     assert got.tolist() == expected.tolist()
     assert (expected == -1).sum() > len(lines) // 3  # many refused
     assert datetime.fromtimestamp(int(expected.max()), UTC).year == 9999
+
+
+def reference_minute_counts(lines: pa.Array, levels: np.ndarray, reader) -> dict:
+    """The minute counts as `MinuteCounter.take` made them before (np.unique over every record's
+    minute and level, from the RE2 minutes): the specification of the bincount over slots."""
+    minutes = reader.minutes(lines) if reader is not None else np.full(len(lines), -1)
+    minutes = np.where(minutes < 0, NO_TIME * 60, minutes)
+    keys = (minutes // 60) * len(LEVELS) + levels.astype(np.int64)
+    unique, counts = np.unique(keys, return_counts=True)
+    table: dict = {}
+    for key, count in zip(unique.tolist(), counts.tolist(), strict=True):
+        minute, level = divmod(key, len(LEVELS))
+        slot = (minute * 60 if minute != NO_TIME else NO_TIME, LEVELS[level])
+        table[slot] = table.get(slot, 0) + count
+    return table
+
+
+def files_of_each_format() -> dict[str, list[bytes]]:
+    """A file's lines per corpus format and loghub log, each followed by the edge cases and random
+    lines: each chooses its own family from its first records."""
+    others = utf8(EDGE_CASES + fuzz_lines(2_000, seed=7))
+    files = {}
+    for name, render in corpus.FORMATS.items():
+        gen = corpus.Gen(random.Random(f"files:{name}"), 1_710_000_000.0)
+        files[name] = utf8([line for _ in range(400) for line in render(gen)[1]]) + others
+    for path in sorted(LOGHUB.glob("*.log")) if LOGHUB.is_dir() else []:
+        files[path.name] = path.read_bytes().splitlines(keepends=True) + others
+    return files
+
+
+def count_minutes(lines: pa.Array, levels: np.ndarray, timezone: str) -> MinuteCounter:
+    counter = MinuteCounter(RecordTimes(timezone, reference=MTIME))
+    for start in range(0, len(lines), 1000):  # blocks, the family chosen from the first
+        counter.take(lines.slice(start, 1000), levels[start : start + 1000])
+    return counter
+
+
+@pytest.mark.parametrize("timezone", ["UTC", "Europe/Paris"])
+def test_minute_counts_are_those_of_the_re2_minutes(monkeypatch, timezone):
+    files = files_of_each_format()
+    compiled = {}
+    for name, file_lines in files.items():
+        lines = pa.array(file_lines, pa.large_binary())
+        levels = np.random.default_rng(16).integers(0, len(LEVELS), len(lines))
+        counter = count_minutes(lines, levels, timezone)
+        reader = counter.times.reader
+        assert counter.counts == reference_minute_counts(lines, levels, reader), name
+        compiled[name] = (reader.family.name if reader else None, counter.counts)
+    assert len({family for family, _ in compiled.values()}) >= 8  # of the 9
+
+    monkeypatch.setattr(time_keys, "_library", None)
+    monkeypatch.setattr(time_keys, "_loaded", True)
+    for name, file_lines in files.items():
+        lines = pa.array(file_lines, pa.large_binary())
+        levels = np.random.default_rng(16).integers(0, len(LEVELS), len(lines))
+        counter = count_minutes(lines, levels, timezone)
+        reader = counter.times.reader
+        assert (reader.family.name if reader else None, counter.counts) == compiled[name], name

@@ -32,11 +32,6 @@ class RecordTimes:
         self.reference = reference
         self.reader: TimeReader | None = None
 
-    def minutes(self, record_lines: pa.Array) -> np.ndarray:
-        """Each record line's minute (epoch seconds), -1 where it has none."""
-        slots, minutes = self.minute_slots(record_lines)
-        return minutes[slots]
-
     def minute_slots(self, record_lines: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         """Each record line's minute as `(slots, minutes)`: line i's minute (epoch seconds, -1
         where it has none) is `minutes[slots[i]]`, with few `minutes` (one per distinct time key,

@@ -45,7 +45,8 @@ const char *time_keys_families(void) { return TIME_KEYS_FAMILIES; }
 
 /* A packed key: year (or two-digit year) << 44 | month << 37 | day << 30 | hour << 23 |
  * minute << 16 | zone, where zone is 0 (none written) or 1 << 15 | negative << 14 | hh << 7 | mm.
- * The epoch family's key is the minute itself (epoch seconds). time_keys.py unpacks them. */
+ * The epoch family's key is the minute itself (epoch seconds). timestamps.py's
+ * `TimeReader.minutes_of_packed` unpacks them. */
 #define ZONE_WRITTEN (1 << 15)
 #define ZONE_NEGATIVE (1 << 14)
 #define ZONE_UTC ZONE_WRITTEN
