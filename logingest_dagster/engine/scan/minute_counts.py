@@ -35,10 +35,11 @@ class MinuteCounter:
         keys = slots.astype(np.int64) * _SLOTS + levels
         counts = np.bincount(keys, minlength=len(minutes) * _SLOTS)
         table = self.counts
-        for key in np.flatnonzero(counts).tolist():
+        minute_of_slot = minutes.tolist()
+        present = np.flatnonzero(counts)
+        for key, count in zip(present.tolist(), counts[present].tolist(), strict=True):
             slot, level = divmod(key, _SLOTS)
-            minute = int(minutes[slot])
+            minute = minute_of_slot[slot]
             # A time before 1970 counts as none, as ever; a minute is floored to a multiple of 60.
-            at = NO_TIME if minute < 0 else minute - minute % 60
-            entry = (at, LEVELS[level])
-            table[entry] = table.get(entry, 0) + int(counts[key])
+            entry = (NO_TIME if minute < 0 else minute - minute % 60, LEVELS[level])
+            table[entry] = table.get(entry, 0) + count
