@@ -450,3 +450,13 @@ def test_minute_counts_are_those_of_the_re2_minutes(monkeypatch, timezone):
         counter = count_minutes(lines, levels, timezone)
         reader = counter.times.reader
         assert (reader.family.name if reader else None, counter.counts) == compiled[name], name
+
+
+def test_lines_with_32_bit_offsets_are_read_as_large_binary():
+    lines = [b"x 2026-11-26 12:00:00 a\n", b"no time\n", b"2024-02-29 23:59:00Z\n"]
+    iso = FAMILIES[0]
+    narrow = time_keys.find_in_lines(iso, pa.array(lines, pa.binary()).slice(1))
+    wide = time_keys.find_in_lines(iso, pa.array(lines[1:], pa.large_binary()))
+    assert narrow.slots.tolist() == wide.slots.tolist() == [-1, 0]
+    assert narrow.keys.tolist() == wide.keys.tolist()
+    assert time_keys.hits_in_lines(pa.array(lines, pa.binary()), HEAD_CHARS)["iso"] == 2

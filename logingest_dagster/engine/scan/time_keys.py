@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+import pyarrow as pa
 
 from logingest_dagster.engine.scan.timestamps import TimeFamily
 
@@ -113,7 +114,7 @@ def find(
 
 
 def find_in_lines(family: TimeFamily, lines: Any) -> Found | None:
-    """`find` over each element of `lines` (a pyarrow large_binary array), whole."""
+    """`find` over each element of `lines` (a pyarrow binary or large_binary array), whole."""
     if _function() is None:
         return None
     data, offsets = _buffers(lines)
@@ -129,8 +130,8 @@ def hits(heads: list[bytes]) -> dict[str, int] | None:
 
 
 def hits_in_lines(lines: Any, head: int) -> dict[str, int] | None:
-    """`hits` of the first `head` bytes of each element of `lines` (a pyarrow large_binary
-    array)."""
+    """`hits` of the first `head` bytes of each element of `lines` (a pyarrow binary or
+    large_binary array)."""
     data, offsets = _buffers(lines)
     starts = offsets[:-1]
     return _hits(data, starts, np.minimum(offsets[1:], starts + head))
@@ -155,7 +156,9 @@ def _hits(data: Any, starts: np.ndarray, stops: np.ndarray) -> dict[str, int] | 
 
 
 def _buffers(lines: Any) -> tuple[Any, np.ndarray]:
-    """A large_binary array's data buffer and its n + 1 offsets into it."""
+    """A binary array's data buffer and its n + 1 offsets into it (as large_binary's: int64)."""
+    if lines.type != pa.large_binary():  # the C code reads int64 offsets
+        lines = lines.cast(pa.large_binary())
     offsets_buffer, data_buffer = lines.buffers()[1:3]
     offsets = np.frombuffer(offsets_buffer, dtype=np.int64)
     return data_buffer or b"", offsets[lines.offset : lines.offset + len(lines) + 1]
