@@ -11,7 +11,8 @@ CC ?= cc
 export CC
 SCAN := logingest_dagster/engine/scan
 NATIVE := $(SCAN)/_level_fields.so
-NATIVE_SOURCES := hatch_build.py $(SCAN)/level_fields.c $(SCAN)/level_fields.py
+NATIVE_SOURCES := hatch_build.py $(SCAN)/level_fields.c $(SCAN)/level_fields.py \
+	$(SCAN)/time_keys.c $(SCAN)/time_keys.py
 NATIVE_STAMP := $(VENV)/.native
 
 .PHONY: setup compiler postgres redis run test test-slow dev lint bench bench-smoke clean

@@ -1,5 +1,6 @@
-"""The package build compiles the level finders (hatch_build.py): a wheel carries the library, and
-without a compiler the build still succeeds and the engine says, once, that it uses RE2."""
+"""The package build compiles the level finders and the time matchers (hatch_build.py): a wheel
+carries the libraries, and without a compiler the build still succeeds and the engine says, once,
+that it uses RE2."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import hatch_build
-from logingest_dagster.engine.scan import level_fields
+from logingest_dagster.engine.scan import level_fields, time_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPILER = os.environ.get("CC") or "cc"
@@ -54,6 +55,9 @@ def test_a_wheel_carries_the_library(tmp_path):
     assert hatch_build.SOURCE not in names  # an installed library has no source to be stale against
     # The wheel's library loads, with the ABI and finders this checkout declares.
     assert level_fields.load(tmp_path / "unpacked" / hatch_build.LIBRARY, tmp_path / "no.c")
+    times = hatch_build.TIME_KEYS
+    assert times.library in names and times.source not in names
+    assert time_keys.load(tmp_path / "unpacked" / times.library, tmp_path / "no.c")
     # A wheel build leaves the editable install's library alone.
     if in_tree is not None:
         assert level_fields.LIBRARY.stat().st_mtime_ns == in_tree
@@ -67,6 +71,7 @@ def test_without_a_compiler_the_build_succeeds_and_the_engine_says_re2_once(tmp_
     installed = tmp_path / "installed"
     with zipfile.ZipFile(wheel) as archive:
         assert hatch_build.LIBRARY not in archive.namelist()
+        assert hatch_build.TIME_KEYS.library not in archive.namelist()
         archive.extractall(installed)
     logs = tmp_path / "logs"
     logs.mkdir()

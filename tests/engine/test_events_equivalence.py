@@ -6,7 +6,8 @@ the family chosen from the first records); the logger and message from the forma
 the encoded line (`_reference_describe`, the former code, kept here as the specification). Every
 record is an event (min_level TRACE) so every line shape of each format is compared: the format
 samples of test_formats.py, the same with extra lines (times with zones, fractions, epoch numbers,
-non-ASCII heads, CRLF), and the real loghub logs when ../shared/loghub is there.
+non-ASCII heads, CRLF), and the real loghub logs when ../shared/loghub is there. Each test runs
+with the times from the RE2 patterns and from the compiled matchers (`time_engine`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from tests.engine.test_formats import SAMPLES
 
 LOGHUB = Path(__file__).resolve().parents[3] / "shared" / "loghub"
 MTIME = 1_800_000_000  # 2027-01-15: the bound for times written without a year
+pytestmark = pytest.mark.usefixtures("time_engine")
 EVERY_RECORD = ScanOptions(max_events=1_000_000, min_level="TRACE", timezone="Europe/Paris")
 # Lines in several families' spellings, with the edge cases the numpy readers handle.
 EXTRA = """\

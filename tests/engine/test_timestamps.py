@@ -58,3 +58,23 @@ def test_a_scans_error_events_carry_the_time_their_lines_give(tmp_path):
         ("ERROR", utc(2026, 11, 26, 12, 0, 1, 500000)),
         ("FATAL", utc(2026, 11, 26, 12, 0, 2)),
     ]
+
+
+@pytest.mark.usefixtures("time_engine")
+@pytest.mark.parametrize(
+    ("line", "minute", "time"),
+    [
+        # 19 digits past int64 (the RE2 path's int64 cast failed the read): nanoseconds.
+        ('{"time": 9999999999999999999, "level": "error"}', 9_999_999_960, 9_999_999_999_999_999),
+        # An offset taking the time before year 1 (`datetime` overflowed and failed the read).
+        ("0001-01-01 00:30:00+01:00 ERROR x", None, None),
+        ("9999-12-31 23:30:00-01:00 ERROR x", None, None),
+    ],
+)
+def test_a_time_at_the_ends_of_the_range_fails_no_read(tmp_path, line, minute, time):
+    path = tmp_path / "app.log"
+    path.write_text(f"{line}\n")
+    result = scan_range(str(path), options=ScanOptions(max_events=10, minute_counts=True))
+    assert result.error is None
+    assert result.minute_counts == {(-1 if minute is None else minute, "ERROR"): 1}
+    assert [event.time for event in result.events] == [time]

@@ -1,9 +1,11 @@
-"""The exact times of a block's events at once: one RE2 pass over their heads, numbers in numpy.
+"""The exact times of a block's events at once: one compiled (or RE2) pass over their heads.
 
-`TimeReader.exact` reads one line's time in Python (about 4 µs a line); here the family's pattern
-runs over every event's head in one `extract_regex` call, each distinct minute is parsed once
-(`TimeReader.minutes_of`), and seconds, fractions and epoch numbers are read from the matched
-digits with numpy. The result is the same as `exact` on each line: a head is the first
+`TimeReader.exact` reads one line's time in Python (about 4 µs a line); here the family's compiled
+matcher (`time_keys`) runs over every event's head, giving each a packed minute key and the
+microseconds into that minute, and each distinct minute is parsed once. Without the compiled
+library the family's pattern runs over the heads in one `extract_regex` call, each distinct minute
+is parsed once (`TimeReader.minutes_of`), and seconds, fractions and epoch numbers are read from
+the matched digits with numpy. The result is the same as `exact` on each line: a head is the first
 `HEAD_CHARS` characters of the line, which are its first bytes where those are ASCII; a line with
 another byte there is read by `exact` itself (its characters and bytes differ).
 """
@@ -16,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 from pyarrow import _compute
 
+from logingest_dagster.engine.scan import time_keys
 from logingest_dagster.engine.scan.timestamps import HEAD_CHARS, TimeReader
 
 _INT64_MAX = np.iinfo(np.int64).max
@@ -44,10 +47,40 @@ def exact_times(
 ) -> list[int | None]:
     """`reader.exact(text)` of each line `buffer[starts[i]:ends[i]]` (newline removed), whose
     text is `texts[i]`."""
-    m = len(starts)
-    if m == 0:
+    if len(starts) == 0:
         return []
     head_stops = np.minimum(ends, starts + HEAD_CHARS)
+    found = time_keys.find(
+        reader.family, data, starts, head_stops, python_space=True, ascii_only=True, within=True
+    )
+    if found is None:
+        return re2_exact_times(reader, buffer, starts, head_stops, texts)
+    assert found.within is not None
+    slots = found.slots
+    if reader.family.epoch:
+        micros, valid = found.within, slots >= 0
+    else:
+        lut = np.append(reader.minutes_of_packed(found.keys, found.minutes), -1)
+        minutes = lut[np.where(slots >= 0, slots, len(lut) - 1)]
+        micros, valid = minutes * 1_000_000 + found.within, minutes >= 0
+    out: list[int | None] = micros.tolist()
+    for i in np.flatnonzero(~valid).tolist():
+        out[i] = None
+    # Heads with a byte above ASCII: their first HEAD_CHARS characters are not their bytes.
+    for i in np.flatnonzero(slots == time_keys.UNSURE).tolist():
+        out[i] = reader.exact(texts[i])
+    return out
+
+
+def re2_exact_times(
+    reader: TimeReader,
+    buffer: pa.Buffer,
+    starts: np.ndarray,
+    head_stops: np.ndarray,
+    texts: list[str],
+) -> list[int | None]:
+    """`exact_times` with the family's RE2 pattern over the heads `buffer[starts[i]:
+    head_stops[i]]`."""
     heads = _heads(buffer, starts, head_stops)
     found = _compute.call_function(
         "extract_regex", [heads], _compute.ExtractRegexOptions(_re2_pattern(reader.family.pattern))

@@ -1,8 +1,9 @@
 """Records per minute and level, by the time written in each record (`severity_timeseries`).
 
-One RE2 pass over a block's record lines finds their times (`RecordTimes.minutes`); the counts
-are a `numpy.unique` over (minute, level) keys, so no Python runs per line. A record whose text
-gives no time is counted under NO_TIME (the commit files it under the time it was ingested).
+One pass over a block's record lines finds their times (`RecordTimes.minute_slots`: compiled, or
+one RE2 pattern), as a slot per line among a few distinct times; the counts are a `bincount`
+over (slot, level), so no Python runs per line. A record whose text gives no time is counted
+under NO_TIME (the commit files it under the time it was ingested).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from logingest_dagster.engine.scan.result import NO_TIME
 if TYPE_CHECKING:
     import pyarrow as pa
 
-_UNKNOWN = LEVELS.index("UNKNOWN")
 _SLOTS = len(LEVELS)
 
 
@@ -31,12 +31,15 @@ class MinuteCounter:
         """`levels`: each record line's level code (an index into LEVELS)."""
         if not len(levels):
             return
-        minutes = self.times.minutes(record_lines)
-        minutes = np.where(minutes < 0, NO_TIME * 60, minutes)
-        keys = (minutes // 60) * _SLOTS + levels.astype(np.int64)
-        unique, counts = np.unique(keys, return_counts=True)
+        slots, minutes = self.times.minute_slots(record_lines)
+        keys = slots.astype(np.int64) * _SLOTS + levels
+        counts = np.bincount(keys, minlength=len(minutes) * _SLOTS)
         table = self.counts
-        for key, count in zip(unique.tolist(), counts.tolist(), strict=True):
-            minute, level = divmod(key, _SLOTS)
-            slot = (minute * 60 if minute != NO_TIME else NO_TIME, LEVELS[level])
-            table[slot] = table.get(slot, 0) + count
+        minute_of_slot = minutes.tolist()
+        present = np.flatnonzero(counts)
+        for key, count in zip(present.tolist(), counts[present].tolist(), strict=True):
+            slot, level = divmod(key, _SLOTS)
+            minute = minute_of_slot[slot]
+            # A time before 1970 counts as none, as ever; a minute is floored to a multiple of 60.
+            entry = (NO_TIME if minute < 0 else minute - minute % 60, LEVELS[level])
+            table[entry] = table.get(entry, 0) + count

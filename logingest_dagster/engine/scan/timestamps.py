@@ -21,6 +21,7 @@ taken in the reader's `timezone` (a per-directory setting, UTC by default).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache
@@ -117,15 +118,29 @@ FAMILIES: tuple[TimeFamily, ...] = (
 FAMILY_NAMED = {family.name: family for family in FAMILIES}
 
 
-def choose_family(lines: list[bytes]) -> TimeFamily | None:
+def choose_family(
+    lines: list[bytes], count_hits: Callable[[list[bytes]], dict[str, int] | None] | None = None
+) -> TimeFamily | None:
     """The family that finds a time in the most of `lines` (record lines of a file's start);
-    None when none finds any. On a tie the earlier family wins (`ctime` before `syslog`)."""
+    None when none finds any (`family_with_most`). `count_hits(heads)`: in how many heads Python's
+    `re` finds each family's pattern, by name, where not counted here."""
+    heads = [line[:HEAD_CHARS] for line in lines]
+    counted = count_hits(heads) if count_hits is not None else None
+    if counted is None:
+        counted = {
+            family.name: sum(_py(family.pattern).search(head) is not None for head in heads)
+            for family in FAMILIES
+        }
+    return family_with_most(counted)
+
+
+def family_with_most(hits: dict[str, int]) -> TimeFamily | None:
+    """The family with the most `hits` (by name), None when none has any. On a tie the earlier
+    family wins (`ctime` before `syslog`)."""
     best, best_hits = None, 0
     for family in FAMILIES:
-        search = _py(family.pattern).search
-        hits = sum(search(line[:HEAD_CHARS]) is not None for line in lines)
-        if hits > best_hits:
-            best, best_hits = family, hits
+        if hits[family.name] > best_hits:
+            best, best_hits = family, hits[family.name]
     return best
 
 
@@ -141,6 +156,7 @@ class TimeReader:
         self.reference = reference
         self._search = _py(family.pattern).search
         self._minute_of_key: dict[bytes, int] = {}  # minute key -> epoch seconds, or -1
+        self._minute_of_packed: dict[int, int] = {}  # the same for `time_keys`' packed keys
 
     def minutes(self, lines: pa.Array) -> np.ndarray:
         """Each line's minute (epoch seconds, a multiple of 60), -1 where it has no time."""
@@ -172,6 +188,49 @@ class TimeReader:
         )
         return lut[_np_ints(encoded.indices.fill_null(len(lut) - 1))]
 
+    def minutes_of_packed(self, keys: np.ndarray, minutes: np.ndarray) -> np.ndarray:
+        """The minute (epoch seconds, or -1) of each of `keys` as `time_keys.c` packs a match's
+        key groups, as the RE2 path parses the groups' texts: `minutes` where the compiled code
+        worked it out (a written zone, or the reader in UTC), else parsed here once per reader.
+
+        A key is year (or two-digit year) << 44 | month << 37 | day << 30 | hour << 23 | minute
+        << 16 | zone, the zone 0 (none written) or 1 << 15 | negative << 14 | hours << 7 |
+        minutes; `Z`, `UTC` and `GMT` are +00:00. The epoch family's keys are minutes."""
+        if self.family.epoch:
+            return keys
+        ask = minutes == _ASK
+        if self.zone is not UTC:
+            ask |= (keys & 0x8000) == 0  # no zone written: in the reader's
+        if not ask.any():
+            return minutes
+        minutes = minutes.copy()
+        known = self._minute_of_packed
+        if len(known) > 1 << 16:
+            known.clear()
+        for i, key in zip(np.flatnonzero(ask).tolist(), keys[ask].tolist(), strict=True):
+            minute = known.get(key)
+            if minute is None:
+                minute = known[key] = self._minute_of_fields(key)
+            minutes[i] = minute
+        return minutes
+
+    def _minute_of_fields(self, key: int) -> int:
+        groups = self.family.key_groups
+        year = key >> 44
+        zone = key & 0xFFFF
+        offset = None
+        if zone & 0x8000:
+            offset = timedelta(hours=zone >> 7 & 127, minutes=zone & 127)
+            offset = -offset if zone & 0x4000 else offset
+        return self._minute_at(
+            year if "Y" in groups else 2000 + year if "y" in groups else None,
+            key >> 37 & 127,
+            key >> 30 & 127,
+            key >> 23 & 127,
+            key >> 16 & 127,
+            offset,
+        )
+
     def exact(self, line: str) -> int | None:
         """Microseconds since the epoch (UTC) of `line`'s time, or None."""
         m = self._search(line[:HEAD_CHARS].encode("utf-8", "replace"))
@@ -195,8 +254,10 @@ class TimeReader:
         digits = _field(found, "e")
         length = _np_ints(_call("binary_length", digits).fill_null(0)).astype(np.int64)
         text = _call("cast", digits, options=_TO_STRING).fill_null("0")
-        values = _np_ints(_call("cast", text, options=_TO_INT64))
-        seconds = values // (10 ** np.maximum(length - 10, 0))
+        # Unsigned: 19 digits may be past int64 (and were an error that failed the read).
+        values = _np_ints(_call("cast", text, options=_TO_UINT64))
+        scale = (10 ** np.maximum(length - 10, 0)).astype(np.uint64)
+        seconds = (values // scale).astype(np.int64)
         seconds[length == 0] = -1
         return np.where(seconds >= 0, seconds - seconds % 60, -1)
 
@@ -221,14 +282,35 @@ class TimeReader:
             elif "y" in named:
                 year = 2000 + int(named["y"])
             else:
-                return self._yearless(month, day, hour, minute)
-            when = datetime(year, month, day, hour, minute, tzinfo=self.zone)
-        except (ValueError, KeyError):  # month 13, day 31 of a 30-day month: not a time
+                year = None
+        except (ValueError, KeyError):
             return -1
-        zone = named.get("z", "")
-        if zone.strip():
-            when = when.replace(tzinfo=UTC) - _offset(zone.strip())
-        return int(when.timestamp())
+        zone = named.get("z", "").strip()
+        return self._minute_at(year, month, day, hour, minute, _offset(zone) if zone else None)
+
+    def _minute_at(
+        self,
+        year: int | None,
+        month: int,
+        day: int,
+        hour: int,
+        minute: int,
+        offset: timedelta | None,
+    ) -> int:
+        """Epoch seconds of a minute written with `offset` from UTC (None: in the reader's
+        zone), or without a year (None); -1 where that is no time (month 13, day 31 of a 30-day
+        month)."""
+        if year is None:
+            return self._yearless(month, day, hour, minute)
+        try:
+            when = datetime(year, month, day, hour, minute, tzinfo=self.zone)
+            if offset is not None:
+                when = when.replace(tzinfo=UTC) - offset
+            return int(when.timestamp())
+        except ValueError:
+            return -1
+        except OverflowError:  # an offset taking it out of years 1-9999: no time, not a failure
+            return -1
 
     def _yearless(self, month: int, day: int, hour: int, minute: int) -> int:
         if self.reference is None:
@@ -288,6 +370,7 @@ def _np_ints(array: pa.Array) -> np.ndarray:
     return data[array.offset : array.offset + len(array)]
 
 
+_ASK = np.iinfo(np.int64).min  # `time_keys.ASK`: a minute the compiled code leaves to Python
 _ENCODE_NULLS = _compute.DictionaryEncodeOptions("encode")
-_TO_INT64 = _compute.CastOptions.safe(pa.int64())
+_TO_UINT64 = _compute.CastOptions.safe(pa.uint64())
 _TO_STRING = _compute.CastOptions.unsafe(pa.large_string())
