@@ -541,12 +541,20 @@ static int is_java_word(uint8_t c) { return is_letter(c) || is_digit(c) || c == 
 
 static int may_not_record(const uint8_t *b, int64_t p, int64_t end) {
     if (p >= end || is_space(b[p])) return 1; /* \s*$ */
-    static const char *const PREFIXES[] = {
-        "Caused by:", "Suppressed:", "... ", "Traceback (", "During handling",
-        "The above exception", "Exception in thread ", "goroutine ",
-    };
-    for (size_t i = 0; i < sizeof PREFIXES / sizeof *PREFIXES; i++)
-        if (starts_with(b, p, end, PREFIXES[i])) return 1;
+    /* The fixed prefixes, looked at only where the first byte is theirs. */
+    switch (b[p]) {
+    case 'C': if (starts_with(b, p, end, "Caused by:")) return 1; break;
+    case 'S': if (starts_with(b, p, end, "Suppressed:")) return 1; break;
+    case '.': return starts_with(b, p, end, "... ");
+    case 'T':
+        if (starts_with(b, p, end, "Traceback (") || starts_with(b, p, end, "The above exception"))
+            return 1;
+        break;
+    case 'D': if (starts_with(b, p, end, "During handling")) return 1; break;
+    case 'E': if (starts_with(b, p, end, "Exception in thread ")) return 1; break;
+    case 'g': if (starts_with(b, p, end, "goroutine ")) return 1; break;
+    default: break;
+    }
     /* [A-Z][a-z]{2} \d{1,2}, : java.util.logging's header line */
     if (end - p >= 7 && (uint8_t)(b[p] - 'A') < 26 && (uint8_t)(b[p + 1] - 'a') < 26 &&
         (uint8_t)(b[p + 2] - 'a') < 26 && b[p + 3] == ' ' && is_digit(b[p + 4]) &&
@@ -570,6 +578,51 @@ int64_t may_not_be_records(const uint8_t *data, const int64_t *offsets, const in
     for (int64_t i = 0; i < n; i++) {
         int64_t j = lines[i];
         out[i] = (uint8_t)may_not_record(data, offsets[j], offsets[j + 1]);
+        count += out[i];
+    }
+    return count;
+}
+
+/* ---- lines that may hold a level field (fallback.py) -------------------------------------------
+ * fallback._LEVELISH on a line's first 200 bytes: (?i)(?:^[{<]|\b(?:WORD|...)\b). Its words are
+ * letters only, so a match is a whole run of [A-Za-z0-9_] (the bytes \b sees as word bytes)
+ * that equals one of them, ignoring ASCII case. */
+static const char *const LEVEL_WORDS[] = {
+    "trace", "debug", "info", "notice", "warn", "warning", "error", "err", "fatal", "crit",
+    "critical", "severe", "emerg", "alert", "panic", "fine", "finer", "finest", "verbose",
+};
+#define LEVELISH_HEAD 200
+
+static int is_word_byte(uint8_t c) { return is_letter(c) || is_digit(c) || c == '_'; }
+
+static int levelish(const uint8_t *b, int64_t p, int64_t end) {
+    if (end - p > LEVELISH_HEAD) end = p + LEVELISH_HEAD;
+    if (p < end && (b[p] == '{' || b[p] == '<')) return 1;
+    while (p < end) {
+        if (!is_word_byte(b[p])) {
+            p++;
+            continue;
+        }
+        int64_t start = p;
+        while (p < end && is_word_byte(b[p])) p++;
+        int64_t n = p - start;
+        if (n < 3 || n > 8 || !is_letter(b[start])) continue;
+        for (size_t i = 0; i < sizeof LEVEL_WORDS / sizeof *LEVEL_WORDS; i++)
+            if ((int64_t)strlen(LEVEL_WORDS[i]) == n &&
+                equals_folded(b, start, p, LEVEL_WORDS[i], n))
+                return 1;
+    }
+    return 0;
+}
+
+/* For each of the n lines lines[i] (line j is data[offsets[j], offsets[j+1])), whether
+ * fallback._LEVELISH matches its first 200 bytes (out[i] = 1) or not. Returns how many do. */
+int64_t levelish_lines(const uint8_t *data, const int64_t *offsets, const int64_t *lines,
+                       int64_t n, uint8_t *out) {
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t j = lines[i];
+        out[i] = (uint8_t)levelish(data, offsets[j], offsets[j + 1]);
         count += out[i];
     }
     return count;

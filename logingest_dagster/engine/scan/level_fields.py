@@ -31,9 +31,9 @@ SOURCE = Path(__file__).with_name("level_fields.c")
 
 # The library's interface, declared here only: the build writes ABI and Finder into the header the
 # C source is compiled with (hatch_build.py reads them from this file's syntax tree, so both stay
-# literals), and `load` refuses a library that reports others. ABI: bumped whenever the signature
-# of `level_tokens` or `frame_lines` or the meaning of their outputs changes.
-ABI = 5
+# literals), and `load` refuses a library that reports others. ABI: bumped whenever a function is
+# added or the signature or meaning of one changes.
+ABI = 6
 
 
 class Finder(enum.IntEnum):
@@ -79,6 +79,7 @@ class Library(NamedTuple):
     level_tokens: Any
     frame_lines: Any
     may_not_be_records: Any
+    levelish_lines: Any
 
 
 class Framed(NamedTuple):
@@ -190,14 +191,23 @@ def may_not_be_records(
     """For each line index in `lines`, whether `records.NOT_RECORD` may match that line: False only
     where it cannot. None when the library is not available."""
     library = _function()
-    if library is None:
-        return None
+    return None if library is None else _per_line(library.may_not_be_records, data, offsets, lines)
+
+
+def levelish(data: np.ndarray, offsets: np.ndarray, lines: np.ndarray) -> np.ndarray | None:
+    """For each line index in `lines`, whether `fallback._LEVELISH` matches the line's first 200
+    bytes (a level word, or a JSON or syslog PRI start). None when the library is not available."""
+    library = _function()
+    return None if library is None else _per_line(library.levelish_lines, data, offsets, lines)
+
+
+def _per_line(
+    function: Any, data: np.ndarray, offsets: np.ndarray, lines: np.ndarray
+) -> np.ndarray:
     lines = np.ascontiguousarray(lines, dtype=np.int64)
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
     out = np.empty(len(lines), dtype=np.bool_)
-    library.may_not_be_records(
-        data.ctypes.data, offsets.ctypes.data, lines.ctypes.data, len(lines), out.ctypes.data
-    )
+    function(data.ctypes.data, offsets.ctypes.data, lines.ctypes.data, len(lines), out.ctypes.data)
     return out
 
 
@@ -274,7 +284,9 @@ def load(library_path: Path, source_path: Path) -> Library | None:
         pointer, pointer,
     ]  # fmt: skip
     frame_lines.restype = int64
-    may_not_be_records = library.may_not_be_records
-    may_not_be_records.argtypes = [pointer, pointer, pointer, int64, pointer]
-    may_not_be_records.restype = int64
-    return Library(level_tokens, frame_lines, may_not_be_records)
+    per_line = []
+    for function in (library.may_not_be_records, library.levelish_lines):
+        function.argtypes = [pointer, pointer, pointer, int64, pointer]
+        function.restype = int64
+        per_line.append(function)
+    return Library(level_tokens, frame_lines, *per_line)

@@ -74,7 +74,9 @@ class RecordCounter:
         multiline_start_pattern: str | None = None,
         events: EventCollector | None = None,
         minutes: MinuteCounter | None = None,
+        fallback: bool = True,
     ) -> None:
+        """`fallback`: try the other formats on lines this one cannot explain (`fallback.py`)."""
         self.fmt = fmt
         self.multiline_start = multiline_start_pattern
         self.events = events
@@ -88,7 +90,7 @@ class RecordCounter:
         # A user's pattern or record start is a promise about the whole file: no fallback then.
         self._fallback = (
             FormatFallback(fmt, self._codes_under, CODE_NONE, CODE_CONTINUED)
-            if fmt.name != CUSTOM and multiline_start_pattern is None
+            if fallback and fmt.name != CUSTOM and multiline_start_pattern is None
             else None
         )
         self._others: dict[str, RecordCounter] = {}
@@ -214,7 +216,7 @@ class RecordCounter:
         """Each line's code under another format (for `FormatFallback`), with its own memo."""
         other = self._others.get(fmt.name)
         if other is None:
-            other = self._others[fmt.name] = RecordCounter(fmt)
+            other = self._others[fmt.name] = RecordCounter(fmt, fallback=False)
         return other._format_codes(_block_of_lines(lines))
 
     def _format_codes(self, block: LineBlock) -> np.ndarray:
@@ -303,8 +305,9 @@ def _not_record(block: LineBlock, idx: np.ndarray) -> np.ndarray:
 
 
 def record_mask(block: LineBlock) -> np.ndarray:
-    """Which lines start a record by the continuation rules alone (no level field known)."""
-    record, _ = RecordCounter(PLAIN)._classify(block)
+    """Which lines start a record by the continuation rules alone (no level field known, so
+    no format's either: detection itself runs on the lines this picks)."""
+    record, _ = RecordCounter(PLAIN, fallback=False)._classify(block)
     return np.ones(len(block.lines), dtype=bool) if record is None else record
 
 
