@@ -125,6 +125,8 @@ static const char *const JSON_KEYS[] = {
 
 static int json_key(const uint8_t *b, int64_t p, int64_t n) {
     if (n == 8 && memcmp(b + p, "PRIORITY", 8) == 0) return 1; /* journald: case matters */
+    uint8_t c = b[p] | 0x20;
+    if (c != 'l' && c != 's' && b[p] != '@') return 0; /* no key starts otherwise */
     for (size_t i = 0; i < sizeof JSON_KEYS / sizeof *JSON_KEYS; i++) {
         if ((int64_t)strlen(JSON_KEYS[i]) == n && equals_folded(b, p, p + n, JSON_KEYS[i], n))
             return 1;
@@ -167,6 +169,7 @@ static const char *const LOGFMT_KEYS[] = {
 
 /* KEY= at p: the position after the `=`, or -1. */
 static int64_t logfmt_key(const uint8_t *b, int64_t p, int64_t end) {
+    if (p >= end || ((b[p] | 0x20) != 'l' && (b[p] | 0x20) != 's')) return -1; /* no key then */
     for (size_t i = 0; i < sizeof LOGFMT_KEYS / sizeof *LOGFMT_KEYS; i++) {
         int64_t n = (int64_t)strlen(LOGFMT_KEYS[i]);
         if (p + n < end && b[p + n] == '=' && equals_folded(b, p, end, LOGFMT_KEYS[i], n))
@@ -370,11 +373,16 @@ struct token_set {
     int32_t *slots; /* token index, or -1: empty */
     uint64_t capacity;
     int64_t distinct;
+    /* The last line's token (last_index 0: none yet): most lines repeat the line above's level,
+     * found again without hashing. */
+    int64_t last_start, last_length;
+    int32_t last_index;
 };
 
 static int token_set_init(struct token_set *set) {
     set->capacity = 256;
     set->distinct = 0;
+    set->last_index = 0;
     set->slots = malloc(set->capacity * sizeof(int32_t));
     if (set->slots == NULL) return -1;
     memset(set->slots, 0xff, set->capacity * sizeof(int32_t));
@@ -430,9 +438,18 @@ static inline int32_t token_of(struct token_set *set, int finder, int k, int bra
     int64_t token_end;
     int64_t found = line_token(finder, k, brackets, data, start, end, &token_end);
     if (found < 0) return found == NOT_SURE ? UNSURE : NO_TOKEN;
-    int32_t index =
-        token_set_add(set, data, found, token_end - found, token_start, token_length);
-    return index < 0 ? -2 : index;
+    int64_t length = token_end - found;
+    if (set->last_index > 0 && length == set->last_length) {
+        int64_t i = 0;
+        while (i < length && data[found + i] == data[set->last_start + i]) i++;
+        if (i == length) return set->last_index;
+    }
+    int32_t index = token_set_add(set, data, found, length, token_start, token_length);
+    if (index < 0) return -2;
+    set->last_start = found;
+    set->last_length = length;
+    set->last_index = index;
+    return index;
 }
 
 /*
@@ -474,7 +491,7 @@ int64_t level_tokens(int finder, int k, int brackets, const uint8_t *data, const
 int64_t frame_lines(int finder, int k, int brackets, const uint8_t *data, int64_t size,
                     int64_t capacity, int64_t *offsets, uint8_t *first, int32_t *token_of_line,
                     int64_t *token_start, int32_t *token_length, int64_t *distinct) {
-    struct token_set set = {NULL, 0, 0};
+    struct token_set set = {NULL, 0, 0, 0, 0, 0};
     if (finder >= 0 && token_set_init(&set) < 0) return -1;
     int64_t n = 0, start = 0;
     offsets[0] = 0;
@@ -592,8 +609,24 @@ static const char *const LEVEL_WORDS[] = {
     "critical", "severe", "emerg", "alert", "panic", "fine", "finer", "finest", "verbose",
 };
 #define LEVELISH_HEAD 200
+#define LONGEST_LEVEL_WORD 8
 
 static int is_word_byte(uint8_t c) { return is_letter(c) || is_digit(c) || c == '_'; }
+
+/* Whether the run b[start, start + n) of word bytes is one of LEVEL_WORDS, ignoring case. */
+static int is_level_word(const uint8_t *b, int64_t start, int64_t n) {
+    char folded[LONGEST_LEVEL_WORD];
+    if (n < 3 || n > LONGEST_LEVEL_WORD) return 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (!is_letter(b[start + i])) return 0; /* the words are letters only */
+        folded[i] = (char)(b[start + i] | 0x20);
+    }
+    for (size_t i = 0; i < sizeof LEVEL_WORDS / sizeof *LEVEL_WORDS; i++)
+        if (LEVEL_WORDS[i][0] == folded[0] && strlen(LEVEL_WORDS[i]) == (size_t)n &&
+            memcmp(LEVEL_WORDS[i], folded, (size_t)n) == 0)
+            return 1;
+    return 0;
+}
 
 static int levelish(const uint8_t *b, int64_t p, int64_t end) {
     if (end - p > LEVELISH_HEAD) end = p + LEVELISH_HEAD;
@@ -605,12 +638,7 @@ static int levelish(const uint8_t *b, int64_t p, int64_t end) {
         }
         int64_t start = p;
         while (p < end && is_word_byte(b[p])) p++;
-        int64_t n = p - start;
-        if (n < 3 || n > 8 || !is_letter(b[start])) continue;
-        for (size_t i = 0; i < sizeof LEVEL_WORDS / sizeof *LEVEL_WORDS; i++)
-            if ((int64_t)strlen(LEVEL_WORDS[i]) == n &&
-                equals_folded(b, start, p, LEVEL_WORDS[i], n))
-                return 1;
+        if (is_level_word(b, start, p - start)) return 1;
     }
     return 0;
 }
@@ -626,4 +654,92 @@ int64_t levelish_lines(const uint8_t *data, const int64_t *offsets, const int64_
         count += out[i];
     }
     return count;
+}
+
+/* ---- record folding (records.RecordCounter._classify) --------------------------------------
+ * The passes over a block's per-line codes that numpy made in a dozen whole-array operations,
+ * each here one loop. A line's code is its level's index (below CODE_CONTINUED), CODE_CONTINUED
+ * or CODE_NONE (records.py); a line is a "head" when its code is below CODE_NONE. The patterns
+ * (NOT_RECORD, GO_FRAME, EXCEPTION_LINE) still run in the caller, on the lines these passes
+ * list. */
+#define CODE_CONTINUED 8
+#define CODE_NONE 9
+#define NOT_RECORD_FLAG 1
+#define INDENTED_FLAG 2
+
+/* records._MAY_NOT_BE_RECORD: a NOT_RECORD line starts with a letter, `_`, `$`, `.` or white
+ * space. */
+static int may_start_not_record(uint8_t c) {
+    return is_letter(c) || c == '_' || c == '$' || c == '.' || c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Head lines that NOT_RECORD may match (a stack-trace line a column format reads as a header):
+ * their indices into suspects. Returns how many. */
+int64_t fold_suspects(const uint8_t *codes, const uint8_t *first, const uint8_t *data,
+                      const int64_t *offsets, int64_t n, int64_t *suspects) {
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (codes[i] < CODE_NONE && may_start_not_record(first[i]) &&
+            may_not_record(data, offsets[i], offsets[i + 1]))
+            suspects[count++] = i;
+    return count;
+}
+
+/* Each line's flags: NOT_RECORD_FLAG for a CODE_CONTINUED line or an indented non-head line,
+ * INDENTED_FLAG for the latter. The non-head, non-indented lines NOT_RECORD may match go to
+ * others (the caller sets NOT_RECORD_FLAG on those it matches). Returns how many, or -1 when
+ * every line is a head and none CODE_CONTINUED (every line a record; flags untouched). */
+int64_t fold_lines(const uint8_t *codes, const uint8_t *first, const uint8_t *data,
+                   const int64_t *offsets, int64_t n, uint8_t *flags, int64_t *others) {
+    int64_t i = 0;
+    while (i < n && codes[i] < CODE_CONTINUED) i++;
+    if (i == n) return -1;
+    int64_t count = 0;
+    for (i = 0; i < n; i++) {
+        uint8_t code = codes[i], c = first[i];
+        if (code < CODE_NONE) {
+            flags[i] = code == CODE_CONTINUED ? NOT_RECORD_FLAG : 0;
+        } else if (c == ' ' || c == '\t') {
+            flags[i] = NOT_RECORD_FLAG | INDENTED_FLAG;
+        } else {
+            flags[i] = 0;
+            if (may_start_not_record(c) && may_not_record(data, offsets[i], offsets[i + 1]))
+                others[count++] = i;
+        }
+    }
+    return count;
+}
+
+/* Non-head lines not yet known as no record whose line above is no record (the block's first
+ * line: state[1]): they may close or continue a trace. Their indices go to maybe, and
+ * after_frame[j] says whether the line above maybe[j] is indented (state[0] for the first).
+ * state becomes the last line's (indented, not record). Returns how many. */
+int64_t fold_continuations(const uint8_t *codes, const uint8_t *flags, int64_t n, uint8_t *state,
+                           int64_t *maybe, uint8_t *after_frame) {
+    uint8_t above = (uint8_t)((state[0] ? INDENTED_FLAG : 0) | (state[1] ? NOT_RECORD_FLAG : 0));
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint8_t f = flags[i];
+        if (codes[i] >= CODE_NONE && !(f & NOT_RECORD_FLAG) && (above & NOT_RECORD_FLAG)) {
+            maybe[count] = i;
+            after_frame[count++] = (above & INDENTED_FLAG) != 0;
+        }
+        above = f;
+    }
+    if (n) {
+        state[0] = (above & INDENTED_FLAG) != 0;
+        state[1] = (above & NOT_RECORD_FLAG) != 0;
+    }
+    return count;
+}
+
+/* Records per level: counts[level] for each record line (record NULL: every line), a code at or
+ * above CODE_CONTINUED counting as UNKNOWN (unknown). */
+void count_records(const uint8_t *codes, const uint8_t *record, int64_t n, int unknown,
+                   int64_t *counts) {
+    for (int64_t i = 0; i < n; i++) {
+        if (record != NULL && !record[i]) continue;
+        uint8_t code = codes[i];
+        counts[code >= CODE_CONTINUED ? unknown : code]++;
+    }
 }

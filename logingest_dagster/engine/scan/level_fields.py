@@ -80,6 +80,10 @@ class Library(NamedTuple):
     frame_lines: Any
     may_not_be_records: Any
     levelish_lines: Any
+    fold_suspects: Any
+    fold_lines: Any
+    fold_continuations: Any
+    count_records: Any
 
 
 class Framed(NamedTuple):
@@ -201,6 +205,76 @@ def levelish(data: np.ndarray, offsets: np.ndarray, lines: np.ndarray) -> np.nda
     return None if library is None else _per_line(library.levelish_lines, data, offsets, lines)
 
 
+def fold_suspects(
+    codes: np.ndarray, first: np.ndarray, data: np.ndarray, offsets: np.ndarray
+) -> np.ndarray | None:
+    """The head lines (code below CODE_NONE) that `records.NOT_RECORD` may match, ascending.
+    None when the library is not available."""
+    library = _function()
+    if library is None:
+        return None
+    out = np.empty(len(codes), dtype=np.int64)
+    count = library.fold_suspects(
+        codes.ctypes.data, first.ctypes.data, data.ctypes.data, offsets.ctypes.data, len(codes),
+        out.ctypes.data,
+    )  # fmt: skip
+    return out[:count]
+
+
+def fold_lines(
+    codes: np.ndarray, first: np.ndarray, data: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(each line's flags: bit 0 no record, bit 1 indented; the non-head, non-indented lines
+    `records.NOT_RECORD` may match), or None when every line is a record. Call only where the
+    library is available (`is_available`)."""
+    library = _function()
+    assert library is not None
+    n = len(codes)
+    flags = np.empty(n, dtype=np.uint8)
+    others = np.empty(n, dtype=np.int64)
+    count = library.fold_lines(
+        codes.ctypes.data, first.ctypes.data, data.ctypes.data, offsets.ctypes.data, n,
+        flags.ctypes.data, others.ctypes.data,
+    )  # fmt: skip
+    return None if count < 0 else (flags, others[:count])
+
+
+def fold_continuations(
+    codes: np.ndarray, flags: np.ndarray, state: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(the non-head lines not known as no record whose line above is no record; for each,
+    whether that line above is indented). `state`: the (indented, no record) of the line above
+    the block (uint8), updated to its last line's."""
+    library = _function()
+    assert library is not None
+    n = len(codes)
+    maybe = np.empty(n, dtype=np.int64)
+    after_frame = np.empty(n, dtype=np.bool_)
+    count = library.fold_continuations(
+        codes.ctypes.data, flags.ctypes.data, n, state.ctypes.data, maybe.ctypes.data,
+        after_frame.ctypes.data,
+    )  # fmt: skip
+    return maybe[:count], after_frame[:count]
+
+
+def count_records(
+    codes: np.ndarray, record: np.ndarray | None, unknown: int, counts: np.ndarray
+) -> bool:
+    """Add to `counts` (int64, one per level) each record line's level, a code of CODE_CONTINUED
+    or above counting as `unknown`; `record` None: every line is one. False when the library is
+    not available (nothing added)."""
+    library = _function()
+    if library is None:
+        return False
+    codes = np.ascontiguousarray(codes)
+    record = None if record is None else np.ascontiguousarray(record)
+    library.count_records(
+        codes.ctypes.data, None if record is None else record.ctypes.data, len(codes), unknown,
+        counts.ctypes.data,
+    )  # fmt: skip
+    return True
+
+
 def _per_line(
     function: Any, data: np.ndarray, offsets: np.ndarray, lines: np.ndarray
 ) -> np.ndarray:
@@ -289,4 +363,13 @@ def load(library_path: Path, source_path: Path) -> Library | None:
         function.argtypes = [pointer, pointer, pointer, int64, pointer]
         function.restype = int64
         per_line.append(function)
-    return Library(level_tokens, frame_lines, *per_line)
+    folding = [library.fold_suspects, library.fold_lines, library.fold_continuations]
+    folding[0].argtypes = [pointer, pointer, pointer, pointer, int64, pointer]
+    folding[1].argtypes = [pointer, pointer, pointer, pointer, int64, pointer, pointer]
+    folding[2].argtypes = [pointer, pointer, int64, pointer, pointer, pointer]
+    for function in folding:
+        function.restype = int64
+    count_records = library.count_records
+    count_records.argtypes = [pointer, pointer, int64, integer, pointer]
+    count_records.restype = None
+    return Library(level_tokens, frame_lines, *per_line, *folding, count_records)

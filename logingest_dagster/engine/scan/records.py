@@ -106,6 +106,8 @@ class RecordCounter:
             self._count_minutes(block, record, codes)
         if self.events is not None:
             self.events.take(block, record, codes, base, self.lines - n)
+        if level_fields.count_records(codes, record, UNKNOWN_CODE, self._counts):
+            return
         if record is None:  # every line a record
             self._counts += np.bincount(codes, minlength=CODE_NONE + 1)[: len(LEVELS)]
             self._counts[UNKNOWN_CODE] += int(np.count_nonzero(codes == CODE_NONE))
@@ -164,6 +166,8 @@ class RecordCounter:
             record = _matches(lines, self.multiline_start, ours=False)
             self._prev_indented = self._prev_not_record = False
             return record, codes
+        if level_fields.is_available():
+            return self._fold_compiled(block, codes, first), codes
 
         head = codes < CODE_NONE
         # A header-shaped line can still be part of a stack trace: a column format sees `ERROR:`
@@ -205,6 +209,35 @@ class RecordCounter:
                 tail |= after_frame & _matches(candidates, EXCEPTION_LINE)
             not_record[idx[tail]] = True
         return ~not_record, codes
+
+    def _fold_compiled(
+        self, block: LineBlock, codes: np.ndarray, first: np.ndarray
+    ) -> np.ndarray | None:
+        """`_classify`'s rules in the compiled passes (`level_fields.fold_*`, a loop each where
+        numpy made a dozen whole-array operations); the patterns run on the lines they list."""
+        lines, data, offsets = block.lines, block.data, block.offsets
+        if self.fmt.matches_traces:
+            suspects = level_fields.fold_suspects(codes, first, data, offsets)
+            if suspects is not None and len(suspects):
+                codes[suspects[_matches(_take(lines, suspects), NOT_RECORD)]] = CODE_NONE
+        folded = level_fields.fold_lines(codes, first, data, offsets)
+        if folded is None:
+            self._prev_indented = self._prev_not_record = False
+            return None
+        flags, others = folded
+        if len(others):
+            flags[others[_matches(_take(lines, others), NOT_RECORD)]] |= 1
+        state = np.array([self._prev_indented, self._prev_not_record], dtype=np.uint8)
+        maybe, after_frame = level_fields.fold_continuations(codes, flags, state)
+        self._prev_indented, self._prev_not_record = bool(state[0]), bool(state[1])
+        not_record = (flags & 1).view(np.bool_)
+        if len(maybe):
+            candidates = _take(lines, maybe)
+            tail = _matches(candidates, GO_FRAME)
+            if after_frame.any():
+                tail |= after_frame & _matches(candidates, EXCEPTION_LINE)
+            not_record[maybe[tail]] = True
+        return ~not_record
 
     def _codes(self, block: LineBlock) -> np.ndarray:
         codes = self._format_codes(block)
