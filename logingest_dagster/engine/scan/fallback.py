@@ -96,7 +96,10 @@ class FormatFallback:
 
         `first`: each line's first byte (indented lines are skipped).
         """
-        candidate = (codes == self._none) & (first != 32) & (first != 9)
+        unexplained = codes == self._none
+        if np.count_nonzero(unexplained) < MIN_RUN:  # most blocks: no need to look further
+            return
+        candidate = unexplained & (first != 32) & (first != 9)
         if np.count_nonzero(candidate) < MIN_RUN:
             return
         for fmt in self.found:

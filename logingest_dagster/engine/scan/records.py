@@ -283,10 +283,11 @@ class RecordCounter:
     ) -> np.ndarray:
         """Codes from `level_fields.tokens`; its UNSURE lines get the format's full pattern."""
         lut = np.array([CODE_NONE] + [self._code_of(token) for token in distinct], np.uint8)
+        # `clip`: UNSURE (-1) reads lut[0] until the pattern decides; quicker than lut[indices].
+        codes = lut.take(token_of_line, mode="clip")
+        if not len(token_of_line) or token_of_line.min() >= 0:
+            return codes
         unsure = np.flatnonzero(token_of_line == level_fields.UNSURE)
-        if not len(unsure):
-            return lut[token_of_line]
-        codes = lut[np.maximum(token_of_line, 0)]
         found = extract_tokens(_take(lines, unsure), self.fmt.pattern).to_pylist()
         codes[unsure] = [self._code_of(token) for token in found]
         return codes
