@@ -53,6 +53,16 @@ static const uint8_t CLASS[256] = {
 
 static inline int is_space(uint8_t c) { return CLASS[c] & SPACE; }
 
+/* \S* at p: the position after it. A byte above ' ' is never white space, so most bytes are
+ * passed on one comparison, without a table load that waits on the byte's. */
+static inline int64_t skip_non_space(const uint8_t *b, int64_t p, int64_t end) {
+    for (;;) {
+        while (p < end && b[p] > ' ') p++;
+        if (p >= end || is_space(b[p])) return p;
+        p++;
+    }
+}
+
 static inline int is_letter(uint8_t c) { return (uint8_t)((c | 0x20) - 'a') < 26; }
 
 static inline int is_digit(uint8_t c) { return (uint8_t)(c - '0') < 10; }
@@ -101,7 +111,7 @@ static int64_t column_token(const uint8_t *b, int64_t p, int64_t end, int k, int
         } else {
             p++;
         }
-        while (p < end && !is_space(b[p])) p++; /* \S* */
+        p = skip_non_space(b, p, end); /* \S* */
         if (p >= end) return NOT_FOUND;                 /* \s+ needs one */
         while (p < end && is_space(b[p])) p++;
     }
@@ -264,7 +274,11 @@ static int64_t number(const uint8_t *b, int64_t p, int64_t end) {
     return p;
 }
 
-static int is_one_of(uint8_t c, const char *set) { return c != 0 && strchr(set, c) != NULL; }
+static inline int is_one_of(uint8_t c, const char *set) {
+    for (; *set; set++) /* inline: strchr was a library call per line */
+        if ((uint8_t)*set == c) return 1;
+    return 0;
+}
 
 /* ^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d\d\.\d+  */
 static int64_t klog_token(const uint8_t *b, int64_t start, int64_t end, int64_t *token_end) {
