@@ -28,6 +28,10 @@ COLUMN_PIECES = [
     b"[", b"]", b"INFO]", b"(DEBUG)", b"<notice>", b"Info,", b"INFO:root:x", b"-", b"1234",
     b"a]b", b"[a][b", b"c]", b"FAILURE", b"e.g.", b"\tWARN", b"WARN\x0b", b"\x0cERR", b"\r",
     b"caf\xc3\xa9", b"\xe9t\xe9", b"_x", b":", b"a=b", b"(x", b"<", b">,", b"WARN,)>",
+    # Fields walked eight bytes at a time: long ones, with bytes at or below ' ' that are no
+    # white space to RE2 (NUL, \x1f, \v) and bytes above 0x7f at every position of a word.
+    b"com.example.service.Handler", b"abcdefg\x00hij", b"0123456\x1f789abcdef", b"\xa0\xff\x80x",
+    b"abcdefghijklmno\x0bpq", b"1234567", b"12345678", b"123456789",
 ]  # fmt: skip
 SEPARATORS = [b" ", b"  ", b"\t", b" \t ", b"\f", b"\x0b"]
 
