@@ -12,9 +12,12 @@
  * Byte semantics as RE2 runs them on binary lines (Latin-1): \s is [\t\n\f\r ] (no \v), \w and
  * case folding are ASCII, `.` is any byte but \n.
  *
+ * Below the finders: framing a chunk in one pass, and the per-line loops of the record rules
+ * (records.py) and of the fallback's level-word check (fallback.py).
+ *
  * Built by the package build (hatch_build.py, at `pip install`) into _level_fields.so and loaded
- * with ctypes (level_fields.py); without it the engine runs the RE2 patterns, with the same
- * results.
+ * with ctypes (level_fields.py); without it the engine runs the RE2 patterns and numpy, with the
+ * same results.
  */
 #include <stdint.h>
 #include <stdlib.h>

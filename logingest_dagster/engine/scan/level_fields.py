@@ -8,6 +8,9 @@ the same tokens, several times the time on such files, and one warning says so.
 
 It also frames a chunk (`frame`): the line offsets, each line's first byte and, in the same pass,
 its level token, where numpy took several passes over every byte and a second look at each line.
+And it runs the per-line loops of the record rules (`fold_*`, `count_records`, `records.py`) and
+of the fallback's level-word check (`levelish`, `fallback.py`), each where numpy or Python took
+several passes; the callers keep their numpy and Python twins for when the library is missing.
 
 ctypes, not a CPython extension: no Python headers are needed to build it, and a foreign call
 releases the GIL, so both scan threads run it at once.

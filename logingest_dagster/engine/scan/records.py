@@ -10,7 +10,9 @@ its first line's level. Continuation lines and blank lines are lines but not rec
 Each line gets a small code: its level's index in `LEVELS` (a record), or `CODE_CONTINUED` (part of
 the record above), or `CODE_NONE` (the format found no level: a record of UNKNOWN level unless the
 continuation rules say otherwise). The rules need only the previous line's state, carried across
-blocks, so the counts do not depend on where blocks are cut.
+blocks, so the counts do not depend on where blocks are cut. Their per-line loops run in the
+compiled library where it is built (`_fold_compiled`), else in numpy; the patterns run through RE2
+either way, on the few lines the loops list.
 """
 
 from __future__ import annotations
