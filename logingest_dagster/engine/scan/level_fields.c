@@ -693,6 +693,51 @@ int64_t levelish_lines(const uint8_t *data, const int64_t *offsets, const int64_
     return count;
 }
 
+/* (?:[a-zA-Z_$][\w$]*\.)+[\w$]*(?:Exception|Error|Throwable)(?::|\s*$) at p, exactly: the name is
+ * the whole run of [\w$.] the line starts with (anything shorter is followed by a name byte,
+ * neither `:` nor white space), cut by its dots into non-empty parts that do not start with a
+ * digit, the last one ending with one of the three words. */
+static int java_exception_line(const uint8_t *b, int64_t p, int64_t end) {
+    int64_t q = p, part = p, dots = 0;
+    for (; q < end && (is_java_word(b[q]) || b[q] == '.'); q++) {
+        if (b[q] != '.') continue;
+        if (q == part || is_digit(b[part])) return 0;
+        dots++;
+        part = q + 1;
+    }
+    if (!dots || !(ends_with(b, part, q, "Exception") || ends_with(b, part, q, "Error") ||
+                   ends_with(b, part, q, "Throwable")))
+        return 0;
+    if (q < end && b[q] == ':') return 1;
+    while (q < end && is_space(b[q])) q++;
+    return q == end;
+}
+
+/* Whether records.NOT_RECORD matches a line: 0 it cannot, 1 it does (an alternative that is a
+ * fixed prefix, white space only, `... N more`, a Java exception's name), 2 only the pattern can
+ * tell (the caller runs it). Most trace lines get their answer here, without a call to RE2. */
+static int not_record_verdict(const uint8_t *b, int64_t p, int64_t end) {
+    if (!may_not_record(b, p, end)) return 0;
+    int64_t q = p;
+    while (q < end && is_space(b[q])) q++;
+    if (q == end) return 1; /* \s*$ */
+    static const char *const PREFIXES[] = {
+        "Caused by:", "Suppressed:", "Traceback (most recent call last):",
+        "During handling of the above exception", "The above exception was the direct cause",
+        "Exception in thread ",
+    };
+    for (size_t i = 0; i < sizeof PREFIXES / sizeof *PREFIXES; i++)
+        if (starts_with(b, p, end, PREFIXES[i])) return 1;
+    if (starts_with(b, p, end, "... ")) { /* \.\.\. \d+ (?:more|common frames omitted) */
+        int64_t d = number(b, p + 4, end);
+        if (d >= 0 && (starts_with(b, d, end, " more") ||
+                       starts_with(b, d, end, " common frames omitted")))
+            return 1;
+    }
+    if (java_exception_line(b, p, end)) return 1;
+    return 2;
+}
+
 /* ---- record folding (records.RecordCounter._classify) --------------------------------------
  * The passes over a block's per-line codes that numpy made in a dozen whole-array operations,
  * each here one loop. A line's code is its level's index (below CODE_CONTINUED), CODE_CONTINUED
@@ -710,22 +755,25 @@ static int may_start_not_record(uint8_t c) {
     return is_letter(c) || c == '_' || c == '$' || c == '.' || c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-/* Head lines that NOT_RECORD may match (a stack-trace line a column format reads as a header):
- * their indices into suspects. Returns how many. */
-int64_t fold_suspects(const uint8_t *codes, const uint8_t *first, const uint8_t *data,
+/* Head lines that NOT_RECORD matches (a stack-trace line a column format reads as a header) get
+ * CODE_NONE; those only the pattern can tell about go to suspects. Returns how many. */
+int64_t fold_suspects(uint8_t *codes, const uint8_t *first, const uint8_t *data,
                       const int64_t *offsets, int64_t n, int64_t *suspects) {
     int64_t count = 0;
-    for (int64_t i = 0; i < n; i++)
-        if (codes[i] < CODE_NONE && may_start_not_record(first[i]) &&
-            may_not_record(data, offsets[i], offsets[i + 1]))
-            suspects[count++] = i;
+    for (int64_t i = 0; i < n; i++) {
+        if (codes[i] >= CODE_NONE || !may_start_not_record(first[i])) continue;
+        int verdict = not_record_verdict(data, offsets[i], offsets[i + 1]);
+        if (verdict == 1) codes[i] = CODE_NONE;
+        if (verdict == 2) suspects[count++] = i;
+    }
     return count;
 }
 
-/* Each line's flags: NOT_RECORD_FLAG for a CODE_CONTINUED line or an indented non-head line,
- * INDENTED_FLAG for the latter. The non-head, non-indented lines NOT_RECORD may match go to
- * others (the caller sets NOT_RECORD_FLAG on those it matches). Returns how many, or -1 when
- * every line is a head and none CODE_CONTINUED (every line a record; flags untouched). */
+/* Each line's flags: NOT_RECORD_FLAG for a CODE_CONTINUED line, an indented non-head line
+ * (INDENTED_FLAG too) or a non-head line NOT_RECORD matches. The non-head, non-indented lines
+ * only the pattern can tell about go to others (the caller sets NOT_RECORD_FLAG on those it
+ * matches). Returns how many, or -1 when every line is a head and none CODE_CONTINUED (every line
+ * a record; flags untouched). */
 int64_t fold_lines(const uint8_t *codes, const uint8_t *first, const uint8_t *data,
                    const int64_t *offsets, int64_t n, uint8_t *flags, int64_t *others) {
     int64_t i = 0;
@@ -739,9 +787,9 @@ int64_t fold_lines(const uint8_t *codes, const uint8_t *first, const uint8_t *da
         } else if (c == ' ' || c == '\t') {
             flags[i] = NOT_RECORD_FLAG | INDENTED_FLAG;
         } else {
-            flags[i] = 0;
-            if (may_start_not_record(c) && may_not_record(data, offsets[i], offsets[i + 1]))
-                others[count++] = i;
+            int verdict = may_start_not_record(c) ? not_record_verdict(data, offsets[i], offsets[i + 1]) : 0;
+            flags[i] = verdict == 1 ? NOT_RECORD_FLAG : 0;
+            if (verdict == 2) others[count++] = i;
         }
     }
     return count;

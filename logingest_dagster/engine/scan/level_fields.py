@@ -211,11 +211,13 @@ def levelish(data: np.ndarray, offsets: np.ndarray, lines: np.ndarray) -> np.nda
 def fold_suspects(
     codes: np.ndarray, first: np.ndarray, data: np.ndarray, offsets: np.ndarray
 ) -> np.ndarray | None:
-    """The head lines (code below CODE_NONE) that `records.NOT_RECORD` may match, ascending.
-    None when the library is not available."""
+    """Sets CODE_NONE, in place, on the head lines (code below CODE_NONE) `records.NOT_RECORD`
+    matches where that is sure without the pattern; returns the head lines only the pattern can
+    tell about, ascending. None when the library is not available (`codes` untouched)."""
     library = _function()
     if library is None:
         return None
+    assert codes.flags.c_contiguous and codes.flags.writeable
     out = np.empty(len(codes), dtype=np.int64)
     count = library.fold_suspects(
         codes.ctypes.data, first.ctypes.data, data.ctypes.data, offsets.ctypes.data, len(codes),
@@ -228,8 +230,8 @@ def fold_lines(
     codes: np.ndarray, first: np.ndarray, data: np.ndarray, offsets: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """(each line's flags: bit 0 no record, bit 1 indented; the non-head, non-indented lines
-    `records.NOT_RECORD` may match), or None when every line is a record. Call only where the
-    library is available (`is_available`)."""
+    only `records.NOT_RECORD` itself can tell about), or None when every line is a record. A line
+    the pattern surely matches already has bit 0. Call only where the library is available."""
     library = _function()
     assert library is not None
     n = len(codes)

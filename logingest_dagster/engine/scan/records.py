@@ -216,7 +216,9 @@ class RecordCounter:
         self, block: LineBlock, codes: np.ndarray, first: np.ndarray
     ) -> np.ndarray | None:
         """`_classify`'s rules in the compiled passes (`level_fields.fold_*`, a loop each where
-        numpy made a dozen whole-array operations); the patterns run on the lines they list."""
+        numpy made a dozen whole-array operations); they answer NOT_RECORD themselves where it is
+        sure (a fixed prefix, a Java exception's name), and the patterns run on the lines they
+        list."""
         lines, data, offsets = block.lines, block.data, block.offsets
         if self.fmt.matches_traces:
             suspects = level_fields.fold_suspects(codes, first, data, offsets)
