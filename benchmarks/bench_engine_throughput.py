@@ -110,6 +110,9 @@ def measure(s: h.Settings, baseline: str | None = None) -> dict:
         directory, ScanOptions(max_events=EVENTS_PER_READ, minute_counts=True)
     )
     split = engine_phases.framing_split(scan["format_keys"], DEFAULT_CHUNK_SIZE)
+    h.log("engine throughput: the GIL, one thread and two")
+    gil = engine_phases.gil_held(directory)
+    schedule = engine_phases.thread_schedule(directory)
     return {
         "files": len(files),
         "bytes": nbytes,
@@ -121,6 +124,8 @@ def measure(s: h.Settings, baseline: str | None = None) -> dict:
         "scan_phases": scan,
         "run_phases": run,
         "framing": split,
+        "gil": gil,
+        "schedule": schedule,
     }
 
 
@@ -156,6 +161,21 @@ def _phase_rows(res: dict) -> list[list[str]]:
         ]
     )
     return rows
+
+
+def _gil_line(res: dict) -> str:
+    gil = res["gil"]
+    line = (
+        f"One thread's CPU: {gil['total_s']:.2f} s, of which {gil['nogil_s']:.2f} s in calls that"
+        f" release the GIL (readinto, the compiled library, pyarrow kernels) and"
+        f" {gil['held_s']:.2f} s ({gil['held_s'] / gil['total_s']:.0%}) holding it."
+    )
+    for i, t in enumerate(res["schedule"], 1):
+        line += (
+            f" Two threads, thread {i}: {t['in_scans_s']:.2f} s in scans, {t['run_s']:.2f} s on a"
+            f" core, {t['queued_s']:.2f} s waiting for one, {t['blocked_s']:.2f} s blocked (GIL)."
+        )
+    return line
 
 
 def render(res: dict) -> str:
@@ -197,6 +217,8 @@ def render(res: dict) -> str:
             for t in res["threads"]
         )
         + ".",
+        "",
+        _gil_line(res),
         "",
         "Where one thread's CPU time goes (seconds over the whole corpus; `run`: with events and "
         "minute counts, as a run reads):",

@@ -9,19 +9,34 @@ file: far below the phases measured.
 
 Framing (newlines and level tokens, one compiled pass) is split further by framing each chunk
 again with and without a format's finder (`framing_split`).
+
+Why two threads are not twice one: `gil_held` splits one thread's CPU into the calls that release
+the GIL (`readinto`, the compiled library's functions, pyarrow's kernels) and the rest, which holds
+it; `thread_schedule` says, per thread of a two-thread scan, how long it ran, waited for a core
+(the kernel's run queue: other processes) and was blocked (the GIL: the scan reads no disk on a
+hot cache).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from logingest_dagster.engine.scan import events, fallback, level_fields, minute_counts, records
+from logingest_dagster.engine.scan import (
+    batch,
+    events,
+    fallback,
+    formats,
+    level_fields,
+    minute_counts,
+    records,
+)
 from logingest_dagster.engine.scan import range_scanner as rs
 from logingest_dagster.engine.scan.batch import scan_paths
 from logingest_dagster.engine.scan.formats import format_from_key
@@ -35,7 +50,11 @@ PHASES = (
     ("level codes (token lookup, RE2 where no finder)", records.RecordCounter, "_format_codes"),
     ("level codes (token lookup, RE2 where no finder)", level_fields, "tokens"),
     ("fallback to other formats", fallback.FormatFallback, "apply"),
-    ("record folding (continuations, numpy + RE2)", records.RecordCounter, "_classify"),
+    (
+        "record folding (continuations: C passes, RE2 on few lines)",
+        records.RecordCounter,
+        "_classify",
+    ),
     ("counting per level", records.RecordCounter, "add"),
     ("events (run only)", events.EventCollector, "take"),
     ("minute counts (run only)", minute_counts.MinuteCounter, "take"),
@@ -132,3 +151,82 @@ def load_average() -> str:
     with contextlib.suppress(OSError):
         return " / ".join(f"{x:.2f}" for x in os.getloadavg())
     return "n/a"
+
+
+class _TimedFile:
+    """A file whose `readinto` (which releases the GIL) is timed into `clock`."""
+
+    def __init__(self, raw, clock: _Clock) -> None:
+        self._raw = raw
+        self.readinto = clock.wrap("nogil", raw.readinto)
+
+    def __getattr__(self, name: str):
+        return getattr(self._raw, name)
+
+    def __enter__(self) -> _TimedFile:
+        self._raw.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._raw.__exit__(*exc)
+
+
+def gil_held(directory: Path) -> dict:
+    """One thread's CPU seconds over a scan of `directory`: inside calls that release the GIL
+    (`readinto`, the compiled library's functions, pyarrow's compute kernels) and the rest."""
+    clock = _Clock()
+    library = level_fields._function()
+    saved_open, saved_call = rs.RangeScanner._open, formats.call
+    try:
+        rs.RangeScanner._open = lambda self: _TimedFile(saved_open(self), clock)
+        formats.call = records.call = clock.wrap("nogil", saved_call)
+        if library is not None:
+            level_fields._library = library._replace(
+                **{name: clock.wrap("nogil", getattr(library, name)) for name in library._fields}
+            )
+        start = time.thread_time()
+        list(scan_paths([directory], workers=1))
+        total = time.thread_time() - start
+    finally:
+        rs.RangeScanner._open, formats.call, records.call = saved_open, saved_call, saved_call
+        level_fields._library = library
+    nogil = clock.own.get("nogil", 0.0)
+    return {"total_s": total, "nogil_s": nogil, "held_s": total - nogil}
+
+
+def _schedstat() -> tuple[float, float]:
+    """This thread's (seconds run, seconds waited for a core), from the kernel's schedstat."""
+    with open(f"/proc/self/task/{threading.get_native_id()}/schedstat") as f:
+        run, wait, _ = (int(x) for x in f.read().split())
+    return run / 1e9, wait / 1e9
+
+
+def thread_schedule(directory: Path, workers: int = 2) -> list[dict]:
+    """Per scanning thread of a `workers`-thread scan: seconds in its scans, run on a core,
+    waited for one, and blocked (the rest: waiting for the GIL). Empty where the kernel does
+    not say (not Linux)."""
+    if not os.path.exists(f"/proc/self/task/{threading.get_native_id()}/schedstat"):
+        return []
+    spent: dict[int, list[float]] = {}
+    scan = batch.BatchScan._scan
+
+    def timed(self, group, index):
+        wall, (run, wait) = time.perf_counter(), _schedstat()
+        try:
+            return scan(self, group, index)
+        finally:
+            end_run, end_wait = _schedstat()
+            row = spent.setdefault(threading.get_native_id(), [0.0, 0.0, 0.0])
+            row[0] += time.perf_counter() - wall
+            row[1] += end_run - run
+            row[2] += end_wait - wait
+
+    batch.BatchScan._scan = timed
+    try:
+        list(scan_paths([directory], workers=workers))
+    finally:
+        batch.BatchScan._scan = scan
+    return [
+        {"in_scans_s": t, "run_s": r, "queued_s": q, "blocked_s": max(0.0, t - r - q)}
+        for t, r, q in spent.values()
+    ]

@@ -28,6 +28,10 @@ COLUMN_PIECES = [
     b"[", b"]", b"INFO]", b"(DEBUG)", b"<notice>", b"Info,", b"INFO:root:x", b"-", b"1234",
     b"a]b", b"[a][b", b"c]", b"FAILURE", b"e.g.", b"\tWARN", b"WARN\x0b", b"\x0cERR", b"\r",
     b"caf\xc3\xa9", b"\xe9t\xe9", b"_x", b":", b"a=b", b"(x", b"<", b">,", b"WARN,)>",
+    # Fields walked eight bytes at a time: long ones, with bytes at or below ' ' that are no
+    # white space to RE2 (NUL, \x1f, \v) and bytes above 0x7f at every position of a word.
+    b"com.example.service.Handler", b"abcdefg\x00hij", b"0123456\x1f789abcdef", b"\xa0\xff\x80x",
+    b"abcdefghijklmno\x0bpq", b"1234567", b"12345678", b"123456789",
 ]  # fmt: skip
 SEPARATORS = [b" ", b"  ", b"\t", b" \t ", b"\f", b"\x0b"]
 
@@ -220,6 +224,24 @@ def test_distinct_tokens_are_listed_once_in_order_of_first_appearance():
     token_of_line, distinct = found
     assert distinct == [b"ERROR", b"INFO"]
     assert token_of_line.tolist() == [1, 2, 1, 0, 2]
+
+
+@needs_library
+def test_a_token_like_the_line_aboves_is_told_apart_from_it():
+    # The finder reuses the line above's token when the bytes are the same: runs of one token,
+    # then tokens of the same length that differ in one byte, case, or a prefix of it.
+    tokens = [b"INFO", b"INFO", b"INFO", b"INFX", b"info", b"INF", b"INFO", b"WARN", b"WARN"]
+    tokens += [b"INFO", b"XNFO", b"ERROR", b"ERROR", b"ERRO", b"ERRORS", b"INFO"]
+    lines = [b"a " + token + b" m\n" for token in tokens]
+    fmt = format_named("column1")
+    want = fmt.tokens(line_array(lines)).to_pylist()
+    assert want == tokens
+    for data in (b"".join(lines), b"".join(lines[3:])):
+        assert compiled(fmt.finder, data)[0] == want[len(lines) - data.count(b"\n") :]
+    framed = level_fields.frame(np.frombuffer(b"".join(lines), np.uint8), fmt.finder)
+    assert framed is not None and framed.tokens is not None
+    token_of_line, distinct = framed.tokens
+    assert [distinct[i - 1] for i in token_of_line.tolist()] == tokens
 
 
 def test_only_formats_with_a_compiled_twin_name_a_finder():

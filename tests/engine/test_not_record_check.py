@@ -11,7 +11,7 @@ import pytest
 
 from logingest_dagster.engine.scan import level_fields
 from logingest_dagster.engine.scan.formats import match_regex
-from logingest_dagster.engine.scan.records import NOT_RECORD, bools
+from logingest_dagster.engine.scan.records import CODE_NONE, NOT_RECORD, bools
 
 needs_library = pytest.mark.skipif(
     not level_fields.is_available(), reason="level_fields is not built (make setup builds it)"
@@ -19,7 +19,7 @@ needs_library = pytest.mark.skipif(
 
 # Pieces of every alternative of NOT_RECORD, whole and cut, and of lines it must not match.
 PIECES = [
-    b"Caused by:", b"Caused by", b"Suppressed:", b"... ", b"... 12 more", b"...", b"12",
+    b"Caused by:", b"1.", b"a..b", b".x", b"Error\t", b" more", b" common frames omitted", b"Caused by", b"Suppressed:", b"... ", b"... 12 more", b"...", b"12",
     b" common frames omitted", b"more", b"Traceback (most recent call last):", b"Traceback (",
     b"During handling of the above exception", b"The above exception was the direct cause",
     b"Exception in thread ", b"java.lang.", b"org.acme.", b"Foo", b"IllegalStateException",
@@ -70,3 +70,40 @@ def test_ordinary_lines_are_ruled_out():
     ]
     assert _check(lines).tolist() == [False] * len(lines)
     assert _check([b"\n", b"  at x\n", b"java.io.IOException: boom\n"]).all()
+
+
+@needs_library
+@pytest.mark.parametrize("seed", range(6))
+def test_the_folding_passes_answer_for_the_pattern_only_where_it_would(seed):
+    # fold_lines (non-head lines) and fold_suspects (head lines) settle NOT_RECORD themselves
+    # where it surely matches, list the lines only the pattern can tell about, and leave the
+    # rest: a line settled must match, a line left must not.
+    lines = [line if line.endswith(b"\n") else line + b"\n" for line in _lines(seed, 5000)]
+    matched = bools(match_regex(pa.array(lines, pa.large_binary()), NOT_RECORD))
+    data = b"".join(lines)
+    chars = np.frombuffer(data, np.uint8)
+    offsets = np.concatenate(([0], np.cumsum([len(line) for line in lines]))).astype(np.int64)
+    first = chars[offsets[:-1]]
+    indented = (first == ord(" ")) | (first == ord("\t"))
+
+    folded = level_fields.fold_lines(
+        np.full(len(lines), CODE_NONE, np.uint8), first, chars, offsets
+    )
+    assert folded is not None
+    flags, others = folded
+    settled = (flags & 1).astype(bool) & ~indented
+    left = ~settled & ~indented
+    left[others] = False
+    assert settled.sum() > 300  # most matches are settled without the pattern
+    assert matched[settled].all()
+    assert not matched[left].any()
+
+    codes = np.zeros(len(lines), np.uint8)  # every line a head (INFO)
+    suspects = level_fields.fold_suspects(codes, first, chars, offsets)
+    assert suspects is not None
+    settled = codes == CODE_NONE
+    left = ~settled
+    left[suspects] = False
+    assert matched[settled].all()
+    assert not matched[left].any()
+    assert (settled | ~left).sum() < len(lines)  # some lines are ruled out outright

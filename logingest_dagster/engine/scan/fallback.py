@@ -23,6 +23,7 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 
+from logingest_dagster.engine.scan import level_fields
 from logingest_dagster.engine.scan.formats import PLAIN, LogFormat, detect_format
 
 MIN_RUN = 32
@@ -32,6 +33,7 @@ MAX_PROBES = 6  # detections per block at most
 # level-like field first (one small regex each), and detection runs only from the first that has
 # one: a block of level-less lines costs 16 regex calls per window, and no detection.
 WINDOW = 1024
+_SAMPLE_STEP = WINDOW // 16
 _LEVELISH = re.compile(
     rb"(?i)(?:^[{<]|\b(?:trace|debug|info|notice|warn|warning|error|err|fatal|crit|critical|severe"
     rb"|emerg|alert|panic|fine|finer|finest|verbose)\b)"
@@ -94,23 +96,33 @@ class FormatFallback:
 
         `first`: each line's first byte (indented lines are skipped).
         """
-        candidate = (codes == self._none) & (first != 32) & (first != 9)
+        unexplained = codes == self._none
+        if np.count_nonzero(unexplained) < MIN_RUN:  # most blocks: no need to look further
+            return
+        candidate = unexplained & (first != 32) & (first != 9)
         if np.count_nonzero(candidate) < MIN_RUN:
             return
         for fmt in self.found:
             self._assign(lines, codes, candidate, fmt)
         idx = np.flatnonzero(candidate)
+        windows = range(0, len(idx) - MIN_RUN + 1, WINDOW)
+        if not windows:
+            return
+        # Every window's sampled lines, checked at once where the compiled check is built.
+        flags = _levelish_sampled(lines, idx[: windows[-1] + WINDOW : _SAMPLE_STEP])
         probes = 0
-        for window in range(0, len(idx) - MIN_RUN + 1, WINDOW):
+        for window in windows:
             if probes == MAX_PROBES:
                 return
             if not candidate[idx[window]]:  # explained since by a format found in this block
                 continue
-            sampled = idx[window : window + WINDOW : WINDOW // 16]
-            sampled_lines = _take(lines, sampled).to_pylist()  # not line by line: 6 µs each
-            hits = [
-                int(i) for i, yes in zip(sampled, _levelish_each(sampled_lines), strict=True) if yes
-            ]
+            sampled = idx[window : window + WINDOW : _SAMPLE_STEP]
+            if flags is None:
+                sampled_lines = _take(lines, sampled).to_pylist()  # not line by line: 6 µs each
+                found = _levelish_each(sampled_lines)
+            else:
+                found = flags[window // _SAMPLE_STEP :][: len(sampled)].tolist()
+            hits = [int(i) for i, yes in zip(sampled, found, strict=True) if yes]
             # Detection needs most lines explained: a window where few lines even look like it
             # (a level-less log that mentions `error`) is not worth one.
             if not hits or len(hits) * 2 < len(sampled):
@@ -142,6 +154,14 @@ class FormatFallback:
         level = got < self._continued
         codes[idx[level]] = got[level]
         candidate[idx[level]] = False
+
+
+def _levelish_sampled(lines: pa.Array, idx: np.ndarray) -> np.ndarray | None:
+    """`_levelish` of the lines `idx` names, by the compiled check (one call for a block's
+    samples, where Python took a list and a search per line); None where it is not built."""
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset :]
+    data = np.frombuffer(lines.buffers()[2], dtype=np.uint8)
+    return level_fields.levelish(data, offsets, idx)
 
 
 def _take(lines: pa.Array, idx: np.ndarray) -> pa.Array:

@@ -12,9 +12,12 @@
  * Byte semantics as RE2 runs them on binary lines (Latin-1): \s is [\t\n\f\r ] (no \v), \w and
  * case folding are ASCII, `.` is any byte but \n.
  *
+ * Below the finders: framing a chunk in one pass, and the per-line loops of the record rules
+ * (records.py) and of the fallback's level-word check (fallback.py).
+ *
  * Built by the package build (hatch_build.py, at `pip install`) into _level_fields.so and loaded
- * with ctypes (level_fields.py); without it the engine runs the RE2 patterns, with the same
- * results.
+ * with ctypes (level_fields.py); without it the engine runs the RE2 patterns and numpy, with the
+ * same results.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,6 +55,30 @@ static const uint8_t CLASS[256] = {
 };
 
 static inline int is_space(uint8_t c) { return CLASS[c] & SPACE; }
+
+/* \S* at p: the position after it. A byte above ' ' is never white space, so most bytes are
+ * passed on one comparison, without a table load that waits on the byte's. */
+static inline int64_t skip_non_space(const uint8_t *b, int64_t p, int64_t end) {
+    for (;;) {
+        /* Eight bytes at a time: the lowest byte below 0x21 of a word is the lowest flagged by
+         * (x - 0x21..) & ~x & 0x80.. (a borrow only ever flags bytes above a true one). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        while (p + 8 <= end) {
+            uint64_t x;
+            memcpy(&x, b + p, 8);
+            uint64_t below = (x - 0x2121212121212121ULL) & ~x & 0x8080808080808080ULL;
+            if (below) {
+                p += __builtin_ctzll(below) >> 3;
+                break;
+            }
+            p += 8;
+        }
+#endif
+        while (p < end && b[p] > ' ') p++;
+        if (p >= end || is_space(b[p])) return p;
+        p++;
+    }
+}
 
 static inline int is_letter(uint8_t c) { return (uint8_t)((c | 0x20) - 'a') < 26; }
 
@@ -101,7 +128,7 @@ static int64_t column_token(const uint8_t *b, int64_t p, int64_t end, int k, int
         } else {
             p++;
         }
-        while (p < end && !is_space(b[p])) p++; /* \S* */
+        p = skip_non_space(b, p, end); /* \S* */
         if (p >= end) return NOT_FOUND;                 /* \s+ needs one */
         while (p < end && is_space(b[p])) p++;
     }
@@ -125,6 +152,8 @@ static const char *const JSON_KEYS[] = {
 
 static int json_key(const uint8_t *b, int64_t p, int64_t n) {
     if (n == 8 && memcmp(b + p, "PRIORITY", 8) == 0) return 1; /* journald: case matters */
+    uint8_t c = b[p] | 0x20;
+    if (c != 'l' && c != 's' && b[p] != '@') return 0; /* no key starts otherwise */
     for (size_t i = 0; i < sizeof JSON_KEYS / sizeof *JSON_KEYS; i++) {
         if ((int64_t)strlen(JSON_KEYS[i]) == n && equals_folded(b, p, p + n, JSON_KEYS[i], n))
             return 1;
@@ -167,6 +196,7 @@ static const char *const LOGFMT_KEYS[] = {
 
 /* KEY= at p: the position after the `=`, or -1. */
 static int64_t logfmt_key(const uint8_t *b, int64_t p, int64_t end) {
+    if (p >= end || ((b[p] | 0x20) != 'l' && (b[p] | 0x20) != 's')) return -1; /* no key then */
     for (size_t i = 0; i < sizeof LOGFMT_KEYS / sizeof *LOGFMT_KEYS; i++) {
         int64_t n = (int64_t)strlen(LOGFMT_KEYS[i]);
         if (p + n < end && b[p + n] == '=' && equals_folded(b, p, end, LOGFMT_KEYS[i], n))
@@ -261,7 +291,11 @@ static int64_t number(const uint8_t *b, int64_t p, int64_t end) {
     return p;
 }
 
-static int is_one_of(uint8_t c, const char *set) { return c != 0 && strchr(set, c) != NULL; }
+static inline int is_one_of(uint8_t c, const char *set) {
+    for (; *set; set++) /* inline: strchr was a library call per line */
+        if ((uint8_t)*set == c) return 1;
+    return 0;
+}
 
 /* ^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d\d\.\d+  */
 static int64_t klog_token(const uint8_t *b, int64_t start, int64_t end, int64_t *token_end) {
@@ -358,6 +392,12 @@ static inline int64_t line_token(int finder, int k, int brackets, const uint8_t 
 }
 
 static inline uint64_t fnv1a(const uint8_t *p, int64_t n) {
+    if (n <= 8) { /* most level tokens: one multiplication of the bytes as a word */
+        uint64_t x = 0;
+        memcpy(&x, p, (size_t)n);
+        x = (x ^ (uint64_t)n) * 0x9E3779B97F4A7C15ULL;
+        return x ^ (x >> 29);
+    }
     uint64_t h = 1469598103934665603ULL;
     for (int64_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ULL;
     return h;
@@ -370,11 +410,16 @@ struct token_set {
     int32_t *slots; /* token index, or -1: empty */
     uint64_t capacity;
     int64_t distinct;
+    /* The last line's token (last_index 0: none yet): most lines repeat the line above's level,
+     * found again without hashing. */
+    int64_t last_start, last_length;
+    int32_t last_index;
 };
 
 static int token_set_init(struct token_set *set) {
     set->capacity = 256;
     set->distinct = 0;
+    set->last_index = 0;
     set->slots = malloc(set->capacity * sizeof(int32_t));
     if (set->slots == NULL) return -1;
     memset(set->slots, 0xff, set->capacity * sizeof(int32_t));
@@ -430,9 +475,18 @@ static inline int32_t token_of(struct token_set *set, int finder, int k, int bra
     int64_t token_end;
     int64_t found = line_token(finder, k, brackets, data, start, end, &token_end);
     if (found < 0) return found == NOT_SURE ? UNSURE : NO_TOKEN;
-    int32_t index =
-        token_set_add(set, data, found, token_end - found, token_start, token_length);
-    return index < 0 ? -2 : index;
+    int64_t length = token_end - found;
+    if (set->last_index > 0 && length == set->last_length) {
+        int64_t i = 0;
+        while (i < length && data[found + i] == data[set->last_start + i]) i++;
+        if (i == length) return set->last_index;
+    }
+    int32_t index = token_set_add(set, data, found, length, token_start, token_length);
+    if (index < 0) return -2;
+    set->last_start = found;
+    set->last_length = length;
+    set->last_index = index;
+    return index;
 }
 
 /*
@@ -474,7 +528,7 @@ int64_t level_tokens(int finder, int k, int brackets, const uint8_t *data, const
 int64_t frame_lines(int finder, int k, int brackets, const uint8_t *data, int64_t size,
                     int64_t capacity, int64_t *offsets, uint8_t *first, int32_t *token_of_line,
                     int64_t *token_start, int32_t *token_length, int64_t *distinct) {
-    struct token_set set = {NULL, 0, 0};
+    struct token_set set = {NULL, 0, 0, 0, 0, 0};
     if (finder >= 0 && token_set_init(&set) < 0) return -1;
     int64_t n = 0, start = 0;
     offsets[0] = 0;
@@ -541,12 +595,20 @@ static int is_java_word(uint8_t c) { return is_letter(c) || is_digit(c) || c == 
 
 static int may_not_record(const uint8_t *b, int64_t p, int64_t end) {
     if (p >= end || is_space(b[p])) return 1; /* \s*$ */
-    static const char *const PREFIXES[] = {
-        "Caused by:", "Suppressed:", "... ", "Traceback (", "During handling",
-        "The above exception", "Exception in thread ", "goroutine ",
-    };
-    for (size_t i = 0; i < sizeof PREFIXES / sizeof *PREFIXES; i++)
-        if (starts_with(b, p, end, PREFIXES[i])) return 1;
+    /* The fixed prefixes, looked at only where the first byte is theirs. */
+    switch (b[p]) {
+    case 'C': if (starts_with(b, p, end, "Caused by:")) return 1; break;
+    case 'S': if (starts_with(b, p, end, "Suppressed:")) return 1; break;
+    case '.': return starts_with(b, p, end, "... ");
+    case 'T':
+        if (starts_with(b, p, end, "Traceback (") || starts_with(b, p, end, "The above exception"))
+            return 1;
+        break;
+    case 'D': if (starts_with(b, p, end, "During handling")) return 1; break;
+    case 'E': if (starts_with(b, p, end, "Exception in thread ")) return 1; break;
+    case 'g': if (starts_with(b, p, end, "goroutine ")) return 1; break;
+    default: break;
+    }
     /* [A-Z][a-z]{2} \d{1,2}, : java.util.logging's header line */
     if (end - p >= 7 && (uint8_t)(b[p] - 'A') < 26 && (uint8_t)(b[p + 1] - 'a') < 26 &&
         (uint8_t)(b[p + 2] - 'a') < 26 && b[p + 3] == ' ' && is_digit(b[p + 4]) &&
@@ -573,4 +635,196 @@ int64_t may_not_be_records(const uint8_t *data, const int64_t *offsets, const in
         count += out[i];
     }
     return count;
+}
+
+/* ---- lines that may hold a level field (fallback.py) -------------------------------------------
+ * fallback._LEVELISH on a line's first 200 bytes: (?i)(?:^[{<]|\b(?:WORD|...)\b). Its words are
+ * letters only, so a match is a whole run of [A-Za-z0-9_] (the bytes \b sees as word bytes)
+ * that equals one of them, ignoring ASCII case. */
+static const char *const LEVEL_WORDS[] = {
+    "trace", "debug", "info", "notice", "warn", "warning", "error", "err", "fatal", "crit",
+    "critical", "severe", "emerg", "alert", "panic", "fine", "finer", "finest", "verbose",
+};
+#define LEVELISH_HEAD 200
+#define LONGEST_LEVEL_WORD 8
+
+static int is_word_byte(uint8_t c) { return is_letter(c) || is_digit(c) || c == '_'; }
+
+/* Whether the run b[start, start + n) of word bytes is one of LEVEL_WORDS, ignoring case. */
+static int is_level_word(const uint8_t *b, int64_t start, int64_t n) {
+    char folded[LONGEST_LEVEL_WORD];
+    if (n < 3 || n > LONGEST_LEVEL_WORD) return 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (!is_letter(b[start + i])) return 0; /* the words are letters only */
+        folded[i] = (char)(b[start + i] | 0x20);
+    }
+    for (size_t i = 0; i < sizeof LEVEL_WORDS / sizeof *LEVEL_WORDS; i++)
+        if (LEVEL_WORDS[i][0] == folded[0] && strlen(LEVEL_WORDS[i]) == (size_t)n &&
+            memcmp(LEVEL_WORDS[i], folded, (size_t)n) == 0)
+            return 1;
+    return 0;
+}
+
+static int levelish(const uint8_t *b, int64_t p, int64_t end) {
+    if (end - p > LEVELISH_HEAD) end = p + LEVELISH_HEAD;
+    if (p < end && (b[p] == '{' || b[p] == '<')) return 1;
+    while (p < end) {
+        if (!is_word_byte(b[p])) {
+            p++;
+            continue;
+        }
+        int64_t start = p;
+        while (p < end && is_word_byte(b[p])) p++;
+        if (is_level_word(b, start, p - start)) return 1;
+    }
+    return 0;
+}
+
+/* For each of the n lines lines[i] (line j is data[offsets[j], offsets[j+1])), whether
+ * fallback._LEVELISH matches its first 200 bytes (out[i] = 1) or not. Returns how many do. */
+int64_t levelish_lines(const uint8_t *data, const int64_t *offsets, const int64_t *lines,
+                       int64_t n, uint8_t *out) {
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t j = lines[i];
+        out[i] = (uint8_t)levelish(data, offsets[j], offsets[j + 1]);
+        count += out[i];
+    }
+    return count;
+}
+
+/* (?:[a-zA-Z_$][\w$]*\.)+[\w$]*(?:Exception|Error|Throwable)(?::|\s*$) at p, exactly: the name is
+ * the whole run of [\w$.] the line starts with (anything shorter is followed by a name byte,
+ * neither `:` nor white space), cut by its dots into non-empty parts that do not start with a
+ * digit, the last one ending with one of the three words. */
+static int java_exception_line(const uint8_t *b, int64_t p, int64_t end) {
+    int64_t q = p, part = p, dots = 0;
+    for (; q < end && (is_java_word(b[q]) || b[q] == '.'); q++) {
+        if (b[q] != '.') continue;
+        if (q == part || is_digit(b[part])) return 0;
+        dots++;
+        part = q + 1;
+    }
+    if (!dots || !(ends_with(b, part, q, "Exception") || ends_with(b, part, q, "Error") ||
+                   ends_with(b, part, q, "Throwable")))
+        return 0;
+    if (q < end && b[q] == ':') return 1;
+    while (q < end && is_space(b[q])) q++;
+    return q == end;
+}
+
+/* Whether records.NOT_RECORD matches a line: 0 it cannot, 1 it does (an alternative that is a
+ * fixed prefix, white space only, `... N more`, a Java exception's name), 2 only the pattern can
+ * tell (the caller runs it). Most trace lines get their answer here, without a call to RE2. */
+static int not_record_verdict(const uint8_t *b, int64_t p, int64_t end) {
+    if (!may_not_record(b, p, end)) return 0;
+    int64_t q = p;
+    while (q < end && is_space(b[q])) q++;
+    if (q == end) return 1; /* \s*$ */
+    static const char *const PREFIXES[] = {
+        "Caused by:", "Suppressed:", "Traceback (most recent call last):",
+        "During handling of the above exception", "The above exception was the direct cause",
+        "Exception in thread ",
+    };
+    for (size_t i = 0; i < sizeof PREFIXES / sizeof *PREFIXES; i++)
+        if (starts_with(b, p, end, PREFIXES[i])) return 1;
+    if (starts_with(b, p, end, "... ")) { /* \.\.\. \d+ (?:more|common frames omitted) */
+        int64_t d = number(b, p + 4, end);
+        if (d >= 0 && (starts_with(b, d, end, " more") ||
+                       starts_with(b, d, end, " common frames omitted")))
+            return 1;
+    }
+    if (java_exception_line(b, p, end)) return 1;
+    return 2;
+}
+
+/* ---- record folding (records.RecordCounter._classify) --------------------------------------
+ * The passes over a block's per-line codes that numpy made in a dozen whole-array operations,
+ * each here one loop. A line's code is its level's index (below CODE_CONTINUED), CODE_CONTINUED
+ * or CODE_NONE (records.py); a line is a "head" when its code is below CODE_NONE. The patterns
+ * (NOT_RECORD, GO_FRAME, EXCEPTION_LINE) still run in the caller, on the lines these passes
+ * list. */
+#define CODE_CONTINUED 8
+#define CODE_NONE 9
+#define NOT_RECORD_FLAG 1
+#define INDENTED_FLAG 2
+
+/* records._MAY_NOT_BE_RECORD: a NOT_RECORD line starts with a letter, `_`, `$`, `.` or white
+ * space. */
+static int may_start_not_record(uint8_t c) {
+    return is_letter(c) || c == '_' || c == '$' || c == '.' || c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Head lines that NOT_RECORD matches (a stack-trace line a column format reads as a header) get
+ * CODE_NONE; those only the pattern can tell about go to suspects. Returns how many. */
+int64_t fold_suspects(uint8_t *codes, const uint8_t *first, const uint8_t *data,
+                      const int64_t *offsets, int64_t n, int64_t *suspects) {
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (codes[i] >= CODE_NONE || !may_start_not_record(first[i])) continue;
+        int verdict = not_record_verdict(data, offsets[i], offsets[i + 1]);
+        if (verdict == 1) codes[i] = CODE_NONE;
+        if (verdict == 2) suspects[count++] = i;
+    }
+    return count;
+}
+
+/* Each line's flags: NOT_RECORD_FLAG for a CODE_CONTINUED line, an indented non-head line
+ * (INDENTED_FLAG too) or a non-head line NOT_RECORD matches. The non-head, non-indented lines
+ * only the pattern can tell about go to others (the caller sets NOT_RECORD_FLAG on those it
+ * matches). Returns how many, or -1 when every line is a head and none CODE_CONTINUED (every line
+ * a record; flags untouched). */
+int64_t fold_lines(const uint8_t *codes, const uint8_t *first, const uint8_t *data,
+                   const int64_t *offsets, int64_t n, uint8_t *flags, int64_t *others) {
+    int64_t i = 0;
+    while (i < n && codes[i] < CODE_CONTINUED) i++;
+    if (i == n) return -1;
+    int64_t count = 0;
+    for (i = 0; i < n; i++) {
+        uint8_t code = codes[i], c = first[i];
+        if (code < CODE_NONE) {
+            flags[i] = code == CODE_CONTINUED ? NOT_RECORD_FLAG : 0;
+        } else if (c == ' ' || c == '\t') {
+            flags[i] = NOT_RECORD_FLAG | INDENTED_FLAG;
+        } else {
+            int verdict = may_start_not_record(c) ? not_record_verdict(data, offsets[i], offsets[i + 1]) : 0;
+            flags[i] = verdict == 1 ? NOT_RECORD_FLAG : 0;
+            if (verdict == 2) others[count++] = i;
+        }
+    }
+    return count;
+}
+
+/* Non-head lines not yet known as no record whose line above is no record (the block's first
+ * line: state[1]): they may close or continue a trace. Their indices go to maybe, and
+ * after_frame[j] says whether the line above maybe[j] is indented (state[0] for the first).
+ * state becomes the last line's (indented, not record). Returns how many. */
+int64_t fold_continuations(const uint8_t *codes, const uint8_t *flags, int64_t n, uint8_t *state,
+                           int64_t *maybe, uint8_t *after_frame) {
+    uint8_t above = (uint8_t)((state[0] ? INDENTED_FLAG : 0) | (state[1] ? NOT_RECORD_FLAG : 0));
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint8_t f = flags[i];
+        if (codes[i] >= CODE_NONE && !(f & NOT_RECORD_FLAG) && (above & NOT_RECORD_FLAG)) {
+            maybe[count] = i;
+            after_frame[count++] = (above & INDENTED_FLAG) != 0;
+        }
+        above = f;
+    }
+    if (n) {
+        state[0] = (above & INDENTED_FLAG) != 0;
+        state[1] = (above & NOT_RECORD_FLAG) != 0;
+    }
+    return count;
+}
+
+/* Records per level: counts[level] for each record line (record NULL: every line), a code at or
+ * above CODE_CONTINUED counting as UNKNOWN (unknown). */
+void count_records(const uint8_t *codes, const uint8_t *record, int64_t n, int unknown,
+                   int64_t *counts) {
+    for (int64_t i = 0; i < n; i++) {
+        if (record != NULL && !record[i]) continue;
+        uint8_t code = codes[i];
+        counts[code >= CODE_CONTINUED ? unknown : code]++;
+    }
 }

@@ -8,6 +8,9 @@ the same tokens, several times the time on such files, and one warning says so.
 
 It also frames a chunk (`frame`): the line offsets, each line's first byte and, in the same pass,
 its level token, where numpy took several passes over every byte and a second look at each line.
+And it runs the per-line loops of the record rules (`fold_*`, `count_records`, `records.py`) and
+of the fallback's level-word check (`levelish`, `fallback.py`), each where numpy or Python took
+several passes; the callers keep their numpy and Python twins for when the library is missing.
 
 ctypes, not a CPython extension: no Python headers are needed to build it, and a foreign call
 releases the GIL, so both scan threads run it at once.
@@ -31,9 +34,9 @@ SOURCE = Path(__file__).with_name("level_fields.c")
 
 # The library's interface, declared here only: the build writes ABI and Finder into the header the
 # C source is compiled with (hatch_build.py reads them from this file's syntax tree, so both stay
-# literals), and `load` refuses a library that reports others. ABI: bumped whenever the signature
-# of `level_tokens` or `frame_lines` or the meaning of their outputs changes.
-ABI = 5
+# literals), and `load` refuses a library that reports others. ABI: bumped whenever a function is
+# added or the signature or meaning of one changes.
+ABI = 6
 
 
 class Finder(enum.IntEnum):
@@ -79,6 +82,11 @@ class Library(NamedTuple):
     level_tokens: Any
     frame_lines: Any
     may_not_be_records: Any
+    levelish_lines: Any
+    fold_suspects: Any
+    fold_lines: Any
+    fold_continuations: Any
+    count_records: Any
 
 
 class Framed(NamedTuple):
@@ -190,14 +198,95 @@ def may_not_be_records(
     """For each line index in `lines`, whether `records.NOT_RECORD` may match that line: False only
     where it cannot. None when the library is not available."""
     library = _function()
+    return None if library is None else _per_line(library.may_not_be_records, data, offsets, lines)
+
+
+def levelish(data: np.ndarray, offsets: np.ndarray, lines: np.ndarray) -> np.ndarray | None:
+    """For each line index in `lines`, whether `fallback._LEVELISH` matches the line's first 200
+    bytes (a level word, or a JSON or syslog PRI start). None when the library is not available."""
+    library = _function()
+    return None if library is None else _per_line(library.levelish_lines, data, offsets, lines)
+
+
+def fold_suspects(
+    codes: np.ndarray, first: np.ndarray, data: np.ndarray, offsets: np.ndarray
+) -> np.ndarray | None:
+    """Sets CODE_NONE, in place, on the head lines (code below CODE_NONE) `records.NOT_RECORD`
+    matches where that is sure without the pattern; returns the head lines only the pattern can
+    tell about, ascending. None when the library is not available (`codes` untouched)."""
+    library = _function()
     if library is None:
         return None
+    assert codes.flags.c_contiguous and codes.flags.writeable
+    out = np.empty(len(codes), dtype=np.int64)
+    count = library.fold_suspects(
+        codes.ctypes.data, first.ctypes.data, data.ctypes.data, offsets.ctypes.data, len(codes),
+        out.ctypes.data,
+    )  # fmt: skip
+    return out[:count]
+
+
+def fold_lines(
+    codes: np.ndarray, first: np.ndarray, data: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(each line's flags: bit 0 no record, bit 1 indented; the non-head, non-indented lines
+    only `records.NOT_RECORD` itself can tell about), or None when every line is a record. A line
+    the pattern surely matches already has bit 0. Call only where the library is available."""
+    library = _function()
+    assert library is not None
+    n = len(codes)
+    flags = np.empty(n, dtype=np.uint8)
+    others = np.empty(n, dtype=np.int64)
+    count = library.fold_lines(
+        codes.ctypes.data, first.ctypes.data, data.ctypes.data, offsets.ctypes.data, n,
+        flags.ctypes.data, others.ctypes.data,
+    )  # fmt: skip
+    return None if count < 0 else (flags, others[:count])
+
+
+def fold_continuations(
+    codes: np.ndarray, flags: np.ndarray, state: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(the non-head lines not known as no record whose line above is no record; for each,
+    whether that line above is indented). `state`: the (indented, no record) of the line above
+    the block (uint8), updated to its last line's."""
+    library = _function()
+    assert library is not None
+    n = len(codes)
+    maybe = np.empty(n, dtype=np.int64)
+    after_frame = np.empty(n, dtype=np.bool_)
+    count = library.fold_continuations(
+        codes.ctypes.data, flags.ctypes.data, n, state.ctypes.data, maybe.ctypes.data,
+        after_frame.ctypes.data,
+    )  # fmt: skip
+    return maybe[:count], after_frame[:count]
+
+
+def count_records(
+    codes: np.ndarray, record: np.ndarray | None, unknown: int, counts: np.ndarray
+) -> bool:
+    """Add to `counts` (int64, one per level) each record line's level, a code of CODE_CONTINUED
+    or above counting as `unknown`; `record` None: every line is one. False when the library is
+    not available (nothing added)."""
+    library = _function()
+    if library is None:
+        return False
+    codes = np.ascontiguousarray(codes)
+    record = None if record is None else np.ascontiguousarray(record)
+    library.count_records(
+        codes.ctypes.data, None if record is None else record.ctypes.data, len(codes), unknown,
+        counts.ctypes.data,
+    )  # fmt: skip
+    return True
+
+
+def _per_line(
+    function: Any, data: np.ndarray, offsets: np.ndarray, lines: np.ndarray
+) -> np.ndarray:
     lines = np.ascontiguousarray(lines, dtype=np.int64)
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
     out = np.empty(len(lines), dtype=np.bool_)
-    library.may_not_be_records(
-        data.ctypes.data, offsets.ctypes.data, lines.ctypes.data, len(lines), out.ctypes.data
-    )
+    function(data.ctypes.data, offsets.ctypes.data, lines.ctypes.data, len(lines), out.ctypes.data)
     return out
 
 
@@ -274,7 +363,18 @@ def load(library_path: Path, source_path: Path) -> Library | None:
         pointer, pointer,
     ]  # fmt: skip
     frame_lines.restype = int64
-    may_not_be_records = library.may_not_be_records
-    may_not_be_records.argtypes = [pointer, pointer, pointer, int64, pointer]
-    may_not_be_records.restype = int64
-    return Library(level_tokens, frame_lines, may_not_be_records)
+    per_line = []
+    for function in (library.may_not_be_records, library.levelish_lines):
+        function.argtypes = [pointer, pointer, pointer, int64, pointer]
+        function.restype = int64
+        per_line.append(function)
+    folding = [library.fold_suspects, library.fold_lines, library.fold_continuations]
+    folding[0].argtypes = [pointer, pointer, pointer, pointer, int64, pointer]
+    folding[1].argtypes = [pointer, pointer, pointer, pointer, int64, pointer, pointer]
+    folding[2].argtypes = [pointer, pointer, int64, pointer, pointer, pointer]
+    for function in folding:
+        function.restype = int64
+    count_records = library.count_records
+    count_records.argtypes = [pointer, pointer, int64, integer, pointer]
+    count_records.restype = None
+    return Library(level_tokens, frame_lines, *per_line, *folding, count_records)

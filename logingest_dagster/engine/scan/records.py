@@ -10,7 +10,9 @@ its first line's level. Continuation lines and blank lines are lines but not rec
 Each line gets a small code: its level's index in `LEVELS` (a record), or `CODE_CONTINUED` (part of
 the record above), or `CODE_NONE` (the format found no level: a record of UNKNOWN level unless the
 continuation rules say otherwise). The rules need only the previous line's state, carried across
-blocks, so the counts do not depend on where blocks are cut.
+blocks, so the counts do not depend on where blocks are cut. Their per-line loops run in the
+compiled library where it is built (`_fold_compiled`), else in numpy; the patterns run through RE2
+either way, on the few lines the loops list.
 """
 
 from __future__ import annotations
@@ -74,7 +76,9 @@ class RecordCounter:
         multiline_start_pattern: str | None = None,
         events: EventCollector | None = None,
         minutes: MinuteCounter | None = None,
+        fallback: bool = True,
     ) -> None:
+        """`fallback`: try the other formats on lines this one cannot explain (`fallback.py`)."""
         self.fmt = fmt
         self.multiline_start = multiline_start_pattern
         self.events = events
@@ -88,7 +92,7 @@ class RecordCounter:
         # A user's pattern or record start is a promise about the whole file: no fallback then.
         self._fallback = (
             FormatFallback(fmt, self._codes_under, CODE_NONE, CODE_CONTINUED)
-            if fmt.name != CUSTOM and multiline_start_pattern is None
+            if fallback and fmt.name != CUSTOM and multiline_start_pattern is None
             else None
         )
         self._others: dict[str, RecordCounter] = {}
@@ -104,6 +108,8 @@ class RecordCounter:
             self._count_minutes(block, record, codes)
         if self.events is not None:
             self.events.take(block, record, codes, base, self.lines - n)
+        if level_fields.count_records(codes, record, UNKNOWN_CODE, self._counts):
+            return
         if record is None:  # every line a record
             self._counts += np.bincount(codes, minlength=CODE_NONE + 1)[: len(LEVELS)]
             self._counts[UNKNOWN_CODE] += int(np.count_nonzero(codes == CODE_NONE))
@@ -162,6 +168,8 @@ class RecordCounter:
             record = _matches(lines, self.multiline_start, ours=False)
             self._prev_indented = self._prev_not_record = False
             return record, codes
+        if level_fields.is_available():
+            return self._fold_compiled(block, codes, first), codes
 
         head = codes < CODE_NONE
         # A header-shaped line can still be part of a stack trace: a column format sees `ERROR:`
@@ -204,6 +212,37 @@ class RecordCounter:
             not_record[idx[tail]] = True
         return ~not_record, codes
 
+    def _fold_compiled(
+        self, block: LineBlock, codes: np.ndarray, first: np.ndarray
+    ) -> np.ndarray | None:
+        """`_classify`'s rules in the compiled passes (`level_fields.fold_*`, a loop each where
+        numpy made a dozen whole-array operations); they answer NOT_RECORD themselves where it is
+        sure (a fixed prefix, a Java exception's name), and the patterns run on the lines they
+        list."""
+        lines, data, offsets = block.lines, block.data, block.offsets
+        if self.fmt.matches_traces:
+            suspects = level_fields.fold_suspects(codes, first, data, offsets)
+            if suspects is not None and len(suspects):
+                codes[suspects[_matches(_take(lines, suspects), NOT_RECORD)]] = CODE_NONE
+        folded = level_fields.fold_lines(codes, first, data, offsets)
+        if folded is None:
+            self._prev_indented = self._prev_not_record = False
+            return None
+        flags, others = folded
+        if len(others):
+            flags[others[_matches(_take(lines, others), NOT_RECORD)]] |= 1
+        state = np.array([self._prev_indented, self._prev_not_record], dtype=np.uint8)
+        maybe, after_frame = level_fields.fold_continuations(codes, flags, state)
+        self._prev_indented, self._prev_not_record = bool(state[0]), bool(state[1])
+        not_record = (flags & 1).view(np.bool_)
+        if len(maybe):
+            candidates = _take(lines, maybe)
+            tail = _matches(candidates, GO_FRAME)
+            if after_frame.any():
+                tail |= after_frame & _matches(candidates, EXCEPTION_LINE)
+            not_record[maybe[tail]] = True
+        return ~not_record
+
     def _codes(self, block: LineBlock) -> np.ndarray:
         codes = self._format_codes(block)
         if self._fallback is not None:
@@ -214,7 +253,7 @@ class RecordCounter:
         """Each line's code under another format (for `FormatFallback`), with its own memo."""
         other = self._others.get(fmt.name)
         if other is None:
-            other = self._others[fmt.name] = RecordCounter(fmt)
+            other = self._others[fmt.name] = RecordCounter(fmt, fallback=False)
         return other._format_codes(_block_of_lines(lines))
 
     def _format_codes(self, block: LineBlock) -> np.ndarray:
@@ -248,10 +287,11 @@ class RecordCounter:
     ) -> np.ndarray:
         """Codes from `level_fields.tokens`; its UNSURE lines get the format's full pattern."""
         lut = np.array([CODE_NONE] + [self._code_of(token) for token in distinct], np.uint8)
+        # `clip`: UNSURE (-1) reads lut[0] until the pattern decides; quicker than lut[indices].
+        codes = lut.take(token_of_line, mode="clip")
+        if not len(token_of_line) or token_of_line.min() >= 0:
+            return codes
         unsure = np.flatnonzero(token_of_line == level_fields.UNSURE)
-        if not len(unsure):
-            return lut[token_of_line]
-        codes = lut[np.maximum(token_of_line, 0)]
         found = extract_tokens(_take(lines, unsure), self.fmt.pattern).to_pylist()
         codes[unsure] = [self._code_of(token) for token in found]
         return codes
@@ -303,8 +343,9 @@ def _not_record(block: LineBlock, idx: np.ndarray) -> np.ndarray:
 
 
 def record_mask(block: LineBlock) -> np.ndarray:
-    """Which lines start a record by the continuation rules alone (no level field known)."""
-    record, _ = RecordCounter(PLAIN)._classify(block)
+    """Which lines start a record by the continuation rules alone (no level field known, so
+    no format's either: detection itself runs on the lines this picks)."""
+    record, _ = RecordCounter(PLAIN, fallback=False)._classify(block)
     return np.ones(len(block.lines), dtype=bool) if record is None else record
 
 
