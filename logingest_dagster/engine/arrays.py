@@ -84,5 +84,21 @@ def bools(values: Sequence[bool]) -> pa.Array:
     return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bitmap)])
 
 
+def numpy_view(array: pa.Array, dtype) -> np.ndarray:
+    """A null-free fixed-width array as numpy, without `to_numpy()` or `np.asarray` (both import
+    pandas)."""
+    width = np.dtype(dtype).itemsize
+    return np.frombuffer(array.buffers()[1], dtype, len(array), array.offset * width)
+
+
+def int64_scalar(value: int) -> pa.Scalar:
+    """`pa.scalar(value, pa.int64())` without it: every `pa.scalar` call imports pandas."""
+    return int64s([value])[0]
+
+
+def string_scalar(value: str) -> pa.Scalar:
+    return strings([value])[0]
+
+
 def dictionary(codes: Sequence[int], names: Sequence[str]) -> pa.Array:
     return pa.DictionaryArray.from_arrays(int32s(codes), strings(list(names)))

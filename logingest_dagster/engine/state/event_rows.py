@@ -13,7 +13,7 @@ import json
 
 import pyarrow as pa
 
-from logingest_dagster.engine.arrays import bools, int64s, strings
+from logingest_dagster.engine.arrays import bools, int64_scalar, int64s, strings
 from logingest_dagster.engine.scan.event_columns import EVENT_SCHEMA, level_codes
 
 TEMPLATE_TYPE = pa.dictionary(pa.int32(), pa.string())
@@ -70,7 +70,7 @@ def _in_file(line_numbers: pa.Array, first_line: int | None) -> pa.Array:
         return line_numbers
     from pyarrow import _compute
 
-    return _compute.call_function("add", [line_numbers, pa.scalar(first_line, pa.int64())])
+    return _compute.call_function("add", [line_numbers, int64_scalar(first_line)])
 
 
 def _from_json(events: dict, start: int) -> pa.RecordBatch:

@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from logingest_dagster.engine.arrays import int64s, strings
+from logingest_dagster.engine.arrays import int64s, numpy_view, strings
 from logingest_dagster.engine.levels import LEVELS
 from logingest_dagster.engine.scan.result import EVENTS_PER_READ
 from logingest_dagster.engine.warehouse import events, history, timeseries
@@ -199,9 +199,9 @@ def _tally_table(table: pa.Table, dataset: str) -> tuple[int, dict[str, int]]:
     levels = table["level"].combine_chunks()
     if not hasattr(levels, "indices"):
         return table.num_rows, counts
-    codes, names = np.asarray(levels.indices), levels.dictionary.to_pylist()
+    codes, names = numpy_view(levels.indices, np.int32), levels.dictionary.to_pylist()
     weights = (
-        np.asarray(table["count"].combine_chunks())
+        numpy_view(table["count"].combine_chunks(), np.int64)
         if dataset == timeseries.NAME
         else np.ones(table.num_rows, dtype=np.int64)
     )

@@ -15,7 +15,14 @@ import pyarrow as pa
 # The kernel by name: importing `pyarrow.compute` costs ~20 ms (see scan/formats.py).
 from pyarrow import _compute
 
-from logingest_dagster.engine.arrays import dictionary, int32s, int64s, strings
+from logingest_dagster.engine.arrays import (
+    dictionary,
+    int32s,
+    int64_scalar,
+    int64s,
+    string_scalar,
+    strings,
+)
 from logingest_dagster.engine.levels import LEVELS
 
 NAME = "events"
@@ -67,9 +74,9 @@ def table(commit: dict) -> pa.Table:
     times = stored["time"]
     columns = {
         "event_id": _event_ids(reads, batches),
-        "time": _call("coalesce", times, pa.scalar(committed_us, pa.int64())).cast(UTC_MICROS),
+        "time": _call("coalesce", times, int64_scalar(committed_us)).cast(UTC_MICROS),
         "time_source": _call(
-            "if_else", _call("is_valid", times), pa.scalar("logged"), pa.scalar("ingested")
+            "if_else", _call("is_valid", times), string_scalar("logged"), string_scalar("ingested")
         ),
         "level": pa.DictionaryArray.from_arrays(
             stored["level"].cast(pa.int32()).combine_chunks(), _LEVEL_NAMES

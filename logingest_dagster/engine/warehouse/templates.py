@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 # The kernels by name: importing `pyarrow.compute` costs ~20 ms (see scan/formats.py).
 from pyarrow import _compute
 
-from logingest_dagster.engine.arrays import int32s, int64s, strings
+from logingest_dagster.engine.arrays import int32s, int64s, numpy_view, string_scalar, strings
 from logingest_dagster.engine.levels import LEVELS
 from logingest_dagster.engine.warehouse.events import UTC_MICROS
 from logingest_dagster.engine.warehouse.files import write_parquet_atomic
@@ -72,15 +72,17 @@ def fold_events(rows: dict[str, TemplateRow], table: pa.Table) -> None:
     id_codes, id_names = _encoded(table["template_id"])
     path_codes, path_names = _encoded(table["path"])
     level = table["level"].combine_chunks()
-    level_codes = _numpy(level.indices, np.int32)
+    level_codes = numpy_view(level.indices, np.int32)
     level_of = np.array([LEVELS.index(name) for name in level.dictionary.to_pylist()], np.int64)
     n_ids = len(id_names)
     counts = np.bincount(
         id_codes * len(LEVELS) + level_of[level_codes], minlength=n_ids * len(LEVELS)
     ).reshape(n_ids, len(LEVELS))
-    times = _numpy(table["time"].combine_chunks().view(pa.int64()), np.int64)
+    times = numpy_view(table["time"].combine_chunks().view(pa.int64()), np.int64)
     logged = np.array(
-        _compute.call_function("equal", [table["time_source"], pa.scalar("logged")]).to_pylist(),
+        _compute.call_function(
+            "equal", [table["time_source"], string_scalar("logged")]
+        ).to_pylist(),
         np.bool_,
     )
     first = np.full(n_ids, np.iinfo(np.int64).max, np.int64)
@@ -179,10 +181,4 @@ def _rows_of(table: pa.Table) -> dict[str, TemplateRow]:
 
 def _encoded(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     encoded = _compute.call_function("dictionary_encode", [column.combine_chunks()])
-    return _numpy(encoded.indices, np.int32).astype(np.int64), encoded.dictionary.to_pylist()
-
-
-def _numpy(array: pa.Array, dtype) -> np.ndarray:
-    """A null-free fixed-width array as numpy, without `to_numpy()` (which imports pandas)."""
-    width = np.dtype(dtype).itemsize
-    return np.frombuffer(array.buffers()[1], dtype, len(array), array.offset * width)
+    return numpy_view(encoded.indices, np.int32).astype(np.int64), encoded.dictionary.to_pylist()
