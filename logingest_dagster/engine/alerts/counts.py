@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +42,7 @@ class MinuteCounts:
 
     counts: list[MinuteCount] = field(default_factory=list)
     focus: set[tuple[str, int]] = field(default_factory=set)
-    examples: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    examples: Mapping[tuple[str, int], list[str]] = field(default_factory=dict)
     all_levels: bool = True  # `counts` holds every level, so shares can be computed
 
 
@@ -61,7 +62,7 @@ def committed_minute_counts(
         focus = {(c.path, c.minute) for c in history if c.minute > newest - ON_DEMAND_MINUTES}
         return MinuteCounts(history, focus, {})
     tally: Counter[tuple[str, int, str]] = Counter()
-    examples: dict[tuple[str, int], list[str]] = {}
+    examples = ExamplesByMinute()
     for commit in store.run_pending(run_id):
         ingested = int(commit["committed_at"] // 60)
         for read in commit["minutes"]:
@@ -72,10 +73,7 @@ def committed_minute_counts(
                 minute = ingested if second == _NO_TIME else int(second // 60)
                 tally[(read["path"], minute, level)] += n
         for read in commit["events"]:
-            for minute, record in _example_candidates(read, ingested):
-                kept = examples.setdefault((read["path"], minute), [])
-                if len(kept) < EXAMPLES_PER_MINUTE:
-                    kept.append(record.split("\n", 1)[0])
+            examples.add(read, ingested)
     focus = {(path, minute) for path, minute, _ in tally}
     if not focus:
         return MinuteCounts()
@@ -83,6 +81,41 @@ def committed_minute_counts(
     history = _dataset_counts(dataset, {path for path, _ in focus}, since)
     counts = [MinuteCount(m, p, lv, n) for (p, m, lv), n in sorted(tally.items())]
     return MinuteCounts(history + counts, focus, examples)
+
+
+class ExamplesByMinute(Mapping[tuple[str, int], list[str]]):
+    """(path, minute) -> the first lines of its first EXAMPLES_PER_MINUTE events, in file order.
+
+    A path's are decoded from its reads' stored events the first time one of them is asked for:
+    only the minutes a rule flags need examples, and decoding every read's records cost more
+    than all the rest of the alert counts on a busy run."""
+
+    def __init__(self) -> None:
+        self._reads: dict[str, list[tuple[dict, int]]] = {}
+        self._found: dict[tuple[str, int], list[str]] = {}
+
+    def add(self, read: dict, ingested: int) -> None:
+        """A pending events row of the run, and its commit's minute (for events with no time)."""
+        self._reads.setdefault(read["path"], []).append((read, ingested))
+
+    def _decode(self, path: str) -> None:
+        for read, ingested in self._reads.pop(path, ()):
+            for minute, record in _example_candidates(read, ingested):
+                kept = self._found.setdefault((path, minute), [])
+                if len(kept) < EXAMPLES_PER_MINUTE:
+                    kept.append(record.split("\n", 1)[0])
+
+    def __getitem__(self, key: tuple[str, int]) -> list[str]:
+        self._decode(key[0])
+        return self._found[key]
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        for path in list(self._reads):
+            self._decode(path)
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _example_candidates(read: dict, ingested: int) -> list[tuple[int, str]]:
