@@ -252,6 +252,20 @@ class OffsetStore:
             if rows:
                 conn.execute(sa.update(published).values(history_through=rows[-1]["id"]))
 
+    def unpublished_runs(self) -> set[str]:
+        """The run ids (a reset's too) of the commits not all in the warehouse yet: rows still
+        pending publication, or not yet in `severity_history`. Read only, by primary key from
+        the history's mark: what a publish with nothing to do can be skipped on."""
+        with self._reading() as conn:
+            through = conn.execute(sa.select(published.c.history_through)).scalar_one()
+            pending = sa.union(
+                *(sa.select(t.c.commit_id) for t in (pending_events, pending_minutes))
+            )
+            query = sa.select(commits.c.run_id).where(
+                sa.or_(commits.c.id > through, commits.c.id.in_(pending.scalar_subquery()))
+            )
+            return set(conn.execute(query).scalars())
+
     @contextmanager
     def publishing_lock(self) -> Iterator[set[int]]:
         """Hold the write lock (no commit publishes meanwhile); yields the commits whose parts
