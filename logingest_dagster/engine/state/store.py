@@ -34,7 +34,12 @@ from logingest_dagster.engine.problems import CORRUPT_MESSAGES, StoreDamaged, da
 from logingest_dagster.engine.scan import ScanResult, format_name_from_key
 from logingest_dagster.engine.state import alerts_sent
 from logingest_dagster.engine.state.alerts_sent import AlertKey
-from logingest_dagster.engine.state.commit import CommitSummary, checkpoint_of, commit_results
+from logingest_dagster.engine.state.commit import (
+    CHECKPOINT_COLUMNS,
+    CommitSummary,
+    checkpoint_of,
+    commit_results,
+)
 from logingest_dagster.engine.state.files_read import files_read_by, forget_files_read
 from logingest_dagster.engine.state.integrity import check_sqlite_file
 from logingest_dagster.engine.state.schema import (
@@ -115,7 +120,8 @@ class OffsetStore:
 
     def checkpoints(self) -> dict[str, Checkpoint]:
         with self._reading() as conn:
-            return {row.path: checkpoint_of(row) for row in conn.execute(sa.select(offsets))}
+            query = sa.select(*CHECKPOINT_COLUMNS)
+            return {row[0]: checkpoint_of(row) for row in conn.execute(query).all()}
 
     def files_read(self, stream: str) -> list[FileRead]:
         """The files `stream` has read and let go of (see `files_read.py`)."""
