@@ -204,9 +204,10 @@ MATERIALIZATION_FIGURES = ("files_read", "records_read", "bytes_read")
 
 
 def _never_materialized(context: OpExecutionContext, outputs: list) -> set[str]:
-    """The names of `outputs` never materialized before (one query)."""
+    """The names of `outputs` never materialized before (one query; the answer may leave such
+    an asset out or map it to None)."""
     latest = context.instance.get_latest_materialization_events([AssetKey(o.name) for o in outputs])
-    return {key.path[-1] for key, event in latest.items() if event is None}
+    return {o.name for o in outputs if latest.get(AssetKey(o.name)) is None}
 
 
 def _group_count(context: OpExecutionContext) -> int:
