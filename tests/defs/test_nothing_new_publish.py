@@ -41,17 +41,20 @@ def test_a_run_that_finds_nothing_new_rewrites_no_output_and_records_no_material
     before = _files(warehouse)
 
     idle = job.execute_in_process(instance=instance)
+    again = job.execute_in_process(instance=instance)  # the first one's row of zeros waits too
 
-    assert idle.success and run_summary_of(idle)["files_read"] == 0
+    for run in (idle, again):
+        assert run.success and run_summary_of(run)["files_read"] == 0
+        assert run.get_asset_materialization_events() == []
     assert _files(warehouse) == before
-    assert idle.get_asset_materialization_events() == []
     # Its row of zeros in severity_history comes with the next publish that writes anything.
     with open(files[0], "a") as log:
         log.write("2026-12-03 10:00:00,000 ERROR [main] late line\n")
     third = job.execute_in_process(instance=instance)
     history = read_history(warehouse / "severity_history").to_pylist()
-    assert [row["run_id"] for row in history] == [first.run_id, idle.run_id, third.run_id]
-    assert [row["files"] for row in history] == [len(files), 0, 1]
+    runs = [first.run_id, idle.run_id, again.run_id, third.run_id]
+    assert [row["run_id"] for row in history] == runs
+    assert [row["files"] for row in history] == [len(files), 0, 0, 1]
     assert parquet_totals(home) == run_summary_of(third)["totals"]
 
 

@@ -16,7 +16,7 @@ class Store:
     def __init__(self, unpublished: set[str]) -> None:
         self.unpublished = unpublished
 
-    def unpublished_runs(self) -> set[str]:
+    def unpublished_changes(self) -> set[str]:
         return self.unpublished
 
 

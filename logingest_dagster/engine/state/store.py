@@ -258,17 +258,23 @@ class OffsetStore:
             if rows:
                 conn.execute(sa.update(published).values(history_through=rows[-1]["id"]))
 
-    def unpublished_runs(self) -> set[str]:
-        """The run ids (a reset's too) of the commits not all in the warehouse yet: rows still
-        pending publication, or not yet in `severity_history`. Read only, by primary key from
-        the history's mark: what a publish with nothing to do can be skipped on."""
+    def unpublished_changes(self) -> set[str]:
+        """The run ids (a reset's too) of the commits that change the warehouse and are not all
+        in it yet: rows still pending publication, or counts not yet in `severity_history`. A
+        commit of zeros (a run that found nothing new) is not one: its history row waits for
+        the next publish. Read only: what a publish with nothing to do can be skipped on."""
+        counted = [commits.c.files, commits.c.lines, commits.c.bytes]
+        counted += [commits.c[level.lower()] for level in LEVELS]
         with self._reading() as conn:
             through = conn.execute(sa.select(published.c.history_through)).scalar_one()
             pending = sa.union(
                 *(sa.select(t.c.commit_id) for t in (pending_events, pending_minutes))
             )
             query = sa.select(commits.c.run_id).where(
-                sa.or_(commits.c.id > through, commits.c.id.in_(pending.scalar_subquery()))
+                sa.or_(
+                    sa.and_(commits.c.id > through, sa.or_(*(c != 0 for c in counted))),
+                    commits.c.id.in_(pending.scalar_subquery()),
+                )
             )
             return set(conn.execute(query).scalars())
 

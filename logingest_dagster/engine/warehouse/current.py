@@ -4,15 +4,15 @@ committed nothing new skips publishing.
 Publishing rewrites the two summaries, appends the history, events and time series committed
 since the last publish, compacts closed days and applies retention. After a run that read
 nothing, forgot nothing and stored no event, all of that is a no-op when:
-- every commit but this run's own is in the warehouse (`OffsetStore.unpublished_runs`): no
-  earlier run or reset left its rows for a later publish (a publish that failed, a run killed
-  after its commit);
+- every commit that changes the warehouse is in it (`OffsetStore.unpublished_changes`): no
+  earlier run or reset left its counts or events for a later publish (a publish that failed, a
+  run killed after its commit);
 - the last complete publish was today (UTC) with the same retention: compaction and retention
   work on whole days, so they have nothing new to do within one;
 - the files it writes are there (nobody deleted the warehouse to rebuild it).
 
-This run's own row of zeros in `severity_history` is then written by the next publish that does
-run: at the latest the first run of the next day (its part file goes in its commit's day).
+The rows of zeros in `severity_history` of such runs are then written by the next publish that
+does run: at the latest the first run of the next day (each in its commit's day).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ WRITTEN = ("severity_totals.parquet", "file_stats.parquet", "expired.parquet", "
 
 
 class PublicationState(Protocol):
-    def unpublished_runs(self) -> set[str]: ...
+    def unpublished_changes(self) -> set[str]: ...
 
 
 def is_current(
@@ -51,7 +51,7 @@ def is_current(
         return False
     if not all((out / name).exists() for name in WRITTEN):
         return False
-    return state.unpublished_runs() <= {run_id}
+    return state.unpublished_changes() <= {run_id}
 
 
 def mark_current(
