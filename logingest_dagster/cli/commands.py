@@ -57,6 +57,19 @@ err = _Console(stderr=True)
 out = _Console()
 
 
+class _NoStatus:
+    def update(self, _message: str) -> None:
+        pass
+
+
+def _status(message: str) -> Any:
+    """rich's spinner on a terminal. Elsewhere (a script, a pipe) rich draws nothing of it: no
+    need to import its live display and start its refresh thread."""
+    if sys.stderr.isatty():
+        return err.status(message)
+    return contextlib.nullcontext(_NoStatus())
+
+
 def _fail(message: str) -> None:
     """Bad settings or arguments: one clear line on stderr, exit 2, no traceback."""
     click.echo(f"logingest: error: {message}", err=True)
@@ -127,7 +140,7 @@ def run(config, home, log_dirs, worker_count, executor, as_json) -> None:
     from logingest_dagster.cli.run import run_ingest  # Dagster loads only for commands that need it
 
     started = time.monotonic()
-    with err.status("starting run...") as status:
+    with _status("starting run...") as status:
 
         def show(progress) -> None:
             total = "?" if progress.steps_total is None else progress.steps_total

@@ -36,7 +36,7 @@ from logingest_dagster.defs.run_summary import run_summary
 from logingest_dagster.engine.levels import LEVELS, add_counts, empty_counts
 from logingest_dagster.environment import STATE_URL_ENV
 from logingest_dagster.settings import Settings, state_url_is_from_env
-from logingest_dagster.startup import alembic_cache, sqlite_sync
+from logingest_dagster.startup import alembic_cache, sqlite_sync, storage_engines
 
 # The instance settings a new instance starts from: the project's dagster.yaml.
 PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[2] / "dagster.yaml"
@@ -77,6 +77,7 @@ def ensure_instance(home: str) -> DagsterInstance:
     Path(dagster_home).mkdir(parents=True, exist_ok=True)
     alembic_cache.install()
     sqlite_sync.install(dagster_home)
+    storage_engines.install(dagster_home)
     # Dagster's SQLite storage is not safe to create from two processes at once (both stamp the
     # schema version: "more than one head present"), which two `logingest run`s on a new home
     # would do. One at a time creates or opens it; later runs find it ready.

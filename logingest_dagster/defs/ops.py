@@ -137,11 +137,18 @@ def publish_results(
         context.log_event(run_observation(plan.fingerprint, summary))
         # Before publishing, which hands the run's pending minute counts over to the warehouse.
         alert_counts = committed_alert_counts(context, store, logingest.home)
-        published = pipeline.publish(store, logingest.home, settings.retention_days)
+        selected = [o for o in OUTPUTS if o.name in context.selected_output_names]
+        never = _never_materialized(context, selected)
+        published = (
+            None  # nothing new to write: no output changes, none is recorded or checked
+            if not never
+            and pipeline.is_published(store, logingest.home, committed, settings.retention_days)
+            else pipeline.publish(store, logingest.home, settings.retention_days)
+        )
         # After the commit: the alerts' webhook can delay the run (to its deadline), never a count.
         problems = plan.problems + [f"skipped {r.path}: {r.error}" for _, r in read if r.error]
         alerts = alert_after_run(context, store, settings, problems, alert_counts)
-    commit, totals = committed.commit, published.totals
+    commit, totals = committed.commit, summary["totals"]
     if commit.already_committed:
         context.log.info("this run had already committed; outputs rebuilt from state")
     if summary["files_conflicted"]:
@@ -158,13 +165,11 @@ def publish_results(
     # The run's headline figures; all of them are on the run's one observation (run_summary):
     # repeated on every materialization they would be stored N times.
     figures = {k: summary[k] for k in MATERIALIZATION_FIGURES}
-    appended = appended_metadata(published.appended)
-    changes = summary | published_changes(published.appended)
+    appended = appended_metadata(published.appended) if published else {}
+    changes = summary | published_changes(published.appended) if published else summary
     recorded = []
-    for output in OUTPUTS:
-        if output.name not in context.selected_output_names:
-            continue
-        if not output.changed(changes) and _materialized_before(context, output.name):
+    for output in selected if published else []:
+        if not output.changed(changes) and output.name not in never:
             continue
         path = published.paths[output.name]
         metadata = {
@@ -198,8 +203,11 @@ PROBLEM_FIGURES = ("files_skipped", "directory_problems")
 MATERIALIZATION_FIGURES = ("files_read", "records_read", "bytes_read")
 
 
-def _materialized_before(context: OpExecutionContext, name: str) -> bool:
-    return context.instance.get_latest_materialization_event(AssetKey(name)) is not None
+def _never_materialized(context: OpExecutionContext, outputs: list) -> set[str]:
+    """The names of `outputs` never materialized before (one query; the answer may leave such
+    an asset out or map it to None)."""
+    latest = context.instance.get_latest_materialization_events([AssetKey(o.name) for o in outputs])
+    return {o.name for o in outputs if latest.get(AssetKey(o.name)) is None}
 
 
 def _group_count(context: OpExecutionContext) -> int:

@@ -167,9 +167,12 @@ def publish(store: OffsetStore, home: str | os.PathLike[str], retention_days: in
     summaries rewritten, the growing datasets appended, days older than `retention_days` gone."""
     from logingest_dagster.engine.problems import PublishFailed, explain
     from logingest_dagster.engine.warehouse import publish as write_warehouse
+    from logingest_dagster.engine.warehouse.current import mark_current
 
     try:
-        return write_warehouse(home, store, retention_days)
+        published = write_warehouse(home, store, retention_days)
+        mark_current(home, retention_days)
+        return published
     except Exception as exc:
         # The commit is already visible: saying "nothing committed" would be false. Its events
         # stay pending in the store and the summaries derive from state, so the next publish
@@ -178,6 +181,21 @@ def publish(store: OffsetStore, home: str | os.PathLike[str], retention_days: in
             f"counts and offsets were committed, but the warehouse could not be written "
             f"({explain(exc) or repr(exc)}); the next successful run rewrites the Parquet outputs"
         ) from exc
+
+
+def is_published(
+    store: OffsetStore, home: str | os.PathLike[str], committed: Committed, retention_days: int
+) -> bool:
+    """Whether `committed` changed nothing and the warehouse already holds every other commit:
+    then publishing would write nothing new (`warehouse/current.py`)."""
+    from logingest_dagster.engine.warehouse.current import is_current
+
+    commit, figures = committed.commit, committed.figures
+    if commit.already_committed or commit.files or commit.forgotten or commit.events:
+        return False
+    if figures["records_read"]:
+        return False
+    return is_current(home, store, commit.run_id, retention_days)
 
 
 def sum_counts(results: Sequence[ScanResult]) -> dict[str, int]:

@@ -217,6 +217,24 @@ def test_commit_is_idempotent_for_a_run_id(tmp_path, logs):
         assert len(store.commit_log()) == 1
 
 
+def test_unpublished_changes_are_the_commits_with_counts_not_yet_in_the_warehouse(tmp_path, logs):
+    from logingest_dagster.engine.warehouse import publish
+
+    LogWriter().append(logs / "a.log", 4)
+    run_pipeline(tmp_path, [str(logs)], run_id="published", write_parquet=True)
+    with open_store(tmp_path) as store:
+        assert store.unpublished_changes() == set()
+    run_pipeline(tmp_path, [str(logs)], run_id="nothing-new")  # a row of zeros: not a change
+    with open_store(tmp_path) as store:
+        assert store.unpublished_changes() == set()
+    LogWriter().append(logs / "a.log", 2)
+    run_pipeline(tmp_path, [str(logs)], run_id="unpublished")  # committed, not published
+    with open_store(tmp_path) as store:
+        assert store.unpublished_changes() == {"unpublished"}
+        publish(tmp_path, store)
+        assert store.unpublished_changes() == set()
+
+
 def test_overlapping_runs_never_double_count(tmp_path, logs):
     writer = LogWriter()
     writer.append(logs / "a.log", 5)

@@ -115,6 +115,7 @@ STORE_TESTS = [
     "test_tracked_lists_offset_size_and_unread_bytes",
     "test_reset_forgets_offsets_and_counts_so_a_reread_counts_once",
     "test_max_files_defers_the_rest_least_recently_served_first",
+    "test_unpublished_changes_are_the_commits_with_counts_not_yet_in_the_warehouse",
 ]
 LIFECYCLE_TESTS = _cases(test_lifecycle)
 TEMPLATE_STORE_TESTS = [

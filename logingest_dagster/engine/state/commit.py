@@ -178,8 +178,8 @@ def _group_units(
 def _current_rows(conn: sa.Connection, paths: Iterable[str]) -> dict[str, Checkpoint]:
     rows: dict[str, Checkpoint] = {}
     for chunk in _chunks(sorted(paths)):
-        query = sa.select(offsets).where(offsets.c.path.in_(chunk))
-        rows.update({row.path: checkpoint_of(row) for row in conn.execute(query)})
+        query = sa.select(*CHECKPOINT_COLUMNS).where(offsets.c.path.in_(chunk))
+        rows.update({row[0]: checkpoint_of(row) for row in conn.execute(query)})
     return rows
 
 
@@ -346,24 +346,40 @@ def _replace_offsets(conn: sa.Connection, rows: dict[str, dict | None]) -> None:
         conn.execute(sa.insert(offsets), new_rows)
 
 
+# What `checkpoint_of` reads, in its order: a row unpacked by position, not by name (SQLAlchemy's
+# attribute access cost more than the rest of planning when every stream is read).
+CHECKPOINT_COLUMNS = (
+    offsets.c.path,
+    offsets.c.dev,
+    offsets.c.inode,
+    offsets.c.fingerprint,
+    offsets.c.fingerprint_len,
+    offsets.c.committed_offset,
+    offsets.c.size,
+    offsets.c.mtime,
+    offsets.c.seq,
+    offsets.c.committed_at,
+    offsets.c.format,
+    offsets.c.drains_into,
+    offsets.c.committed_lines,
+)
+
+
 def checkpoint_of(row: sa.Row) -> Checkpoint:
-    """An `offsets` row as the planner sees it."""
-    identity = FileIdentity(
-        from_db_int(row.dev),
-        from_db_int(row.inode),
-        Fingerprint(row.fingerprint, row.fingerprint_len),
-    )
+    """An `offsets` row selected as `CHECKPOINT_COLUMNS`, as the planner sees it."""
+    path, dev, inode, digest, length, offset, size, mtime, seq, at, key, drains, lines = row
+    identity = FileIdentity(from_db_int(dev), from_db_int(inode), Fingerprint(digest, length))
     return Checkpoint(
-        path=row.path,
+        path=path,
         identity=identity,
-        offset=row.committed_offset,
-        size=row.size,
-        mtime=row.mtime,
-        seq=row.seq,
-        committed_at=row.committed_at,
-        format_key=row.format,
-        drains_into=row.drains_into,
-        lines=row.committed_lines,
+        offset=offset,
+        size=size,
+        mtime=mtime,
+        seq=seq,
+        committed_at=at,
+        format_key=key,
+        drains_into=drains,
+        lines=lines,
     )
 
 

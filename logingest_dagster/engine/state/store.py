@@ -34,7 +34,12 @@ from logingest_dagster.engine.problems import CORRUPT_MESSAGES, StoreDamaged, da
 from logingest_dagster.engine.scan import ScanResult, format_name_from_key
 from logingest_dagster.engine.state import alerts_sent
 from logingest_dagster.engine.state.alerts_sent import AlertKey
-from logingest_dagster.engine.state.commit import CommitSummary, checkpoint_of, commit_results
+from logingest_dagster.engine.state.commit import (
+    CHECKPOINT_COLUMNS,
+    CommitSummary,
+    checkpoint_of,
+    commit_results,
+)
 from logingest_dagster.engine.state.files_read import files_read_by, forget_files_read
 from logingest_dagster.engine.state.integrity import check_sqlite_file
 from logingest_dagster.engine.state.schema import (
@@ -115,7 +120,8 @@ class OffsetStore:
 
     def checkpoints(self) -> dict[str, Checkpoint]:
         with self._reading() as conn:
-            return {row.path: checkpoint_of(row) for row in conn.execute(sa.select(offsets))}
+            query = sa.select(*CHECKPOINT_COLUMNS)
+            return {row[0]: checkpoint_of(row) for row in conn.execute(query).all()}
 
     def files_read(self, stream: str) -> list[FileRead]:
         """The files `stream` has read and let go of (see `files_read.py`)."""
@@ -251,6 +257,26 @@ class OffsetStore:
             yield rows
             if rows:
                 conn.execute(sa.update(published).values(history_through=rows[-1]["id"]))
+
+    def unpublished_changes(self) -> set[str]:
+        """The run ids (a reset's too) of the commits that change the warehouse and are not all
+        in it yet: rows still pending publication, or counts not yet in `severity_history`. A
+        commit of zeros (a run that found nothing new) is not one: its history row waits for
+        the next publish. Read only: what a publish with nothing to do can be skipped on."""
+        counted = [commits.c.files, commits.c.lines, commits.c.bytes]
+        counted += [commits.c[level.lower()] for level in LEVELS]
+        with self._reading() as conn:
+            through = conn.execute(sa.select(published.c.history_through)).scalar_one()
+            pending = sa.union(
+                *(sa.select(t.c.commit_id) for t in (pending_events, pending_minutes))
+            )
+            query = sa.select(commits.c.run_id).where(
+                sa.or_(
+                    sa.and_(commits.c.id > through, sa.or_(*(c != 0 for c in counted))),
+                    commits.c.id.in_(pending.scalar_subquery()),
+                )
+            )
+            return set(conn.execute(query).scalars())
 
     @contextmanager
     def publishing_lock(self) -> Iterator[set[int]]:
