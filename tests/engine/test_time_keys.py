@@ -460,3 +460,31 @@ def test_lines_with_32_bit_offsets_are_read_as_large_binary():
     assert narrow.slots.tolist() == wide.slots.tolist() == [-1, 0]
     assert narrow.keys.tolist() == wide.keys.tolist()
     assert time_keys.hits_in_lines(pa.array(lines, pa.binary()), HEAD_CHARS)["iso"] == 2
+
+
+@pytest.mark.parametrize("engine", ["compiled", "re2"])
+def test_minute_counts_given_record_indices_are_those_of_the_record_lines_alone(
+    monkeypatch, engine
+):
+    # Continuation lines hold times too, in another family, and outnumber the records among the
+    # first lines: the family is still chosen from the records, and only records are counted.
+    if engine == "re2":
+        monkeypatch.setattr(time_keys, "_library", None)
+        monkeypatch.setattr(time_keys, "_loaded", True)
+    elif not time_keys.is_available():
+        pytest.skip("time_keys is not built (make setup builds it)")
+    lines, records = [], []
+    for i in range(400):
+        records.append(len(lines))
+        lines.append(f"2026-11-26 12:{i % 60:02d}:00 ERROR boom {i}\n".encode())
+        lines += [f"Nov 27 0{k}:{i % 60:02d}:11 retried\n".encode() for k in range(3)]
+    all_lines = pa.array(lines, pa.large_binary())
+    index = np.array(records, dtype=np.int64)
+    levels = np.random.default_rng(3).integers(0, len(LEVELS), len(index))
+    given = MinuteCounter(RecordTimes("UTC", reference=MTIME))
+    given.take(all_lines, levels, index)
+    alone = MinuteCounter(RecordTimes("UTC", reference=MTIME))
+    alone.take(pa.array([lines[i] for i in records], pa.large_binary()), levels)
+    assert given.times.reader.family.name == alone.times.reader.family.name == "iso"
+    assert given.counts == alone.counts
+    assert sum(given.counts.values()) == len(records)

@@ -27,11 +27,12 @@ class MinuteCounter:
         self.times = times
         self.counts: dict[tuple[int, str], int] = {}
 
-    def take(self, record_lines: pa.Array, levels: np.ndarray) -> None:
-        """`levels`: each record line's level code (an index into LEVELS)."""
+    def take(self, lines: pa.Array, levels: np.ndarray, records: np.ndarray | None = None) -> None:
+        """`records`: the indices of the record lines in `lines` (None: all of them); `levels`:
+        each record line's level code (an index into LEVELS)."""
         if not len(levels):
             return
-        slots, minutes = self.times.minute_slots(record_lines)
+        slots, minutes = self.times.minute_slots(lines, records)
         keys = slots.astype(np.int64) * _SLOTS + levels
         counts = np.bincount(keys, minlength=len(minutes) * _SLOTS)
         table = self.counts

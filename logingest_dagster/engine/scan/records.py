@@ -125,12 +125,11 @@ class RecordCounter:
         self, block: LineBlock, record: np.ndarray | None, codes: np.ndarray
     ) -> None:
         assert self.minutes is not None
-        if record is None:
-            lines, levels = block.lines, codes
-        else:
-            idx = np.flatnonzero(record)
-            lines, levels = _take(block.lines, idx), codes[idx]
-        self.minutes.take(lines, np.where(levels >= CODE_CONTINUED, UNKNOWN_CODE, levels))
+        idx = None if record is None else np.flatnonzero(record)
+        levels = codes if idx is None else codes[idx]
+        self.minutes.take(
+            block.lines, np.where(levels >= CODE_CONTINUED, UNKNOWN_CODE, levels), idx
+        )
 
     def prime(self, block: LineBlock) -> None:
         """Take the continuation state of `block`'s last line without counting anything: the
