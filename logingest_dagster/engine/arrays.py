@@ -11,6 +11,9 @@ from operator import is_not
 import numpy as np
 import pyarrow as pa
 
+# The kernel by name: importing `pyarrow.compute` costs ~20 ms (see scan/formats.py).
+from pyarrow import _compute
+
 
 def _validity(values: Sequence) -> tuple[pa.Buffer | None, int]:
     missing = values.count(None)
@@ -89,6 +92,15 @@ def numpy_view(array: pa.Array, dtype) -> np.ndarray:
     pandas)."""
     width = np.dtype(dtype).itemsize
     return np.frombuffer(array.buffers()[1], dtype, len(array), array.offset * width)
+
+
+def take(values: pa.Array, indices: np.ndarray) -> pa.Array:
+    """`values` at `indices` (numpy integers), without `pa.array(numpy)`, which imports pandas."""
+    if len(indices) == len(values):  # indices of a subset, in order: all of them is every value
+        return values
+    chosen = np.ascontiguousarray(indices, dtype=np.int64)
+    index = pa.Array.from_buffers(pa.int64(), len(chosen), [None, pa.py_buffer(chosen)])
+    return _compute.call_function("take", [values, index])
 
 
 def int64_scalar(value: int) -> pa.Scalar:

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import ctypes
 import enum
-import logging
 import threading
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
-log = logging.getLogger(__name__)
+from logingest_dagster.engine.scan.native import open_checked
 
 LIBRARY = Path(__file__).with_name("_level_fields.so")
 SOURCE = Path(__file__).with_name("level_fields.c")
@@ -313,43 +312,16 @@ def load(library_path: Path, source_path: Path) -> Library | None:
     source (the C code changed since the last install: its tokens might differ from the Python
     side's expectations), built from another declaration of the ABI or the finders, or does not
     load. Each case is the RE2 path; the message says so."""
-    try:
-        built = library_path.stat().st_mtime
-    except OSError:
-        log.warning(
-            "%s is not built (no C compiler at install?): levels are found with RE2, slower",
-            library_path,
-        )
-        return None
-    try:
-        stale = source_path.stat().st_mtime > built
-    except OSError:
-        stale = False  # installed from a wheel, which carries no source: nothing to compare with
-    if stale:
-        log.warning(
-            "%s is older than %s (run make setup): levels are found with RE2, slower",
-            library_path,
-            source_path.name,
-        )
-        return None
-    try:
-        library = ctypes.CDLL(str(library_path))
-        library.level_fields_finders.restype = ctypes.c_char_p
-        abi = library.level_fields_abi()
-        finders = library.level_fields_finders().decode()
-    except (OSError, AttributeError) as exc:
-        log.warning("cannot load %s (%s): levels are found with RE2, slower", library_path, exc)
-        return None
-    if (abi, finders) != (ABI, finders_declaration()):
-        log.warning(
-            "%s was built for ABI %s with finders %s, not ABI %s with %s (run make setup): "
-            "levels are found with RE2, slower",
-            library_path,
-            abi,
-            finders,
-            ABI,
-            finders_declaration(),
-        )
+    library = open_checked(
+        library_path,
+        source_path,
+        name="level_fields",
+        declared="finders",
+        abi=ABI,
+        declaration=finders_declaration(),
+        fallback="levels are found with RE2, slower",
+    )
+    if library is None:
         return None
     integer, pointer, int64 = ctypes.c_int, ctypes.c_void_p, ctypes.c_int64
     level_tokens = library.level_tokens

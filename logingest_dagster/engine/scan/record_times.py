@@ -10,9 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-# The kernel by name: importing `pyarrow.compute` costs ~20 ms (see scan/formats.py).
-from pyarrow import _compute
-
+from logingest_dagster.engine.arrays import take
 from logingest_dagster.engine.scan import time_keys
 from logingest_dagster.engine.scan.timestamps import (
     HEAD_CHARS,
@@ -82,7 +80,4 @@ def _take(lines: pa.Array, records: np.ndarray | None, limit: int | None = None)
     """The record lines of `lines` (the first `limit` of them)."""
     if records is None:
         return lines if limit is None else lines.slice(0, limit)
-    chosen = np.ascontiguousarray(records[:limit], dtype=np.int64)
-    # `pa.array(numpy)` would import pandas on first use: the index array from its buffer.
-    index = pa.Array.from_buffers(pa.int64(), len(chosen), [None, pa.py_buffer(chosen)])
-    return _compute.call_function("take", [lines, index])
+    return take(lines, records[:limit])

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 from pyarrow import _compute
 
+from logingest_dagster.engine.arrays import take
 from logingest_dagster.engine.levels import CONTINUED, LEVELS
 from logingest_dagster.engine.scan import level_fields
 from logingest_dagster.engine.scan.events import EventCollector
@@ -203,7 +204,7 @@ class RecordCounter:
         maybe = ~head & ~not_record & prev_not_record
         if maybe.any():
             idx = np.flatnonzero(maybe)
-            candidates = _take(lines, idx)
+            candidates = take(lines, idx)
             tail = _matches(candidates, GO_FRAME)
             after_frame = prev_indented[idx]
             if after_frame.any():
@@ -222,20 +223,20 @@ class RecordCounter:
         if self.fmt.matches_traces:
             suspects = level_fields.fold_suspects(codes, first, data, offsets)
             if suspects is not None and len(suspects):
-                codes[suspects[_matches(_take(lines, suspects), NOT_RECORD)]] = CODE_NONE
+                codes[suspects[_matches(take(lines, suspects), NOT_RECORD)]] = CODE_NONE
         folded = level_fields.fold_lines(codes, first, data, offsets)
         if folded is None:
             self._prev_indented = self._prev_not_record = False
             return None
         flags, others = folded
         if len(others):
-            flags[others[_matches(_take(lines, others), NOT_RECORD)]] |= 1
+            flags[others[_matches(take(lines, others), NOT_RECORD)]] |= 1
         state = np.array([self._prev_indented, self._prev_not_record], dtype=np.uint8)
         maybe, after_frame = level_fields.fold_continuations(codes, flags, state)
         self._prev_indented, self._prev_not_record = bool(state[0]), bool(state[1])
         not_record = (flags & 1).view(np.bool_)
         if len(maybe):
-            candidates = _take(lines, maybe)
+            candidates = take(lines, maybe)
             tail = _matches(candidates, GO_FRAME)
             if after_frame.any():
                 tail |= after_frame & _matches(candidates, EXCEPTION_LINE)
@@ -291,7 +292,7 @@ class RecordCounter:
         if not len(token_of_line) or token_of_line.min() >= 0:
             return codes
         unsure = np.flatnonzero(token_of_line == level_fields.UNSURE)
-        found = extract_tokens(_take(lines, unsure), self.fmt.pattern).to_pylist()
+        found = extract_tokens(take(lines, unsure), self.fmt.pattern).to_pylist()
         codes[unsure] = [self._code_of(token) for token in found]
         return codes
 
@@ -333,11 +334,11 @@ def _not_record(block: LineBlock, idx: np.ndarray) -> np.ndarray:
     lines no alternative of it can match (most of them), then the pattern runs on the rest."""
     maybe = level_fields.may_not_be_records(block.data, block.offsets, idx)
     if maybe is None:
-        return _matches(_take(block.lines, idx), NOT_RECORD)
+        return _matches(take(block.lines, idx), NOT_RECORD)
     out = np.zeros(len(idx), dtype=bool)
     candidates = np.flatnonzero(maybe)
     if len(candidates):
-        out[candidates] = _matches(_take(block.lines, idx[candidates]), NOT_RECORD)
+        out[candidates] = _matches(take(block.lines, idx[candidates]), NOT_RECORD)
     return out
 
 
@@ -359,16 +360,6 @@ def _first_bytes_of_not_record() -> np.ndarray:
 
 
 _MAY_NOT_BE_RECORD = _first_bytes_of_not_record()
-
-
-def _take(lines: pa.Array, idx: np.ndarray) -> pa.Array:
-    if len(idx) == len(lines):
-        return lines
-    # `pa.array(numpy)` would import pandas on first use; build the index array directly.
-    idx = np.ascontiguousarray(idx, dtype=np.int64)
-    return call(
-        "take", lines, pa.Array.from_buffers(pa.int64(), len(idx), [None, pa.py_buffer(idx)])
-    )
 
 
 # Below this many lines Python's `re` (compiled once, cached) beats a pyarrow call, which compiles

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ctypes
 import enum
-import logging
 import threading
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -18,9 +17,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pyarrow as pa
 
+from logingest_dagster.engine.scan.native import open_checked
 from logingest_dagster.engine.scan.timestamps import TimeFamily
-
-log = logging.getLogger(__name__)
 
 LIBRARY = Path(__file__).with_name("_time_keys.so")
 SOURCE = Path(__file__).with_name("time_keys.c")
@@ -188,43 +186,16 @@ def _function() -> Any:
 def load(library_path: Path, source_path: Path) -> Any:
     """The library's functions, or None (logged once) when it is missing, older than its
     source, built from another declaration of the ABI or the families, or does not load."""
-    try:
-        built = library_path.stat().st_mtime
-    except OSError:
-        log.warning(
-            "%s is not built (no C compiler at install?): times are found with RE2, slower",
-            library_path,
-        )
-        return None
-    try:
-        stale = source_path.stat().st_mtime > built
-    except OSError:
-        stale = False  # installed from a wheel, which carries no source
-    if stale:
-        log.warning(
-            "%s is older than %s (run make setup): times are found with RE2, slower",
-            library_path,
-            source_path.name,
-        )
-        return None
-    try:
-        library = ctypes.CDLL(str(library_path))
-        library.time_keys_families.restype = ctypes.c_char_p
-        abi = library.time_keys_abi()
-        families = library.time_keys_families().decode()
-    except (OSError, AttributeError) as exc:
-        log.warning("cannot load %s (%s): times are found with RE2, slower", library_path, exc)
-        return None
-    if (abi, families) != (ABI, families_declaration()):
-        log.warning(
-            "%s was built for ABI %s with families %s, not ABI %s with %s (run make setup): "
-            "times are found with RE2, slower",
-            library_path,
-            abi,
-            families,
-            ABI,
-            families_declaration(),
-        )
+    library = open_checked(
+        library_path,
+        source_path,
+        name="time_keys",
+        declared="families",
+        abi=ABI,
+        declaration=families_declaration(),
+        fallback="times are found with RE2, slower",
+    )
+    if library is None:
         return None
     integer, pointer, int64 = ctypes.c_int, ctypes.c_void_p, ctypes.c_int64
     library.time_keys.argtypes = [
